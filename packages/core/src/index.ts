@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './chunk.js';
+export * from './refs.js';
+export * from './symbol.js';
+export * from './search-hit.js';
+export * from './validate.js';
+export type * from './ports/chunk-store.js';
+export type * from './ports/catalog-store.js';
+export type * from './ports/search-index.js';
+export type * from './ports/symbol-index.js';
+export type * from './ports/embedding-provider.js';

@@ -1,0 +1,44 @@
+import type { CallOptions, RepoRecord, SnapshotRecord, SnapshotRef, SnapshotStatus, SourceFile, SourceFileInfo } from '../refs.js';
+
+/**
+ * Repositories, their snapshots (with status) and file contents.
+ *
+ * Contract: a snapshot is created `indexing` and moves once to `ready` or `failed`;
+ * `latestReadySnapshot` only ever returns `ready` ones, so a half-indexed snapshot is never
+ * searched. Files are stored per snapshot; identical contents may be shared by the backend.
+ */
+export interface CatalogStore {
+  upsertRepo(repo: { repoId: string; rootPath?: string | null }, options?: CallOptions): Promise<RepoRecord>;
+  getRepo(repoId: string, options?: CallOptions): Promise<RepoRecord | null>;
+  listRepos(options?: CallOptions): Promise<RepoRecord[]>;
+  /** Removes a repository with all its snapshots and files. */
+  deleteRepo(repoId: string, options?: CallOptions): Promise<void>;
+
+  /** Creates (or restarts) a snapshot in `indexing` state. */
+  beginSnapshot(
+    snapshot: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null },
+    options?: CallOptions,
+  ): Promise<SnapshotRecord>;
+  finishSnapshot(
+    snapshot: SnapshotRef,
+    result: { status: Exclude<SnapshotStatus, 'indexing'>; error?: string | null; stats?: Record<string, unknown> },
+    options?: CallOptions,
+  ): Promise<SnapshotRecord>;
+  getSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord | null>;
+  /** Newest first. */
+  listSnapshots(repoId: string, options?: CallOptions): Promise<SnapshotRecord[]>;
+  latestReadySnapshot(repoId: string, options?: CallOptions): Promise<SnapshotRecord | null>;
+  deleteSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<void>;
+
+  /** Upserts files of a snapshot. */
+  saveFiles(snapshot: SnapshotRef, files: readonly SourceFile[], options?: CallOptions): Promise<number>;
+  /** Removes files from a snapshot (incremental indexing of deleted paths). */
+  deleteFiles(snapshot: SnapshotRef, paths: readonly string[], options?: CallOptions): Promise<number>;
+  /** Copies every file of `from` not listed in `except` into `to` (incremental snapshots). */
+  copyFiles(from: SnapshotRef, to: SnapshotRef, except: readonly string[], options?: CallOptions): Promise<number>;
+  getFile(snapshot: SnapshotRef, path: string, options?: CallOptions): Promise<SourceFile | null>;
+  getFiles(snapshot: SnapshotRef, paths: readonly string[], options?: CallOptions): Promise<SourceFile[]>;
+  /** File metadata without contents, ordered by path. */
+  listFiles(snapshot: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]>;
+  close?(): Promise<void>;
+}

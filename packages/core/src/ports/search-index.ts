@@ -1,0 +1,93 @@
+import type { Chunk } from '../chunk.js';
+import type { CallOptions, SnapshotRef, SourceFile } from '../refs.js';
+import type { IndexName, SearchHit, SearchOptions } from '../search-hit.js';
+import type { HealthStatus } from '../refs.js';
+import type { SymbolDefinition, SymbolRelation } from '../symbol.js';
+
+/**
+ * Everything the parser produced for a snapshot: the input of a full re-index.
+ * Each index reads the parts it needs (Zoekt the working tree at `rootPath`, the vector index the
+ * chunks, the symbol index the symbols and relations, ...).
+ */
+export interface SnapshotContent {
+  snapshot: SnapshotRef;
+  /** The working tree on disk, for indexes that read files themselves (Zoekt). */
+  rootPath: string;
+  files: readonly SourceFile[];
+  chunks: readonly Chunk[];
+  symbols: readonly SymbolDefinition[];
+  relations: readonly SymbolRelation[];
+}
+
+/**
+ * An incremental update: `snapshot` is built from `baseSnapshotId` by replacing the files in
+ * `changedPaths` (whose new content is in `files`, `chunks`, ...) and removing `deletedPaths`.
+ * Everything else carries over from the base unchanged.
+ */
+export interface SnapshotDelta extends SnapshotContent {
+  baseSnapshotId: string;
+  changedPaths: readonly string[];
+  deletedPaths: readonly string[];
+}
+
+/** What an index run did. */
+export interface IndexRunResult {
+  index: IndexName;
+  durationMs: number;
+  /** Items written (files, chunks, vectors, symbols... the index says which in `details`). */
+  itemsIndexed: number;
+  /** True when an incremental request had to rebuild the whole snapshot; `note` says why. */
+  fullRebuild?: boolean;
+  note?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The port every index adapter implements.
+ *
+ * Contract:
+ * - `reindexRepo` makes `content.snapshot` fully searchable in this index; running it twice
+ *   converges to the same state.
+ * - `reindexPaths` does the same from a base snapshot and a delta, touching as little as the
+ *   backend allows; an adapter that must rebuild everything says so in the result.
+ * - `search` only returns hits of the requested snapshot, best first, at most `limit`.
+ * - `deleteRepo` removes one snapshot, or every snapshot when `snapshotId` is omitted.
+ */
+export interface SearchIndex<TSearchOptions extends SearchOptions = SearchOptions> {
+  readonly name: IndexName;
+  reindexRepo(content: SnapshotContent, options?: CallOptions): Promise<IndexRunResult>;
+  reindexPaths(delta: SnapshotDelta, options?: CallOptions): Promise<IndexRunResult>;
+  search(snapshot: SnapshotRef, query: string, options?: TSearchOptions): Promise<SearchHit[]>;
+  deleteRepo(repoId: string, snapshotId?: string, options?: CallOptions): Promise<void>;
+  healthCheck?(options?: CallOptions): Promise<HealthStatus>;
+  close?(): Promise<void>;
+}
+
+export interface LexicalSearchOptions extends SearchOptions {
+  /** Treat the query as a regular expression (RE2 syntax for Zoekt, POSIX for Postgres). */
+  regex?: boolean;
+  caseSensitive?: boolean;
+  /** Restrict to files whose path matches this regex. */
+  filePattern?: string;
+  languages?: readonly string[];
+}
+
+/** Lexical (exact text / regex) search over file contents. */
+export interface LexicalIndex extends SearchIndex<LexicalSearchOptions> {
+  readonly name: 'lexical';
+}
+
+/** Typo-tolerant identifier search. */
+export interface FuzzyIndex extends SearchIndex<SearchOptions & { threshold?: number }> {
+  readonly name: 'fuzzy';
+}
+
+/** Ranked full-text search over documentation and domain text. */
+export interface DomainIndex extends SearchIndex<SearchOptions> {
+  readonly name: 'domain';
+}
+
+/** Semantic search over embedded chunk text. */
+export interface VectorIndex extends SearchIndex<SearchOptions & { kinds?: readonly string[] }> {
+  readonly name: 'vector';
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { ConfigError } from '@trawl/core';
+import type { PgPoolLike } from './pool.js';
+
+/** Options for the in-process PostgreSQL (PGlite) used by the embedded default. */
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the database. Omit for a throwaway in-memory database. */
+  dataDir?: string;
+  /** Load pgvector (default true; needs `@electric-sql/pglite-pgvector`). */
+  vector?: boolean;
+}
+
+/** A PGlite database behind a `pg`-compatible pool, and how to shut both down. */
+export interface EmbeddedPostgres {
+  pool: PgPoolLike;
+  close(): Promise<void>;
+}
+
+async function importOptional<T>(specifier: string, purpose: string): Promise<T> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (error) {
+    throw new ConfigError(`${purpose} needs the package "${specifier.split('/').slice(0, 2).join('/')}": npm install it, or set DATABASE_URL to use a PostgreSQL server`, {
+      component: 'postgres',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Starts PGlite (PostgreSQL compiled to WASM, in this process) with pg_trgm and pgvector, and
+ * wraps it in a `pg.Pool` of one connection so every Trawl query path is the same as on a server.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  const { PGlite } = await importOptional<typeof import('@electric-sql/pglite')>('@electric-sql/pglite', 'The embedded database');
+  const { pg_trgm } = await importOptional<typeof import('@electric-sql/pglite/contrib/pg_trgm')>(
+    '@electric-sql/pglite/contrib/pg_trgm',
+    'The embedded database',
+  );
+  const { createPgConfig } = await importOptional<typeof import('@electric-sql/pglite/node-postgres')>(
+    '@electric-sql/pglite/node-postgres',
+    'The embedded database',
+  );
+  const extensions: Record<string, unknown> = { pg_trgm };
+  if (options.vector !== false) {
+    const { vector } = await importOptional<typeof import('@electric-sql/pglite-pgvector')>('@electric-sql/pglite-pgvector', 'Vector search on the embedded database');
+    extensions.vector = vector;
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = await PGlite.create(options.dataDir ?? 'memory://', { extensions } as never);
+  } catch (error) {
+    throw new ConfigError(`cannot open the embedded database at ${options.dataDir ?? 'memory://'}: ${(error as Error).message}`, {
+      component: 'postgres',
+      cause: error,
+    });
+  }
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool(createPgConfig(db) as never) as unknown as PgPoolLike;
+  let closed = false;
+  return {
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end().catch(() => undefined);
+      await db.close();
+    },
+  };
+}

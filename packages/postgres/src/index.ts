@@ -1,0 +1,16 @@
+export { PostgresStore, type PostgresStoreOptions, type PostgresQueryable, type SqlParams } from './postgres-store.js';
+export type { PgPoolLike, PgClientLike, PgQueryResultLike } from './pool.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
+export { validateConnectionString, redactConnectionString } from './connection-string.js';
+export { toTrawlError } from './pg-errors.js';
+export {
+  runMigrations,
+  migrationStatus,
+  loadMigrations,
+  ensureSchema,
+  defaultMigrationsDir,
+  type Migration,
+  type MigrationRunResult,
+  type MigrationStatusEntry,
+  type RunMigrationsOptions,
+} from './migrator.js';

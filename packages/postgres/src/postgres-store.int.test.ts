@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortedError, BackendUnavailableError, ConfigError, TrawlError } from '@trawl/core';
+import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
+import { PostgresStore } from './postgres-store.js';
+import { migrationStatus, runMigrations, loadMigrations, ensureSchema } from './migrator.js';
+
+describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavour) => {
+  let store: PostgresStore;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, dispose } = await createTestStore(flavour));
+  });
+  afterAll(async () => dispose());
+
+  it('runs parameterised queries through every helper', async () => {
+    await store.execute('CREATE TABLE t (id int PRIMARY KEY, name text)');
+    expect(await store.execute('INSERT INTO t VALUES ($1, $2), ($3, $4)', [1, 'a', 2, "b'; drop table t; --"])).toBe(2);
+    expect(await store.fetch('SELECT * FROM t ORDER BY id')).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: "b'; drop table t; --" },
+    ]);
+    expect(await store.fetchRow('SELECT name FROM t WHERE id = $1', [2])).toEqual({ name: "b'; drop table t; --" });
+    expect(await store.fetchRow('SELECT name FROM t WHERE id = $1', [99])).toBeUndefined();
+    expect(await store.fetchValue<number>('SELECT count(*)::int FROM t')).toBe(2);
+  });
+
+  it('rolls a transaction back when the callback throws, and commits otherwise', async () => {
+    await store.execute('CREATE TABLE tx (v int)');
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.execute('INSERT INTO tx VALUES (1)');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.fetchValue<number>('SELECT count(*)::int FROM tx')).toBe(0);
+    const value = await store.transaction(async (tx) => {
+      await tx.execute('INSERT INTO tx VALUES (2)');
+      return tx.fetchValue<number>('SELECT sum(v)::int FROM tx');
+    });
+    expect(value).toBe(2);
+    expect(await store.fetchValue<number>('SELECT count(*)::int FROM tx')).toBe(1);
+  });
+
+  it('gives typed access through Kysely on the same pool', async () => {
+    await store.execute('CREATE TABLE k (id int, label text)');
+    const db = store.kysely<{ k: { id: number; label: string } }>();
+    await db.insertInto('k').values([{ id: 1, label: 'one' }]).execute();
+    expect(await db.selectFrom('k').select(['id', 'label']).execute()).toEqual([{ id: 1, label: 'one' }]);
+  });
+
+  it('maps SQL errors to TrawlError with the server message', async () => {
+    const error = await store.fetch('SELECT * FROM no_such_table').catch((e) => e);
+    expect(error).toBeInstanceOf(TrawlError);
+    expect(error.code).toBe('BACKEND_ERROR');
+    expect(error.message).toMatch(/no_such_table/);
+  });
+
+  it('honours an already-aborted signal and one that fires mid-query', async () => {
+    const aborted = AbortSignal.abort();
+    await expect(store.fetch('SELECT 1', [], { signal: aborted })).rejects.toBeInstanceOf(AbortedError);
+    if (flavour === 'server') {
+      const controller = new AbortController();
+      const pending = store.fetch('SELECT pg_sleep(5)', [], { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      const started = Date.now();
+      await expect(pending).rejects.toBeInstanceOf(AbortedError);
+      expect(Date.now() - started).toBeLessThan(4000);
+      // the pool is still usable afterwards
+      expect(await store.fetchValue('SELECT 1')).toBe(1);
+    }
+  });
+
+  it('applies migrations once, under a lock, and reports their status', async () => {
+    const all = await loadMigrations();
+    expect(all.map((m) => m.name)).toEqual(expect.arrayContaining(['0001_catalog_and_chunks', '0002_fuzzy_identifiers', '0003_domain_documents']));
+    const [first, second] = await Promise.all([runMigrations(store), runMigrations(store)]);
+    // Two concurrent runners: exactly one applies each migration, the other finds it done.
+    expect([...first.applied, ...second.applied].sort()).toEqual(all.map((m) => m.name).sort());
+    const again = await runMigrations(store);
+    expect(again.applied).toEqual([]);
+    expect((await ensureSchema(store)).applied).toEqual([]);
+    const status = await migrationStatus(store);
+    expect(status.every((s) => s.appliedAt !== null && !s.modified)).toBe(true);
+    const indexes = await store.fetch<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'");
+    expect(indexes.map((i) => i.indexname)).toEqual(
+      expect.arrayContaining(['chunks_file_span_idx', 'chunks_repo_snapshot_idx', 'chunks_symbol_idx', 'chunks_content_hash_idx']),
+    );
+    for (const table of ['repos', 'snapshots', 'files', 'file_contents', 'chunks', 'fuzzy_identifiers', 'domain_documents']) {
+      expect(await store.fetchValue('SELECT to_regclass($1)::text', [table])).toBe(table);
+    }
+  });
+
+  it('refuses to run a migration that was edited after it was applied, and rolls back a failing one', async () => {
+    const all = await loadMigrations();
+    const edited = all.map((m, i) => (i === 0 ? { ...m, checksum: 'different' } : m));
+    await expect(runMigrations(store, { migrations: edited })).rejects.toThrow(/was changed after it was applied/);
+    const broken = [...all, { name: '9999_broken', sql: 'CREATE TABLE half_done (x int); SELECT * FROM missing_table;', checksum: 'x' }];
+    await expect(runMigrations(store, { migrations: broken })).rejects.toThrow(/9999_broken failed and was rolled back/);
+    expect(await store.fetchValue('SELECT to_regclass($1)::text', ['half_done'])).toBeNull();
+    expect((await migrationStatus(store, { migrations: broken })).find((s) => s.name === '9999_broken')?.appliedAt).toBeNull();
+  });
+
+  it('answers a health check and closes idempotently; await using disposes it', async () => {
+    const health = await store.healthCheck();
+    expect(health.ok).toBe(true);
+    expect(health.latencyMs).toBeGreaterThanOrEqual(0);
+    let disposed: PostgresStore | undefined;
+    {
+      const scoped = flavour === 'pglite' ? new PostgresStore({ embedded: true }) : new PostgresStore({ connectionString: process.env.DATABASE_URL! });
+      await using s = scoped;
+      disposed = s;
+      expect(await s.fetchValue('SELECT 41 + 1')).toBe(42);
+    }
+    expect(disposed.closed).toBe(true);
+    await disposed.close();
+    await expect(disposed.fetch('SELECT 1')).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('PostgresStore configuration and outages', () => {
+  it('creates no pool until the first query', async () => {
+    const store = new PostgresStore({ connectionString: 'postgres://u:pw@127.0.0.1:1/db' });
+    expect(store.min).toBe(2);
+    expect(store.max).toBe(10);
+    await store.close(); // nothing to drain: constructing did not connect
+  });
+
+  it('rejects bad connection strings with a ConfigError that hides the password', () => {
+    const attempts = ['mysql://root:hunter2@localhost/db', 'postgres://root:hunter2@localhost:99999x/db', 'not a url hunter2', ''];
+    for (const connectionString of attempts) {
+      let error: unknown;
+      try {
+        new PostgresStore({ connectionString });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(String((error as Error).message)).not.toContain('hunter2');
+    }
+    expect(() => new PostgresStore({ connectionString: 'postgres://localhost/db', min: 5, max: 2 })).toThrow(ConfigError);
+  });
+
+  it('reports a server that is down as BackendUnavailableError and ok:false, without throwing', async () => {
+    const store = new PostgresStore({ connectionString: 'postgres://u:secretpw@127.0.0.1:1/db', connectionTimeoutMs: 2000 });
+    await expect(store.fetch('SELECT 1')).rejects.toBeInstanceOf(BackendUnavailableError);
+    const health = await store.healthCheck({ timeoutMs: 3000 });
+    expect(health.ok).toBe(false);
+    expect(health.error).toBeTruthy();
+    expect(JSON.stringify(health)).not.toContain('secretpw');
+    await store.close();
+  });
+
+  it('bounds the health check time even when the server never answers', async () => {
+    // A listening socket that accepts and never speaks: connect hangs until the pool gives up.
+    const net = await import('node:net');
+    const server = net.createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const store = new PostgresStore({ connectionString: `postgres://u@127.0.0.1:${port}/db`, connectionTimeoutMs: 2_500 });
+    const started = Date.now();
+    const health = await store.healthCheck({ timeoutMs: 300 });
+    expect(health.ok).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await store.close();
+    server.close();
+  });
+});
