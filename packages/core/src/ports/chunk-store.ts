@@ -13,8 +13,8 @@ export interface LineLocation {
  *
  * Contract:
  * - Writes validate every chunk first and are atomic: a failing batch writes nothing.
- * - Saving a chunk that exists (same repo, snapshot, id) replaces it, bumps `version` and
- *   clears `deleted`.
+ * - Saving a chunk that exists (same repo, snapshot, id) with different fields (or soft-deleted)
+ *   replaces it, bumps `version` and clears `deleted`; saving identical data writes nothing.
  * - Soft-deleted chunks are invisible to every read.
  * - `findChunkAtLine` prefers function/method over class-like over file (see `chunkKindRank`),
  *   then the smallest span, then the innermost (latest start).
@@ -44,5 +44,10 @@ export interface ChunkStore {
   getFileChunk(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk | null>;
   /** Soft-deletes every chunk of a snapshot (or only of `filePaths` in it). Returns how many. */
   deleteSnapshot(snapshot: SnapshotRef, options?: CallOptions & { filePaths?: readonly string[] }): Promise<number>;
+  /**
+   * Copies the chunks of every file of `from` not listed in `exceptPaths` into `to`, ids unchanged
+   * (incremental indexing: unchanged files carry over to the new snapshot). Returns how many.
+   */
+  copySnapshot(from: SnapshotRef, to: SnapshotRef, exceptPaths: readonly string[], options?: CallOptions): Promise<number>;
   close?(): Promise<void>;
 }

@@ -1,0 +1,271 @@
+import {
+  ConflictError,
+  NotFoundError,
+  throwIfAborted,
+  type CallOptions,
+  type CatalogStore,
+  type RepoRecord,
+  type SnapshotRecord,
+  type SnapshotRef,
+  type SnapshotStatus,
+  type SourceFile,
+  type SourceFileInfo,
+} from '@trawl/core';
+import { ensureSchema, type PostgresStore } from '@trawl/postgres';
+import { validateFile, validateRef } from './catalog-validation.js';
+
+interface RepoRow {
+  repo_id: string;
+  root_path: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+interface SnapshotRow {
+  repo_id: string;
+  snapshot_id: string;
+  status: SnapshotStatus;
+  commit_sha: string | null;
+  base_snapshot_id: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+  error: string | null;
+  stats: Record<string, unknown>;
+}
+interface FileRow {
+  file_path: string;
+  language: string | null;
+  content_hash: string;
+  size_bytes: number;
+  line_count: number;
+  content?: string;
+}
+
+const repo = (r: RepoRow): RepoRecord => ({ repoId: r.repo_id, rootPath: r.root_path, createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at) });
+const snapshot = (r: SnapshotRow): SnapshotRecord => ({
+  repoId: r.repo_id,
+  snapshotId: r.snapshot_id,
+  status: r.status,
+  commit: r.commit_sha,
+  baseSnapshotId: r.base_snapshot_id,
+  createdAt: new Date(r.created_at),
+  finishedAt: r.finished_at ? new Date(r.finished_at) : null,
+  error: r.error,
+  stats: r.stats ?? {},
+});
+const fileInfo = (r: FileRow): SourceFileInfo => ({
+  path: r.file_path,
+  language: r.language,
+  contentHash: r.content_hash,
+  sizeBytes: r.size_bytes,
+  lineCount: r.line_count,
+});
+
+const SNAPSHOT_COLUMNS = 'repo_id, snapshot_id, status, commit_sha, base_snapshot_id, created_at, finished_at, error, stats';
+const FILE_BATCH = 2000;
+
+/**
+ * Repositories, snapshots and file contents on PostgreSQL. File text is stored once per distinct
+ * content hash (`file_contents`) and shared by every snapshot that has it.
+ */
+export class PostgresCatalogStore implements CatalogStore {
+  readonly db: PostgresStore;
+  #ensure: boolean;
+
+  constructor(db: PostgresStore, options: { ensureSchema?: boolean } = {}) {
+    this.db = db;
+    this.#ensure = options.ensureSchema ?? true;
+  }
+
+  async #ready(options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, 'catalog');
+    if (this.#ensure) await ensureSchema(this.db, options);
+  }
+
+  async upsertRepo(input: { repoId: string; rootPath?: string | null }, options?: CallOptions): Promise<RepoRecord> {
+    validateRef({ repoId: input.repoId, snapshotId: '-' });
+    await this.#ready(options);
+    const row = await this.db.fetchRow<RepoRow>(
+      `INSERT INTO repos (repo_id, root_path) VALUES ($1, $2)
+       ON CONFLICT (repo_id) DO UPDATE SET root_path = CASE WHEN $3 THEN EXCLUDED.root_path ELSE repos.root_path END, updated_at = now()
+       RETURNING *`,
+      [input.repoId, input.rootPath ?? null, input.rootPath !== undefined],
+      options,
+    );
+    return repo(row!);
+  }
+
+  async getRepo(repoId: string, options?: CallOptions): Promise<RepoRecord | null> {
+    await this.#ready(options);
+    const row = await this.db.fetchRow<RepoRow>('SELECT * FROM repos WHERE repo_id = $1', [repoId], options);
+    return row ? repo(row) : null;
+  }
+
+  async listRepos(options?: CallOptions): Promise<RepoRecord[]> {
+    await this.#ready(options);
+    return (await this.db.fetch<RepoRow>('SELECT * FROM repos ORDER BY repo_id', [], options)).map(repo);
+  }
+
+  async deleteRepo(repoId: string, options?: CallOptions): Promise<void> {
+    await this.#ready(options);
+    await this.db.transaction(async (tx) => {
+      await tx.execute('DELETE FROM repos WHERE repo_id = $1', [repoId], options);
+      await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
+    }, options);
+    await this.#dropOrphanContents(options);
+  }
+
+  async beginSnapshot(ref: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null }, options?: CallOptions): Promise<SnapshotRecord> {
+    validateRef(ref);
+    await this.#ready(options);
+    if (!(await this.db.fetchValue('SELECT 1 FROM repos WHERE repo_id = $1', [ref.repoId], options))) {
+      throw new NotFoundError(`unknown repository "${ref.repoId}": upsertRepo first`, { component: 'catalog' });
+    }
+    const row = await this.db.fetchRow<SnapshotRow>(
+      `INSERT INTO snapshots (repo_id, snapshot_id, status, commit_sha, base_snapshot_id) VALUES ($1, $2, 'indexing', $3, $4)
+       ON CONFLICT (repo_id, snapshot_id) DO UPDATE SET status = 'indexing', commit_sha = EXCLUDED.commit_sha,
+         base_snapshot_id = EXCLUDED.base_snapshot_id, created_at = now(), finished_at = NULL, error = NULL, stats = '{}'::jsonb
+       RETURNING ${SNAPSHOT_COLUMNS}`,
+      [ref.repoId, ref.snapshotId, ref.commit ?? null, ref.baseSnapshotId ?? null],
+      options,
+    );
+    return snapshot(row!);
+  }
+
+  async finishSnapshot(
+    ref: SnapshotRef,
+    result: { status: Exclude<SnapshotStatus, 'indexing'>; error?: string | null; stats?: Record<string, unknown> },
+    options?: CallOptions,
+  ): Promise<SnapshotRecord> {
+    await this.#ready(options);
+    const row = await this.db.fetchRow<SnapshotRow>(
+      `UPDATE snapshots SET status = $3, error = $4, stats = $5::jsonb, finished_at = clock_timestamp()
+       WHERE repo_id = $1 AND snapshot_id = $2 AND status = 'indexing' RETURNING ${SNAPSHOT_COLUMNS}`,
+      [ref.repoId, ref.snapshotId, result.status, result.error ?? null, JSON.stringify(result.stats ?? {})],
+      options,
+    );
+    if (row) return snapshot(row);
+    const existing = await this.getSnapshot(ref, options);
+    if (!existing) throw new NotFoundError(`unknown snapshot ${ref.repoId}@${ref.snapshotId}`, { component: 'catalog' });
+    throw new ConflictError(`snapshot ${ref.repoId}@${ref.snapshotId} is already ${existing.status}`, { component: 'catalog' });
+  }
+
+  async getSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord | null> {
+    await this.#ready(options);
+    const row = await this.db.fetchRow<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2`, [ref.repoId, ref.snapshotId], options);
+    return row ? snapshot(row) : null;
+  }
+
+  async listSnapshots(repoId: string, options?: CallOptions): Promise<SnapshotRecord[]> {
+    await this.#ready(options);
+    const rows = await this.db.fetch<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE repo_id = $1 ORDER BY created_at DESC, snapshot_id DESC`, [repoId], options);
+    return rows.map(snapshot);
+  }
+
+  async latestReadySnapshot(repoId: string, options?: CallOptions): Promise<SnapshotRecord | null> {
+    await this.#ready(options);
+    const row = await this.db.fetchRow<SnapshotRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE repo_id = $1 AND status = 'ready' ORDER BY finished_at DESC LIMIT 1`,
+      [repoId],
+      options,
+    );
+    return row ? snapshot(row) : null;
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
+    await this.#ready(options);
+    await this.db.execute('DELETE FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options);
+    await this.#dropOrphanContents(options);
+  }
+
+  async #dropOrphanContents(options?: CallOptions): Promise<void> {
+    await this.db.execute('DELETE FROM file_contents fc WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.content_hash = fc.content_hash)', [], options);
+  }
+
+  async saveFiles(ref: SnapshotRef, files: readonly SourceFile[], options?: CallOptions): Promise<number> {
+    files.forEach(validateFile);
+    if (files.length === 0) return 0;
+    await this.#ready(options);
+    return this.db.transaction(async (tx) => {
+      const exists = await tx.fetchValue('SELECT 1 FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options);
+      if (!exists) throw new NotFoundError(`unknown snapshot ${ref.repoId}@${ref.snapshotId}: beginSnapshot first`, { component: 'catalog' });
+      let n = 0;
+      for (let i = 0; i < files.length; i += FILE_BATCH) {
+        const batch = files.slice(i, i + FILE_BATCH);
+        await tx.execute(
+          `INSERT INTO file_contents (content_hash, content) SELECT DISTINCT ON (h) h, c FROM unnest($1::text[], $2::text[]) AS t(h, c)
+           ON CONFLICT (content_hash) DO NOTHING`,
+          [batch.map((f) => f.contentHash), batch.map((f) => f.content)],
+          options,
+        );
+        n += await tx.execute(
+          `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
+           SELECT $1, $2, p, h, l, s, lc FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS t(p, h, l, s, lc)
+           ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash, language = EXCLUDED.language,
+             size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count`,
+          [
+            ref.repoId,
+            ref.snapshotId,
+            batch.map((f) => f.path),
+            batch.map((f) => f.contentHash),
+            batch.map((f) => f.language),
+            batch.map((f) => f.sizeBytes),
+            batch.map((f) => f.lineCount),
+          ],
+          options,
+        );
+      }
+      return n;
+    }, options);
+  }
+
+  async deleteFiles(ref: SnapshotRef, paths: readonly string[], options?: CallOptions): Promise<number> {
+    if (paths.length === 0) return 0;
+    await this.#ready(options);
+    return this.db.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [ref.repoId, ref.snapshotId, [...paths]], options);
+  }
+
+  async copyFiles(from: SnapshotRef, to: SnapshotRef, except: readonly string[], options?: CallOptions): Promise<number> {
+    await this.#ready(options);
+    return this.db.execute(
+      `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
+       SELECT repo_id, $3, file_path, content_hash, language, size_bytes, line_count FROM files
+       WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($4::text[]))
+       ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING`,
+      [from.repoId, from.snapshotId, to.snapshotId, [...except]],
+      options,
+    );
+  }
+
+  async getFile(ref: SnapshotRef, path: string, options?: CallOptions): Promise<SourceFile | null> {
+    return (await this.getFiles(ref, [path], options))[0] ?? null;
+  }
+
+  async getFiles(ref: SnapshotRef, paths: readonly string[], options?: CallOptions): Promise<SourceFile[]> {
+    if (paths.length === 0) return [];
+    await this.#ready(options);
+    const rows = await this.db.fetch<FileRow & { content: string }>(
+      `SELECT f.file_path, f.language, f.content_hash, f.size_bytes, f.line_count, c.content
+       FROM files f JOIN file_contents c USING (content_hash)
+       WHERE f.repo_id = $1 AND f.snapshot_id = $2 AND f.file_path = ANY($3::text[])`,
+      [ref.repoId, ref.snapshotId, [...paths]],
+      options,
+    );
+    const byPath = new Map(rows.map((r) => [r.file_path, { ...fileInfo(r), content: r.content }]));
+    return paths.flatMap((p) => {
+      const f = byPath.get(p);
+      return f ? [f] : [];
+    });
+  }
+
+  async listFiles(ref: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]> {
+    await this.#ready(options);
+    const rows = await this.db.fetch<FileRow>(
+      `SELECT file_path, language, content_hash, size_bytes, line_count FROM files WHERE repo_id = $1 AND snapshot_id = $2 ORDER BY file_path COLLATE "C"`,
+      [ref.repoId, ref.snapshotId],
+      options,
+    );
+    return rows.map(fileInfo);
+  }
+
+  async close(): Promise<void> {}
+}

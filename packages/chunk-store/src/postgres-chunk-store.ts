@@ -1,0 +1,258 @@
+import {
+  normalizeChunk,
+  throwIfAborted,
+  validateChunk,
+  validateChunks,
+  type CallOptions,
+  type Chunk,
+  type ChunkInput,
+  type ChunkStore,
+  type LineLocation,
+  type SnapshotRef,
+} from '@trawl/core';
+import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { CHUNK_COLUMNS, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
+
+export interface PostgresChunkStoreOptions {
+  /** Rows per INSERT statement (default 5000). Every batch of one call shares a transaction. */
+  batchSize?: number;
+  /** Run migrations on first use (default true). */
+  ensureSchema?: boolean;
+}
+
+// Upsert from parallel arrays: 21 parameters per statement whatever the row count, far from the
+// 65,535-parameter limit that one-parameter-per-field inserts hit.
+const UPSERT_SQL = `
+INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
+SELECT r, s, c, f, k, n, q, sl, el, h, p, ci::jsonb, l, si, so, v, su, im, at::jsonb, ve, lc, false, clock_timestamp()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+            $18::real[], $19::text[], $20::int[], $21::text[])
+  AS t(r, s, c, f, k, n, q, sl, el, h, p, ci, l, si, so, v, su, im, at, ve, lc)
+ON CONFLICT (repo_id, snapshot_id, chunk_id) DO UPDATE SET
+  file_path = EXCLUDED.file_path, kind = EXCLUDED.kind, name = EXCLUDED.name, fqn = EXCLUDED.fqn,
+  start_line = EXCLUDED.start_line, end_line = EXCLUDED.end_line, content_hash = EXCLUDED.content_hash,
+  parent_id = EXCLUDED.parent_id, child_ids = EXCLUDED.child_ids, language = EXCLUDED.language,
+  symbol_id = EXCLUDED.symbol_id, symbol_owner = EXCLUDED.symbol_owner, visibility = EXCLUDED.visibility,
+  summary = EXCLUDED.summary, importance = EXCLUDED.importance, attributes = EXCLUDED.attributes,
+  last_indexed_commit = EXCLUDED.last_indexed_commit, version = chunks.version + 1, deleted = false,
+  updated_at = clock_timestamp()
+WHERE chunks.deleted
+   OR (chunks.file_path, chunks.kind, chunks.name, chunks.fqn, chunks.start_line, chunks.end_line, chunks.content_hash,
+       chunks.parent_id, chunks.child_ids, chunks.language, chunks.symbol_id, chunks.symbol_owner, chunks.visibility,
+       chunks.summary, chunks.importance, chunks.attributes, chunks.last_indexed_commit)
+      IS DISTINCT FROM
+      (EXCLUDED.file_path, EXCLUDED.kind, EXCLUDED.name, EXCLUDED.fqn, EXCLUDED.start_line, EXCLUDED.end_line, EXCLUDED.content_hash,
+       EXCLUDED.parent_id, EXCLUDED.child_ids, EXCLUDED.language, EXCLUDED.symbol_id, EXCLUDED.symbol_owner, EXCLUDED.visibility,
+       EXCLUDED.summary, EXCLUDED.importance, EXCLUDED.attributes, EXCLUDED.last_indexed_commit)`;
+
+function columns(chunks: readonly Chunk[]): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 21 }, () => new Array(chunks.length));
+  chunks.forEach((c, i) => {
+    const values = [
+      c.repoId, c.snapshotId, c.id, c.filePath, c.kind, c.name, c.fqn, c.startLine, c.endLine, c.contentHash,
+      c.parentId, JSON.stringify(c.childIds), c.language, c.symbolId, c.symbolOwner, c.visibility, c.summary,
+      c.importance, JSON.stringify(c.attributes), c.version, c.lastIndexedCommit,
+    ];
+    values.forEach((v, j) => (cols[j]![i] = v));
+  });
+  return cols;
+}
+
+const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
+
+/**
+ * A ChunkStore on PostgreSQL (a server or PGlite). Batch upserts are one statement per batch over
+ * parallel arrays inside one transaction; line lookups run in SQL on the span index; soft-deleted
+ * rows are invisible to every read.
+ *
+ * ```ts
+ * const store = new PostgresChunkStore(new PostgresStore({ connectionString: process.env.DATABASE_URL }))
+ * await store.saveChunks(chunks)
+ * ```
+ */
+export class PostgresChunkStore implements ChunkStore {
+  readonly db: PostgresStore;
+  #batchSize: number;
+  #ensure: boolean;
+
+  constructor(db: PostgresStore, options: PostgresChunkStoreOptions = {}) {
+    this.db = db;
+    this.#batchSize = options.batchSize ?? 5000;
+    this.#ensure = options.ensureSchema ?? true;
+  }
+
+  async #ready(options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, 'chunk-store');
+    if (this.#ensure) await ensureSchema(this.db, options);
+  }
+
+  async saveChunk(chunk: ChunkInput, options?: CallOptions): Promise<Chunk> {
+    validateChunk(chunk);
+    await this.saveChunks([chunk], options);
+    const saved = await this.getChunk(chunk.id, { ...options, snapshot: chunk });
+    return saved!;
+  }
+
+  async saveChunks(chunks: readonly ChunkInput[], options?: CallOptions): Promise<number> {
+    validateChunks(chunks);
+    if (chunks.length === 0) return 0;
+    await this.#ready(options);
+    const normalized = chunks.map(normalizeChunk);
+    return this.db.transaction(async (tx) => {
+      let written = 0;
+      for (let i = 0; i < normalized.length; i += this.#batchSize) {
+        written += await tx.execute(UPSERT_SQL, columns(normalized.slice(i, i + this.#batchSize)), options);
+      }
+      return written;
+    }, options);
+  }
+
+  /** Writes chunks inside a transaction the caller already holds (the indexer's snapshot write). */
+  async saveChunksIn(tx: PostgresQueryable, chunks: readonly ChunkInput[], options?: CallOptions): Promise<number> {
+    validateChunks(chunks);
+    const normalized = chunks.map(normalizeChunk);
+    let written = 0;
+    for (let i = 0; i < normalized.length; i += this.#batchSize) {
+      written += await tx.execute(UPSERT_SQL, columns(normalized.slice(i, i + this.#batchSize)), options);
+    }
+    return written;
+  }
+
+  async getChunk(id: string, options?: CallOptions & { snapshot?: SnapshotRef }): Promise<Chunk | null> {
+    return (await this.getChunks([id], options))[0] ?? null;
+  }
+
+  async getChunks(ids: readonly string[], options?: CallOptions & { snapshot?: SnapshotRef }): Promise<Chunk[]> {
+    if (ids.length === 0) return [];
+    await this.#ready(options);
+    const snapshot = options?.snapshot;
+    const rows = snapshot
+      ? await this.db.fetch<ChunkRow>(
+          `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND chunk_id = ANY($3::text[]) AND NOT deleted`,
+          [snapshot.repoId, snapshot.snapshotId, ids],
+          options,
+        )
+      : await this.db.fetch<ChunkRow>(
+          `SELECT DISTINCT ON (chunk_id) ${CHUNK_COLUMNS} FROM chunks WHERE chunk_id = ANY($1::text[]) AND NOT deleted ORDER BY chunk_id, updated_at DESC`,
+          [ids],
+          options,
+        );
+    const byId = new Map(rows.map((r) => [r.chunk_id, rowToChunk(r)]));
+    return ids.flatMap((id) => {
+      const c = byId.get(id);
+      return c ? [c] : [];
+    });
+  }
+
+  async listRepoChunks(repoId: string, options?: CallOptions & { snapshotId?: string }): Promise<Chunk[]> {
+    await this.#ready(options);
+    const rows = await this.db.fetch<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND ($2::text IS NULL OR snapshot_id = $2) AND NOT deleted
+       ORDER BY snapshot_id, file_path, start_line, end_line DESC, chunk_id`,
+      [repoId, options?.snapshotId ?? null],
+      options,
+    );
+    return rows.map(rowToChunk);
+  }
+
+  async listFileChunks(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk[]> {
+    await this.#ready(options);
+    const rows = await this.db.fetch<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = $3 AND NOT deleted
+       ORDER BY start_line, end_line DESC, chunk_id`,
+      [snapshot.repoId, snapshot.snapshotId, filePath],
+      options,
+    );
+    return rows.map(rowToChunk);
+  }
+
+  async findByContentHash(repoId: string, contentHash: string, options?: CallOptions & { snapshotId?: string }): Promise<Chunk[]> {
+    await this.#ready(options);
+    const rows = await this.db.fetch<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND content_hash = $2 AND ($3::text IS NULL OR snapshot_id = $3) AND NOT deleted
+       ORDER BY snapshot_id, file_path, start_line, end_line DESC, chunk_id`,
+      [repoId, contentHash, options?.snapshotId ?? null],
+      options,
+    );
+    return rows.map(rowToChunk);
+  }
+
+  async findChunkAtLine(snapshot: SnapshotRef, filePath: string, line: number, options?: CallOptions): Promise<Chunk | null> {
+    await this.#ready(options);
+    const row = await this.db.fetchRow<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM chunks c
+       WHERE c.repo_id = $1 AND c.snapshot_id = $2 AND c.file_path = $3 AND c.start_line <= $4 AND c.end_line >= $4 AND NOT c.deleted
+       ORDER BY ${LINE_LOOKUP_ORDER} LIMIT 1`,
+      [snapshot.repoId, snapshot.snapshotId, filePath, line],
+      options,
+    );
+    return row ? rowToChunk(row) : null;
+  }
+
+  async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
+    if (locations.length === 0) return [];
+    await this.#ready(options);
+    const rows = await this.db.fetch<ChunkRow & { ord: string }>(
+      `SELECT q.ord, c.* FROM unnest($3::text[], $4::int[]) WITH ORDINALITY AS q(file_path, line, ord)
+       LEFT JOIN LATERAL (
+         SELECT ${CHUNK_COLUMNS} FROM chunks c
+         WHERE c.repo_id = $1 AND c.snapshot_id = $2 AND c.file_path = q.file_path
+           AND c.start_line <= q.line AND c.end_line >= q.line AND NOT c.deleted
+         ORDER BY ${LINE_LOOKUP_ORDER} LIMIT 1
+       ) c ON true
+       ORDER BY q.ord`,
+      [snapshot.repoId, snapshot.snapshotId, locations.map((l) => l.filePath), locations.map((l) => l.line)],
+      options,
+    );
+    return rows.map((r) => (r.chunk_id ? rowToChunk(r) : null));
+  }
+
+  async getFileChunk(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk | null> {
+    await this.#ready(options);
+    const row = await this.db.fetchRow<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = $3 AND kind = 'file' AND NOT deleted
+       ORDER BY chunk_id LIMIT 1`,
+      [snapshot.repoId, snapshot.snapshotId, filePath],
+      options,
+    );
+    return row ? rowToChunk(row) : null;
+  }
+
+  async deleteSnapshot(snapshot: SnapshotRef, options?: CallOptions & { filePaths?: readonly string[] }): Promise<number> {
+    await this.#ready(options);
+    return this.db.execute(
+      `UPDATE chunks SET deleted = true, updated_at = clock_timestamp()
+       WHERE repo_id = $1 AND snapshot_id = $2 AND NOT deleted AND ($3::text[] IS NULL OR file_path = ANY($3::text[]))`,
+      [snapshot.repoId, snapshot.snapshotId, options?.filePaths ? [...options.filePaths] : null],
+      options,
+    );
+  }
+
+  /**
+   * Copies the chunks of every file of `from` not in `exceptPaths` into `to` (incremental
+   * indexing: unchanged files keep their chunks, with the same ids, in the new snapshot).
+   */
+  async copySnapshot(from: SnapshotRef, to: SnapshotRef, exceptPaths: readonly string[], options?: CallOptions): Promise<number> {
+    await this.#ready(options);
+    return this.db.execute(
+      `INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
+       SELECT repo_id, $3, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, parent_id, child_ids, language,
+              symbol_id, symbol_owner, visibility, summary, importance, attributes, version, last_indexed_commit, false, clock_timestamp()
+       FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND NOT deleted AND NOT (file_path = ANY($4::text[]))
+       ON CONFLICT (repo_id, snapshot_id, chunk_id) DO NOTHING`,
+      [from.repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
+      options,
+    );
+  }
+
+  /** Physically removes soft-deleted rows (of one repository, or all). Returns how many. */
+  async purgeDeleted(repoId?: string, options?: CallOptions): Promise<number> {
+    await this.#ready(options);
+    return this.db.execute('DELETE FROM chunks WHERE deleted AND ($1::text IS NULL OR repo_id = $1)', [repoId ?? null], options);
+  }
+
+  async close(): Promise<void> {
+    // The PostgresStore is shared and owned by whoever created it.
+  }
+}

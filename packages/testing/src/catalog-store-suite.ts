@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, InvalidInputError, NotFoundError, type CatalogStore, type SourceFile } from '@trawl/core';
+import { hash } from './chunk-fixtures.js';
+
+export function sourceFile(path: string, content: string, language: string | null = 'typescript'): SourceFile {
+  return { path, content, language, contentHash: hash(content), sizeBytes: Buffer.byteLength(content), lineCount: content.split('\n').length };
+}
+
+/** The CatalogStore contract (repos, snapshot lifecycle, files), run by every implementation. */
+export function describeCatalogStore(name: string, options: { create(): Promise<{ store: CatalogStore; dispose(): Promise<void> }> }): void {
+  describe(`CatalogStore conformance: ${name}`, () => {
+    let store: CatalogStore;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, dispose } = await options.create());
+    });
+    afterAll(async () => dispose());
+
+    it('upserts and lists repositories', async () => {
+      const created = await store.upsertRepo({ repoId: 'app', rootPath: '/src/app' });
+      expect(created).toMatchObject({ repoId: 'app', rootPath: '/src/app' });
+      const again = await store.upsertRepo({ repoId: 'app' });
+      expect(again.rootPath).toBe('/src/app');
+      await store.upsertRepo({ repoId: 'lib', rootPath: null });
+      expect((await store.listRepos()).map((r) => r.repoId)).toEqual(['app', 'lib']);
+      expect(await store.getRepo('nope')).toBeNull();
+      await expect(store.upsertRepo({ repoId: '../etc' })).rejects.toBeInstanceOf(InvalidInputError);
+    });
+
+    it('never reports an indexing or failed snapshot as the latest ready one', async () => {
+      const s1 = { repoId: 'app', snapshotId: 's1' };
+      const s2 = { repoId: 'app', snapshotId: 's2' };
+      const s3 = { repoId: 'app', snapshotId: 's3' };
+      expect((await store.beginSnapshot({ ...s1, commit: 'abc' })).status).toBe('indexing');
+      expect(await store.latestReadySnapshot('app')).toBeNull();
+      await store.finishSnapshot(s1, { status: 'ready', stats: { files: 2 } });
+      await store.beginSnapshot({ ...s2, baseSnapshotId: 's1' });
+      expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s1');
+      await store.finishSnapshot(s2, { status: 'failed', error: 'killed' });
+      expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s1');
+      await store.beginSnapshot(s3);
+      await new Promise((r) => setTimeout(r, 5));
+      await store.finishSnapshot(s3, { status: 'ready' });
+      expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s3');
+      const s1r = await store.getSnapshot(s1);
+      expect(s1r).toMatchObject({ status: 'ready', commit: 'abc', stats: { files: 2 } });
+      expect(s1r!.finishedAt).toBeInstanceOf(Date);
+      expect((await store.getSnapshot(s2))).toMatchObject({ status: 'failed', error: 'killed', baseSnapshotId: 's1' });
+      expect((await store.listSnapshots('app')).map((s) => s.snapshotId)).toEqual(['s3', 's2', 's1']);
+      await expect(store.finishSnapshot(s1, { status: 'failed' })).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.finishSnapshot({ repoId: 'app', snapshotId: 'zz' }, { status: 'ready' })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.beginSnapshot({ repoId: 'ghost', snapshotId: 'x' })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('stores, copies and removes files per snapshot', async () => {
+      const v1 = { repoId: 'lib', snapshotId: 'v1' };
+      const v2 = { repoId: 'lib', snapshotId: 'v2' };
+      await store.beginSnapshot(v1);
+      const files = [sourceFile('src/a.ts', 'export const a = 1;\n'), sourceFile('src/b.ts', 'export const b = "한국어 🐟";\n'), sourceFile('README.md', '# Lib\n', 'markdown')];
+      expect(await store.saveFiles(v1, files)).toBe(3);
+      expect(await store.getFile(v1, 'src/b.ts')).toEqual(files[1]);
+      expect((await store.listFiles(v1)).map((f) => f.path)).toEqual(['README.md', 'src/a.ts', 'src/b.ts']);
+      expect((await store.listFiles(v1))[0]).not.toHaveProperty('content');
+      expect((await store.getFiles(v1, ['src/b.ts', 'missing', 'src/a.ts'])).map((f) => f.path)).toEqual(['src/b.ts', 'src/a.ts']);
+      await store.beginSnapshot({ ...v2, baseSnapshotId: 'v1' });
+      expect(await store.copyFiles(v1, v2, ['src/a.ts'])).toBe(2);
+      await store.saveFiles(v2, [sourceFile('src/a.ts', 'export const a = 2;\n')]);
+      expect((await store.getFile(v2, 'src/a.ts'))!.content).toBe('export const a = 2;\n');
+      expect((await store.getFile(v1, 'src/a.ts'))!.content).toBe('export const a = 1;\n');
+      expect(await store.deleteFiles(v2, ['README.md'])).toBe(1);
+      expect((await store.listFiles(v2)).map((f) => f.path)).toEqual(['src/a.ts', 'src/b.ts']);
+      await store.deleteSnapshot(v1);
+      expect(await store.getSnapshot(v1)).toBeNull();
+      expect(await store.listFiles(v1)).toEqual([]);
+      expect((await store.getFile(v2, 'src/b.ts'))!.content).toContain('한국어');
+    });
+
+    it('rejects files that would escape the repository or are binary, writing none', async () => {
+      const v = { repoId: 'lib', snapshotId: 'bad' };
+      await store.beginSnapshot(v);
+      for (const bad of [sourceFile('../etc/passwd', 'x'), sourceFile('/abs.ts', 'x'), sourceFile('bin.dat', 'a\u0000b')]) {
+        await expect(store.saveFiles(v, [sourceFile('ok.ts', 'ok'), bad])).rejects.toBeInstanceOf(InvalidInputError);
+      }
+      expect(await store.listFiles(v)).toEqual([]);
+      await expect(store.saveFiles({ repoId: 'lib', snapshotId: 'never-begun' }, [sourceFile('ok.ts', 'ok')])).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('deletes a repository with its snapshots and files', async () => {
+      await store.deleteRepo('lib');
+      expect(await store.getRepo('lib')).toBeNull();
+      expect(await store.listSnapshots('lib')).toEqual([]);
+      expect(await store.listFiles({ repoId: 'lib', snapshotId: 'v2' })).toEqual([]);
+    });
+  });
+}
