@@ -4,3 +4,4 @@ export * from './chunk-store-suite.js';
 export * from './snapshot-fixtures.js';
 export * from './fuzzy-index-suite.js';
 export * from './catalog-store-suite.js';
+export * from './domain-index-suite.js';
