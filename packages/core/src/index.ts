@@ -9,3 +9,5 @@ export type * from './ports/catalog-store.js';
 export type * from './ports/search-index.js';
 export type * from './ports/symbol-index.js';
 export type * from './ports/embedding-provider.js';
+export type * from './ports/reranker.js';
+export type * from './ports/repository-parser.js';

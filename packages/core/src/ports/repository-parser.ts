@@ -1,0 +1,57 @@
+import type { Chunk } from '../chunk.js';
+import type { CallOptions, SourceFile } from '../refs.js';
+import type { SymbolDefinition, SymbolRelation } from '../symbol.js';
+
+/** A file the parser would index, with the hash of its bytes. */
+export interface ScannedFile {
+  path: string;
+  sizeBytes: number;
+  language: string | null;
+  contentHash: string;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface RepositoryScan {
+  files: ScannedFile[];
+  skipped: SkippedFile[];
+  /** HEAD commit when the folder is a git work tree. */
+  commit: string | null;
+}
+
+export interface ParsedFiles {
+  files: SourceFile[];
+  chunks: Chunk[];
+  symbols: SymbolDefinition[];
+  relations: SymbolRelation[];
+}
+
+export interface ParseProgress {
+  filesDone: number;
+  filesTotal: number;
+  chunks: number;
+}
+
+/**
+ * Turns a working tree into what the indexes need. The indexing flow depends only on this port;
+ * `@trawl/parser` provides the tree-sitter implementation.
+ *
+ * Contract: `scan` lists indexable files with content hashes (cheap: no parsing); `parse` parses
+ * the given paths (all scanned files when omitted) of `snapshotId` and is deterministic: the same
+ * bytes give the same chunk and symbol ids whatever the snapshot.
+ */
+export interface RepositoryParser {
+  scan(root: string, options?: CallOptions): Promise<RepositoryScan>;
+  parse(
+    root: string,
+    options: CallOptions & {
+      repoId: string;
+      snapshotId: string;
+      paths?: readonly string[];
+      onProgress?: (progress: ParseProgress) => void;
+    },
+  ): Promise<ParsedFiles>;
+}
