@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scaffolds packages/<name> with the workspace's package.json shape, tsconfig and tsup config.
 // Usage: node tools/new-package.mjs <name> "<description>" [dep@version ...]
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 
 const [name, description, ...deps] = process.argv.slice(2);
 if (!name || !description) {
@@ -38,13 +38,14 @@ const pkg = {
     },
     './package.json': './package.json',
   },
-  files: ['dist', 'README.md', 'CHANGELOG.md'],
+  files: ['dist', 'README.md', 'LICENSE', 'CHANGELOG.md'],
   scripts: { build: 'tsup' },
   dependencies,
   publishConfig: { access: 'public' },
 };
 mkdirSync(`${dir}/src`, { recursive: true });
 writeFileSync(`${dir}/package.json`, JSON.stringify(pkg, null, 2) + '\n');
+copyFileSync('LICENSE', `${dir}/LICENSE`);
 writeFileSync(
   `${dir}/tsconfig.json`,
   JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'], exclude: ['src/**/*.test.ts'] }, null, 2) + '\n',
