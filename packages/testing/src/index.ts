@@ -5,3 +5,5 @@ export * from './snapshot-fixtures.js';
 export * from './fuzzy-index-suite.js';
 export * from './catalog-store-suite.js';
 export * from './domain-index-suite.js';
+export * from './simple-parser.js';
+export * from './lexical-index-suite.js';

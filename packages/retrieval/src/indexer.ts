@@ -1,0 +1,210 @@
+import {
+  AbortedError,
+  InvalidInputError,
+  throwIfAborted,
+  type CallOptions,
+  type CatalogStore,
+  type ChunkStore,
+  type IndexName,
+  type IndexRunResult,
+  type RepositoryParser,
+  type SearchIndex,
+  type SnapshotContent,
+  type SnapshotDelta,
+  type SnapshotRecord,
+  type SnapshotRef,
+} from '@trawl/core';
+import { contentSnapshotId } from './snapshot-id.js';
+
+/** Progress of an index run, for progress bars and logs. */
+export type IndexProgressEvent =
+  | { stage: 'scan'; files: number; skipped: number }
+  | { stage: 'plan'; mode: 'full' | 'incremental' | 'unchanged'; changed: number; deleted: number; total: number; snapshotId: string }
+  | { stage: 'parse'; filesDone: number; filesTotal: number; chunks: number }
+  | { stage: 'store'; files: number; chunks: number }
+  | { stage: 'index'; index: IndexName; status: 'start' | 'done' | 'failed'; result?: IndexRunResult; error?: string }
+  | { stage: 'done'; snapshotId: string; durationMs: number };
+
+export interface IndexerOptions {
+  catalog: CatalogStore;
+  chunks: ChunkStore;
+  parser: RepositoryParser;
+  /** Every index to feed. Each must finish for the snapshot to become ready. */
+  indexes: readonly SearchIndex[];
+  /** Ready snapshots kept per repository, the newest included (default 2: current and previous). */
+  keepSnapshots?: number;
+}
+
+export interface IndexRepositoryOptions extends CallOptions {
+  repoId: string;
+  root: string;
+  /** Build from the latest ready snapshot, re-parsing only changed files (default true when one exists). */
+  incremental?: boolean;
+  onProgress?: (event: IndexProgressEvent) => void;
+}
+
+export interface IndexRepositoryResult {
+  repoId: string;
+  snapshotId: string;
+  mode: 'full' | 'incremental' | 'unchanged';
+  files: number;
+  chunks: number;
+  changedPaths: string[];
+  deletedPaths: string[];
+  skipped: { path: string; reason: string }[];
+  indexes: IndexRunResult[];
+  durationMs: number;
+}
+
+/**
+ * The indexing flow: scan, parse, store files and chunks, feed every index, then mark the
+ * snapshot ready. Until that last step the snapshot is `indexing` and never searched, so a crash
+ * anywhere leaves the previous ready snapshot answering; re-running converges because snapshot
+ * ids are content-derived and every write is an upsert.
+ *
+ * ```ts
+ * const indexer = new Indexer({ catalog, chunks, parser, indexes: [lexical, fuzzy, symbols] })
+ * const result = await indexer.indexRepository({ repoId: 'app', root: '/src/app' })
+ * ```
+ */
+export class Indexer {
+  readonly #o: IndexerOptions;
+
+  constructor(options: IndexerOptions) {
+    this.#o = options;
+  }
+
+  async indexRepository(options: IndexRepositoryOptions): Promise<IndexRepositoryResult> {
+    const started = performance.now();
+    const { catalog, chunks, parser } = this.#o;
+    const { repoId, root, signal } = options;
+    const emit = options.onProgress ?? (() => undefined);
+
+    const scan = await parser.scan(root, { signal });
+    emit({ stage: 'scan', files: scan.files.length, skipped: scan.skipped.length });
+    if (scan.files.length === 0) {
+      throw new InvalidInputError(
+        `found no files to index under ${root}${scan.skipped.length ? ` (${scan.skipped.length} skipped, e.g. ${scan.skipped[0]!.path}: ${scan.skipped[0]!.reason})` : ''}: check the path and your ignore files`,
+        { component: 'indexer' },
+      );
+    }
+    const snapshotId = contentSnapshotId(scan.files);
+    const ref: SnapshotRef = { repoId, snapshotId };
+    await catalog.upsertRepo({ repoId, rootPath: root }, { signal });
+
+    const existing = await catalog.getSnapshot(ref, { signal });
+    const base = options.incremental === false ? null : await catalog.latestReadySnapshot(repoId, { signal });
+    if (existing?.status === 'ready') {
+      emit({ stage: 'plan', mode: 'unchanged', changed: 0, deleted: 0, total: scan.files.length, snapshotId });
+      emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
+      return this.#result(ref, 'unchanged', scan.files.length, Number(existing.stats.chunks ?? 0), [], [], scan.skipped, [], started);
+    }
+
+    // Plan: which files differ from the base snapshot.
+    let changedPaths: string[] = scan.files.map((f) => f.path);
+    let deletedPaths: string[] = [];
+    let mode: 'full' | 'incremental' = 'full';
+    if (base) {
+      const previous = new Map((await catalog.listFiles(base, { signal })).map((f) => [f.path, f.contentHash]));
+      const now = new Set(scan.files.map((f) => f.path));
+      changedPaths = scan.files.filter((f) => previous.get(f.path) !== f.contentHash).map((f) => f.path);
+      deletedPaths = [...previous.keys()].filter((p) => !now.has(p));
+      mode = 'incremental';
+    }
+    emit({ stage: 'plan', mode, changed: changedPaths.length, deleted: deletedPaths.length, total: scan.files.length, snapshotId });
+
+    await catalog.beginSnapshot({ ...ref, commit: scan.commit, baseSnapshotId: mode === 'incremental' ? base!.snapshotId : null }, { signal });
+    try {
+      const parsed = await parser.parse(root, {
+        repoId,
+        snapshotId,
+        paths: mode === 'incremental' ? changedPaths : undefined,
+        signal,
+        onProgress: (p) => emit({ stage: 'parse', ...p }),
+      });
+      throwIfAborted(signal, 'indexer');
+
+      // Files and chunks: carry unchanged ones over from the base, then write the new ones.
+      const replaced = [...changedPaths, ...deletedPaths];
+      if (mode === 'incremental') {
+        await catalog.copyFiles(base!, ref, replaced, { signal });
+        await chunks.copySnapshot(base!, ref, replaced, { signal });
+        // Repository-level chunks (project, modules) are rebuilt by the parser each run.
+        const regenerated = new Set(parsed.chunks.filter((c) => c.kind === 'project' || c.kind === 'module').map((c) => c.filePath));
+        if (regenerated.size) await chunks.deleteSnapshot(ref, { filePaths: [...regenerated], signal });
+      }
+      await catalog.saveFiles(ref, parsed.files, { signal });
+      await chunks.saveChunks(parsed.chunks, { signal });
+      const chunkCount = mode === 'full' ? parsed.chunks.length : (await chunks.listRepoChunks(repoId, { snapshotId, signal })).length;
+      emit({ stage: 'store', files: scan.files.length, chunks: chunkCount });
+
+      const content: SnapshotContent = { snapshot: ref, rootPath: root, files: parsed.files, chunks: parsed.chunks, symbols: parsed.symbols, relations: parsed.relations };
+      const results: IndexRunResult[] = [];
+      for (const index of this.#o.indexes) {
+        throwIfAborted(signal, 'indexer');
+        emit({ stage: 'index', index: index.name, status: 'start' });
+        try {
+          const result =
+            mode === 'incremental'
+              ? await index.reindexPaths({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta, { signal })
+              : await index.reindexRepo(content, { signal });
+          results.push(result);
+          emit({ stage: 'index', index: index.name, status: 'done', result });
+        } catch (error) {
+          emit({ stage: 'index', index: index.name, status: 'failed', error: (error as Error).message });
+          throw error;
+        }
+      }
+
+      await catalog.finishSnapshot(
+        ref,
+        { status: 'ready', stats: { files: scan.files.length, chunks: chunkCount, mode, changed: changedPaths.length, deleted: deletedPaths.length } },
+        { signal },
+      );
+      await this.#prune(repoId, signal).catch(() => undefined);
+      emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
+      return this.#result(ref, mode, scan.files.length, chunkCount, changedPaths, deletedPaths, scan.skipped, results, started);
+    } catch (error) {
+      const reason = error instanceof AbortedError || signal?.aborted ? 'cancelled' : (error as Error).message;
+      await catalog.finishSnapshot(ref, { status: 'failed', error: reason }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Removes the oldest ready snapshots (and failed ones) beyond `keepSnapshots` from every store. */
+  async #prune(repoId: string, signal?: AbortSignal): Promise<void> {
+    const keep = this.#o.keepSnapshots ?? 2;
+    const all = await this.#o.catalog.listSnapshots(repoId, { signal });
+    const ready = all.filter((s) => s.status === 'ready').sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime());
+    const drop: SnapshotRecord[] = [...ready.slice(keep), ...all.filter((s) => s.status === 'failed')];
+    for (const s of drop) await this.deleteSnapshot(s, { signal });
+  }
+
+  /** Deletes one snapshot from every index and store. */
+  async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
+    for (const index of this.#o.indexes) await index.deleteRepo(ref.repoId, ref.snapshotId, options);
+    await this.#o.chunks.deleteSnapshot(ref, options);
+    await this.#o.catalog.deleteSnapshot(ref, options);
+  }
+
+  /** Deletes a repository from every index and store. */
+  async deleteRepository(repoId: string, options?: CallOptions): Promise<void> {
+    for (const index of this.#o.indexes) await index.deleteRepo(repoId, undefined, options);
+    for (const s of await this.#o.catalog.listSnapshots(repoId, options)) await this.#o.chunks.deleteSnapshot(s, options);
+    await this.#o.catalog.deleteRepo(repoId, options);
+  }
+
+  #result(
+    ref: SnapshotRef,
+    mode: IndexRepositoryResult['mode'],
+    files: number,
+    chunkCount: number,
+    changedPaths: string[],
+    deletedPaths: string[],
+    skipped: { path: string; reason: string }[],
+    indexes: IndexRunResult[],
+    started: number,
+  ): IndexRepositoryResult {
+    return { ...ref, mode, files, chunks: chunkCount, changedPaths, deletedPaths, skipped, indexes, durationMs: Math.round(performance.now() - started) };
+  }
+}

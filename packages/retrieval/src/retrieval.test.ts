@@ -1,0 +1,278 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryCatalogStore, InMemoryChunkStore } from '@trawl/chunk-store';
+import {
+  InvalidQueryError,
+  NotFoundError,
+  TrawlError,
+  type Chunk,
+  type IndexName,
+  type IndexRunResult,
+  type SearchHit,
+  type SearchIndex,
+  type SnapshotContent,
+  type SnapshotDelta,
+  type SnapshotRef,
+} from '@trawl/core';
+import { LineParser } from '@trawl/testing';
+import { classifyQuery } from './query-intent.js';
+import { weightedReciprocalRankFusion } from './fusion.js';
+import { Retriever } from './retriever.js';
+import { Indexer } from './indexer.js';
+import { HttpReranker } from './http-reranker.js';
+
+/**
+ * A small but real index over chunk text: `lexical` matches substrings line by line,
+ * `symbol` matches chunk names exactly. Used to exercise the facade against the port.
+ */
+class TextIndex implements SearchIndex {
+  calls = 0;
+  #chunks = new Map<string, { chunk: Chunk; lines: string[] }[]>();
+  constructor(
+    readonly name: IndexName,
+    private behaviour: { fail?: string; delayMs?: number; names?: boolean } = {},
+  ) {}
+  async reindexRepo(content: SnapshotContent): Promise<IndexRunResult> {
+    if (this.behaviour.fail === 'reindex') throw new TrawlError('BACKEND_ERROR', 'index crashed midway', { component: this.name });
+    const key = `${content.snapshot.repoId}@${content.snapshot.snapshotId}`;
+    const files = new Map(content.files.map((f) => [f.path, f.content.split('\n')]));
+    this.#chunks.set(key, content.chunks.map((chunk) => ({ chunk, lines: files.get(chunk.filePath)!.slice(chunk.startLine - 1, chunk.endLine) })));
+    return { index: this.name, durationMs: 0, itemsIndexed: content.chunks.length };
+  }
+  async reindexPaths(delta: SnapshotDelta): Promise<IndexRunResult> {
+    if (this.behaviour.fail === 'reindex') throw new TrawlError('BACKEND_ERROR', 'index crashed midway', { component: this.name });
+    const base = this.#chunks.get(`${delta.snapshot.repoId}@${delta.baseSnapshotId}`) ?? [];
+    const replaced = new Set([...delta.changedPaths, ...delta.deletedPaths]);
+    const files = new Map(delta.files.map((f) => [f.path, f.content.split('\n')]));
+    const fresh = delta.chunks.map((chunk) => ({ chunk, lines: files.get(chunk.filePath)!.slice(chunk.startLine - 1, chunk.endLine) }));
+    this.#chunks.set(`${delta.snapshot.repoId}@${delta.snapshot.snapshotId}`, [...base.filter((e) => !replaced.has(e.chunk.filePath)), ...fresh]);
+    return { index: this.name, durationMs: 0, itemsIndexed: fresh.length };
+  }
+  async search(ref: SnapshotRef, query: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<SearchHit[]> {
+    this.calls++;
+    if (this.behaviour.fail === 'search') throw new TrawlError('BACKEND_UNAVAILABLE', 'connection refused', { component: this.name });
+    if (this.behaviour.delayMs) await new Promise((r) => setTimeout(r, this.behaviour.delayMs));
+    const entries = this.#chunks.get(`${ref.repoId}@${ref.snapshotId}`) ?? [];
+    const hits: SearchHit[] = [];
+    for (const { chunk, lines } of entries) {
+      if (chunk.kind === 'file' && this.behaviour.names) continue;
+      const matched = this.behaviour.names
+        ? chunk.name === query ? [chunk.startLine] : []
+        : lines.flatMap((l, i) => (l.includes(query) ? [chunk.startLine + i] : []));
+      if (!matched.length) continue;
+      hits.push({
+        chunkId: chunk.id, repoId: ref.repoId, snapshotId: ref.snapshotId, filePath: chunk.filePath, symbolId: chunk.symbolId,
+        score: matched.length / (chunk.endLine - chunk.startLine + 1), index: this.name, kind: chunk.kind, name: chunk.name,
+        startLine: chunk.startLine, endLine: chunk.endLine, matchedLines: matched, preview: null, mapping: 'exact', metadata: {},
+      });
+    }
+    hits.sort((a, b) => b.score - a.score || a.chunkId.localeCompare(b.chunkId));
+    return hits.slice(0, options.limit ?? 10);
+  }
+  async deleteRepo(repoId: string, snapshotId?: string): Promise<void> {
+    for (const key of [...this.#chunks.keys()]) if (key.startsWith(`${repoId}@`) && (!snapshotId || key === `${repoId}@${snapshotId}`)) this.#chunks.delete(key);
+  }
+}
+
+describe('classifyQuery', () => {
+  it.each([
+    ['createUser', 'identifier'],
+    ['create_user', 'identifier'],
+    ['UserService.createUser', 'identifier'],
+    ['std::vector', 'identifier'],
+    ['src/users/service.ts', 'path'],
+    ['README.md', 'path'],
+    ['/create\\w+User/', 'regex'],
+    ['"user not found"', 'literal'],
+    ['how are users created', 'natural_language'],
+  ])('%s -> %s', (query, intent) => {
+    expect(classifyQuery(query).intent).toBe(intent);
+  });
+  it('weights symbol and fuzzy over vector for identifiers, and the reverse for prose', () => {
+    const id = classifyQuery('createUser').weights;
+    expect(id.symbol).toBeGreaterThan(id.vector);
+    expect(id.fuzzy).toBeGreaterThan(id.vector);
+    const nl = classifyQuery('where do we hash passwords').weights;
+    expect(nl.vector).toBeGreaterThan(nl.symbol);
+    expect(classifyQuery('/a.b/').text).toBe('a.b');
+  });
+});
+
+describe('weightedReciprocalRankFusion', () => {
+  const hit = (chunkId: string, index: IndexName): SearchHit => ({
+    chunkId, repoId: 'r', snapshotId: 's', filePath: 'f', symbolId: null, score: 1, index, kind: null, name: null,
+    startLine: null, endLine: null, matchedLines: [], preview: null, mapping: 'exact', metadata: {},
+  });
+  it('adds weight/(k+rank) per index, dedupes within an index, and keeps provenance', () => {
+    const fused = weightedReciprocalRankFusion({ k: 10 })([
+      { index: 'lexical', weight: 1, hits: [hit('a', 'lexical'), hit('b', 'lexical'), hit('a', 'lexical')] },
+      { index: 'symbol', weight: 2, hits: [hit('b', 'symbol')] },
+    ]);
+    expect(fused.map((f) => f.chunkId)).toEqual(['b', 'a']);
+    expect(fused[0]!.score).toBeCloseTo(1 / 12 + 2 / 11, 10);
+    expect(fused[1]!.score).toBeCloseTo(1 / 11, 10);
+    expect(fused[0]!.sources.map((s) => [s.index, s.rank])).toEqual([['symbol', 1], ['lexical', 2]]);
+  });
+  it('ignores indexes weighted zero', () => {
+    const fused = weightedReciprocalRankFusion()([{ index: 'vector', weight: 0, hits: [hit('a', 'vector')] }]);
+    expect(fused).toEqual([]);
+  });
+});
+
+describe('Retriever and Indexer over the ports', () => {
+  let root: string;
+  const catalog = new InMemoryCatalogStore();
+  const chunks = new InMemoryChunkStore();
+  const lexical = new TextIndex('lexical');
+  const symbol = new TextIndex('symbol', { names: true });
+  const indexer = new Indexer({ catalog, chunks, parser: new LineParser(), indexes: [lexical, symbol] });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'trawl-retrieval-'));
+    await mkdir(join(root, 'src'));
+    await writeFile(join(root, 'src/users.ts'), 'import x\nfunction createUser(name) {\n  return save(name)\n}\nfunction deleteUser(id) {\n  return drop(id)\n}\n');
+    await writeFile(join(root, 'src/save.ts'), 'function save(row) {\n  // createUser calls this\n  return db.insert(row)\n}\n');
+    await writeFile(join(root, 'README.md'), '# Users\nThe createUser flow stores a row.\n');
+  });
+  afterAll(async () => rm(root, { recursive: true, force: true }));
+
+  it('indexes a tree, then fuses, dedupes and hydrates hits with provenance', async () => {
+    const events: string[] = [];
+    const result = await indexer.indexRepository({ repoId: 'app', root, onProgress: (e) => events.push(e.stage) });
+    expect(result.mode).toBe('full');
+    expect(result.files).toBe(3);
+    expect(events).toEqual(expect.arrayContaining(['scan', 'plan', 'store', 'index', 'done']));
+    const retriever = new Retriever({ indexes: [lexical, symbol], catalog, chunks });
+    const { hits, degraded, intent, snapshot } = await retriever.search('createUser', { repo: 'app', limit: 5 });
+    expect(snapshot).toBe(result.snapshotId);
+    expect(intent).toBe('identifier');
+    expect(degraded).toEqual([]);
+    expect(hits[0]).toMatchObject({ file: 'src/users.ts', kind: 'function', name: 'createUser', startLine: 2, endLine: 4, stale: false });
+    expect(hits[0]!.sources.map((s) => s.index).sort()).toEqual(['lexical', 'symbol']);
+    expect(hits[0]!.preview).toContain('function createUser(name)');
+    expect(new Set(hits.map((h) => h.chunkId)).size).toBe(hits.length);
+    expect(hits.map((h) => h.file)).toContain('src/save.ts');
+  });
+
+  it('answers from the healthy indexes and lists failing or slow ones under degraded', async () => {
+    const broken = new TextIndex('fuzzy', { fail: 'search' });
+    const slow = new TextIndex('vector', { delayMs: 1000 });
+    const retriever = new Retriever({ indexes: [lexical, symbol, broken, slow], catalog, chunks, deadlineMs: 100 });
+    const { hits, degraded } = await retriever.search('createUser', { repo: 'app' });
+    expect(hits[0]!.name).toBe('createUser');
+    expect(degraded.map((d) => [d.index, d.code]).sort()).toEqual([['fuzzy', 'BACKEND_UNAVAILABLE'], ['vector', 'TIMEOUT']]);
+    expect(degraded.find((d) => d.index === 'vector')!.reason).toMatch(/no answer within 100 ms/);
+  });
+
+  it('rejects empty queries, bad regexes, unknown repos and unconfigured indexes with typed errors', async () => {
+    const retriever = new Retriever({ indexes: [lexical], catalog, chunks });
+    await expect(retriever.search('  ', { repo: 'app' })).rejects.toBeInstanceOf(InvalidQueryError);
+    await expect(retriever.search('/foo(/', { repo: 'app' })).rejects.toThrow(/invalid regex "foo\("/);
+    await expect(retriever.search('x', { repo: 'nope' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(retriever.search('x', { repo: 'app', indexes: ['vector'] })).rejects.toThrow(/index "vector" is not configured/);
+  });
+
+  it('flags hits whose file changed in the working tree since indexing', async () => {
+    const retriever = new Retriever({ indexes: [lexical], catalog, chunks });
+    await writeFile(join(root, 'src/save.ts'), 'function save(row) {\n  // edited\n  return db.insert(row)\n}\n');
+    const { hits } = await retriever.search('db.insert', { repo: 'app' });
+    expect(hits[0]).toMatchObject({ file: 'src/save.ts', stale: true });
+    const users = await retriever.search('deleteUser', { repo: 'app' });
+    expect(users.hits[0]!.stale).toBe(false);
+  });
+
+  it('re-indexes incrementally, keeps unchanged chunk ids, and recognises an unchanged tree', async () => {
+    const before = await catalog.latestReadySnapshot('app');
+    const oldUsers = await chunks.listFileChunks(before!, 'src/users.ts');
+    const result = await indexer.indexRepository({ repoId: 'app', root });
+    expect(result.mode).toBe('incremental');
+    expect(result.changedPaths).toEqual(['src/save.ts']);
+    const newUsers = await chunks.listFileChunks(result, 'src/users.ts');
+    expect(newUsers.map((c) => c.id)).toEqual(oldUsers.map((c) => c.id));
+    const retriever = new Retriever({ indexes: [lexical], catalog, chunks });
+    expect((await retriever.search('edited', { repo: 'app' })).hits[0]!.file).toBe('src/save.ts');
+    expect((await retriever.search('createUser calls this', { repo: 'app' })).hits).toEqual([]);
+    const again = await indexer.indexRepository({ repoId: 'app', root });
+    expect(again.mode).toBe('unchanged');
+  });
+
+  it('keeps the previous ready snapshot answering when a run fails midway, and a re-run converges', async () => {
+    const ready = await catalog.latestReadySnapshot('app');
+    await writeFile(join(root, 'src/new.ts'), 'function brandNew() {\n  return 1\n}\n');
+    const crashing = new Indexer({ catalog, chunks, parser: new LineParser(), indexes: [lexical, new TextIndex('symbol', { fail: 'reindex' })] });
+    await expect(crashing.indexRepository({ repoId: 'app', root })).rejects.toThrow(/index crashed midway/);
+    expect((await catalog.latestReadySnapshot('app'))!.snapshotId).toBe(ready!.snapshotId);
+    const retriever = new Retriever({ indexes: [lexical, symbol], catalog, chunks });
+    expect((await retriever.search('brandNew', { repo: 'app' })).hits).toEqual([]);
+    const rerun = await indexer.indexRepository({ repoId: 'app', root });
+    expect(rerun.mode).toBe('incremental');
+    expect((await retriever.search('brandNew', { repo: 'app' })).hits[0]).toMatchObject({ name: 'brandNew', file: 'src/new.ts' });
+    // Retention: at most two ready snapshots survive, and the failed one is gone.
+    const snaps = await catalog.listSnapshots('app');
+    expect(snaps.filter((s) => s.status === 'ready').length).toBeLessThanOrEqual(2);
+    expect(snaps.some((s) => s.status === 'failed')).toBe(false);
+  });
+
+  it('stops an index run on abort and marks the snapshot failed, not ready', async () => {
+    await writeFile(join(root, 'src/abort.ts'), 'function aborted() {\n}\n');
+    const controller = new AbortController();
+    const run = indexer.indexRepository({ repoId: 'app', root, signal: controller.signal, onProgress: (e) => e.stage === 'store' && controller.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    const failed = (await catalog.listSnapshots('app')).find((s) => s.status === 'failed');
+    expect(failed?.error).toBe('cancelled');
+    await rm(join(root, 'src/abort.ts'));
+  });
+
+  it('refuses to index a tree with no files', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'trawl-empty-'));
+    await expect(indexer.indexRepository({ repoId: 'empty', root: empty })).rejects.toThrow(/found no files to index/);
+    await rm(empty, { recursive: true });
+  });
+
+  describe('with an HTTP reranker', () => {
+    let server: Server;
+    let url: string;
+    const bodies: any[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        let data = '';
+        req.on('data', (c) => (data += c));
+        req.on('end', () => {
+          const body = JSON.parse(data);
+          bodies.push({ path: req.url, body });
+          const docs: string[] = body.texts ?? body.documents;
+          // Score: documents mentioning "return drop" first.
+          const scored = docs.map((d, index) => ({ index, s: d.includes('drop') ? 0.9 : 0.1 }));
+          res.setHeader('content-type', 'application/json');
+          if (req.url === '/rerank') res.end(JSON.stringify(scored.map((x) => ({ index: x.index, score: x.s }))));
+          else if (req.url === '/v1/rerank') res.end(JSON.stringify({ results: scored.map((x) => ({ index: x.index, relevance_score: x.s })) }));
+          else res.writeHead(404).end('{}');
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it.each(['tei', 'cohere'] as const)('reorders fused candidates with a %s-style API', async (flavor) => {
+      const reranker = new HttpReranker({ flavor, url, model: 'rr' });
+      const retriever = new Retriever({ indexes: [lexical], catalog, chunks, reranker });
+      const { hits } = await retriever.search('return', { repo: 'app' });
+      expect(hits[0]!.name).toBe('deleteUser');
+      const last = bodies.at(-1);
+      expect(last.path).toBe(flavor === 'tei' ? '/rerank' : '/v1/rerank');
+      if (flavor === 'cohere') expect(last.body).toMatchObject({ model: 'rr', query: 'return' });
+    });
+
+    it('lists a failing reranker under degraded and keeps the fused order', async () => {
+      const reranker = new HttpReranker({ flavor: 'tei', url: `${url}/missing` });
+      const retriever = new Retriever({ indexes: [lexical], catalog, chunks, reranker });
+      const { hits, degraded } = await retriever.search('return', { repo: 'app' });
+      expect(hits.length).toBeGreaterThan(0);
+      expect(degraded).toEqual([expect.objectContaining({ index: 'rerank', code: 'BACKEND_ERROR' })]);
+    });
+  });
+});
