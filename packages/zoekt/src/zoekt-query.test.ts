@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { buildZoektQuery, escapeRegex, goQueryEscape, literalQuery, quoteAtom } from './zoekt-query.js';
+import { shardPrefix } from './zoekt-indexer.js';
+
+describe('zoekt query building', () => {
+  it('escapes every RE2 metacharacter', () => {
+    expect(escapeRegex('a.b*c+d?e(f)g[h]i{j}k|l^m$n\\o')).toBe('a\\.b\\*c\\+d\\?e\\(f\\)g\\[h\\]i\\{j\\}k\\|l\\^m\\$n\\\\o');
+    expect(new RegExp(escapeRegex('(x)[y]{2}')).test('(x)[y]{2}')).toBe(true);
+  });
+
+  it('quotes atoms so quotes and backslashes survive', () => {
+    expect(quoteAtom('say "hi" \\n')).toBe('"say \\"hi\\" \\\\n"');
+  });
+
+  it('writes literals as one quoted content atom', () => {
+    expect(literalQuery('file:a.ts or -x "q"')).toBe('content:"file:a\\\\.ts or -x \\"q\\""');
+  });
+
+  it('adds case, repository, language and file filters', () => {
+    const q = buildZoektQuery({ pattern: 'TODO(', repositories: ['web', 'a.b'], languages: ['typescript', 'go'], filePatterns: ['\\.ts$'], caseSensitive: true });
+    expect(q).toBe('content:"TODO\\\\(" case:yes repo:"^(?:web|a\\\\.b)$" (lang:typescript or lang:go) file:"\\\\.ts$"');
+    expect(buildZoektQuery({ pattern: 'x' })).toBe('content:"x" case:no');
+    expect(buildZoektQuery({ pattern: 'x', caseSensitive: 'auto', includeFileNames: true })).toBe('"x" case:auto');
+  });
+
+  it('keeps regexes as written', () => {
+    expect(buildZoektQuery({ pattern: 'foo\\s+bar', regex: true })).toBe('content:"foo\\\\s+bar" case:no');
+  });
+
+  it('rejects empty queries and bad filters', () => {
+    expect(() => buildZoektQuery({ pattern: '  ' })).toThrow(/empty query/);
+    expect(() => buildZoektQuery({ pattern: 'x', repositories: [] })).toThrow(/repositories is empty/);
+    expect(() => buildZoektQuery({ pattern: 'x', languages: ['c; rm'] })).toThrow(/invalid language/);
+    expect(() => buildZoektQuery({ pattern: '(?=x)', regex: true })).toThrow(/lookaround/);
+  });
+
+  it('escapes names like Go url.QueryEscape and derives shard prefixes', () => {
+    expect(goQueryEscape('a b/c@d~e_f.g-h')).toBe('a+b%2Fc%40d~e_f.g-h');
+    expect(goQueryEscape('한')).toBe('%ED%95%9C');
+    expect(shardPrefix('web')).toBe('web');
+    const long = 'x'.repeat(250);
+    expect(shardPrefix(long)).toHaveLength(208);
+  });
+});

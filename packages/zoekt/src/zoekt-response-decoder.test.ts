@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { byteOffsetToColumn, decodeListResponse, decodeSearchResponse } from './zoekt-response-decoder.js';
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+describe('zoekt response decoding', () => {
+  it('converts UTF-8 byte offsets to string columns', () => {
+    const line = Buffer.from('// 한국어 😀 hello');
+    const byteStart = Buffer.byteLength('// 한국어 😀 ');
+    const col = byteOffsetToColumn(line, byteStart);
+    expect('// 한국어 😀 hello'.slice(col, col + 5)).toBe('hello');
+    // an offset inside a multi-byte character clamps to its start
+    expect(byteOffsetToColumn(line, 4)).toBe(3);
+  });
+
+  it('decodes line matches with context, ranges and stats', () => {
+    const text = 'const 이름 = "😀 needle";';
+    const offset = Buffer.byteLength('const 이름 = "😀 ');
+    const result = decodeSearchResponse(
+      {
+        Result: {
+          Duration: 2_500_000,
+          FileCount: 3,
+          MatchCount: 4,
+          ShardsSkipped: 0,
+          FilesSkipped: 0,
+          Crashes: 0,
+          Files: [
+            {
+              FileName: 'src/a.ts',
+              Repository: 'web',
+              Language: 'TypeScript',
+              Branches: ['HEAD'],
+              Version: 'abc',
+              Score: 12.5,
+              LineMatches: [{ Line: b64(`${text}\n`), LineNumber: 7, LineStart: 0, LineEnd: 1, Before: b64('a\nb\n'), After: null, Score: 3, LineFragments: [{ LineOffset: offset, Offset: 0, MatchLength: 6 }] }],
+              Checksum: 'AA==',
+            },
+          ],
+        },
+      },
+      'q',
+    );
+    expect(result.stats.durationMs).toBe(2.5);
+    expect(result.partial).toBe(false);
+    expect(result.truncated).toBe(true);
+    const m = result.files[0]!.matches[0]!;
+    expect(m).toMatchObject({ line: 7, text, before: ['a', 'b'], after: [], score: 3, fileNameMatch: false });
+    expect(text.slice(m.ranges[0]!.start, m.ranges[0]!.end)).toBe('needle');
+    expect(result.files[0]).toMatchObject({ repository: 'web', fileName: 'src/a.ts', language: 'TypeScript', branches: ['HEAD'], version: 'abc', score: 12.5 });
+  });
+
+  it('flags partial results', () => {
+    expect(decodeSearchResponse({ Result: { ShardsSkipped: 1, Files: null } }, 'q').partial).toBe(true);
+    expect(decodeSearchResponse({ Result: { FlushReason: 1 } }, 'q').partial).toBe(true);
+    expect(decodeSearchResponse({ Result: { Crashes: 2 } }, 'q').partial).toBe(true);
+  });
+
+  it('names the field of an unexpected shape', () => {
+    expect(() => decodeSearchResponse({ Result: { Files: [{ FileName: 3 }] } }, 'q')).toThrow(/Result.Files\[0\].Repository should be a string/);
+    expect(() => decodeSearchResponse({ nope: 1 }, 'q')).toThrow(/Result should be an object/);
+    expect(() => decodeSearchResponse({ Result: { Files: [{ FileName: 'a', Repository: 'r', LineMatches: [{ LineNumber: 'x' }] }] } }, 'q')).toThrow(/LineMatches\[0\].LineNumber should be a number/);
+  });
+
+  it('decodes repository lists', () => {
+    const repos = decodeListResponse({
+      List: {
+        Repos: [
+          {
+            Repository: { ID: 0, Name: 'web', URL: '', Source: '/src/web', Branches: [{ Name: 'HEAD', Version: 'abc' }], HasSymbols: true },
+            IndexMetadata: { IndexTime: '2026-11-26T10:50:43.662171496Z' },
+            Stats: { Shards: 1, Documents: 2, IndexBytes: 308, ContentBytes: 109 },
+          },
+        ],
+      },
+    });
+    expect(repos[0]).toMatchObject({ name: 'web', source: '/src/web', branches: [{ name: 'HEAD', version: 'abc' }], shards: 1, documents: 2, hasSymbols: true });
+    expect(repos[0]!.indexTime?.toISOString()).toBe('2026-11-26T10:50:43.662Z');
+  });
+});

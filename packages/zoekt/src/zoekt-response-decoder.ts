@@ -1,0 +1,178 @@
+import { TrawlError } from '@trawl/core';
+import type { ZoektFileMatch, ZoektLineMatch, ZoektMatchRange, ZoektRepository, ZoektSearchResult, ZoektSearchStats } from './zoekt-types.js';
+
+// Zoekt's JSON follows its Go structs: []byte fields are base64, offsets are UTF-8 byte offsets,
+// durations are nanoseconds, and empty slices arrive as null. Every field is checked here so an
+// unexpected shape fails with the path of the field, never as a TypeError deep in a caller.
+
+type Json = Record<string, unknown>;
+
+function shapeError(path: string, expected: string, value: unknown): TrawlError {
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  return new TrawlError('BACKEND_ERROR', `unexpected response from zoekt-webserver: ${path} should be ${expected}, got ${got}. Is the URL a zoekt-webserver started with -rpc?`, {
+    component: 'zoekt',
+  });
+}
+
+function obj(value: unknown, path: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw shapeError(path, 'an object', value);
+  return value as Json;
+}
+
+function num(o: Json, key: string, path: string, fallback?: number): number {
+  const v = o[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw shapeError(`${path}.${key}`, 'a number', v);
+  return v;
+}
+
+function str(o: Json, key: string, path: string, fallback?: string): string {
+  const v = o[key];
+  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+  if (typeof v !== 'string') throw shapeError(`${path}.${key}`, 'a string', v);
+  return v;
+}
+
+function list(o: Json, key: string, path: string): unknown[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw shapeError(`${path}.${key}`, 'an array', v);
+  return v;
+}
+
+function bytes(o: Json, key: string, path: string): Buffer {
+  const v = o[key];
+  if (v === undefined || v === null) return Buffer.alloc(0);
+  if (typeof v !== 'string') throw shapeError(`${path}.${key}`, 'base64 text', v);
+  return Buffer.from(v, 'base64');
+}
+
+function stripEol(line: Buffer): Buffer {
+  let end = line.length;
+  if (end > 0 && line[end - 1] === 0x0a) end--;
+  if (end > 0 && line[end - 1] === 0x0d) end--;
+  return line.subarray(0, end);
+}
+
+function splitLines(block: Buffer): string[] {
+  if (block.length === 0) return [];
+  const text = stripEol(block).toString('utf8');
+  return text.split(/\r?\n/);
+}
+
+/**
+ * The UTF-16 column of a UTF-8 byte offset within `line`. An offset inside a multi-byte character
+ * (which Zoekt never sends) is clamped to that character's start.
+ */
+export function byteOffsetToColumn(line: Buffer, byteOffset: number): number {
+  let offset = Math.max(0, Math.min(byteOffset, line.length));
+  while (offset > 0 && offset < line.length && (line[offset]! & 0xc0) === 0x80) offset--;
+  return line.subarray(0, offset).toString('utf8').length;
+}
+
+function decodeLineMatch(raw: unknown, path: string): ZoektLineMatch {
+  const m = obj(raw, path);
+  const line = stripEol(bytes(m, 'Line', path));
+  const ranges: ZoektMatchRange[] = list(m, 'LineFragments', path).map((f, i) => {
+    const fragment = obj(f, `${path}.LineFragments[${i}]`);
+    const offset = num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`);
+    const length = num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`);
+    return { start: byteOffsetToColumn(line, offset), end: byteOffsetToColumn(line, offset + length) };
+  });
+  return {
+    line: num(m, 'LineNumber', path),
+    text: line.toString('utf8'),
+    ranges,
+    before: splitLines(bytes(m, 'Before', path)),
+    after: splitLines(bytes(m, 'After', path)),
+    score: num(m, 'Score', path, 0),
+    fileNameMatch: m.FileName === true,
+  };
+}
+
+function decodeFileMatch(raw: unknown, path: string): ZoektFileMatch {
+  const f = obj(raw, path);
+  const file: ZoektFileMatch = {
+    repository: str(f, 'Repository', path),
+    fileName: str(f, 'FileName', path),
+    language: str(f, 'Language', path, ''),
+    branches: list(f, 'Branches', path).map((b, i) => {
+      if (typeof b !== 'string') throw shapeError(`${path}.Branches[${i}]`, 'a string', b);
+      return b;
+    }),
+    version: str(f, 'Version', path, '') || null,
+    score: num(f, 'Score', path, 0),
+    matches: list(f, 'LineMatches', path).map((m, i) => decodeLineMatch(m, `${path}.LineMatches[${i}]`)),
+  };
+  if (f.Content !== undefined && f.Content !== null) file.content = bytes(f, 'Content', path).toString('utf8');
+  return file;
+}
+
+const NS_PER_MS = 1e6;
+
+function decodeStats(r: Json, path: string): ZoektSearchStats {
+  return {
+    durationMs: num(r, 'Duration', path, 0) / NS_PER_MS,
+    fileCount: num(r, 'FileCount', path, 0),
+    matchCount: num(r, 'MatchCount', path, 0),
+    filesConsidered: num(r, 'FilesConsidered', path, 0),
+    filesLoaded: num(r, 'FilesLoaded', path, 0),
+    filesSkipped: num(r, 'FilesSkipped', path, 0),
+    shardsScanned: num(r, 'ShardsScanned', path, 0),
+    shardsSkipped: num(r, 'ShardsSkipped', path, 0),
+    crashes: num(r, 'Crashes', path, 0),
+    contentBytesLoaded: num(r, 'ContentBytesLoaded', path, 0),
+    indexBytesLoaded: num(r, 'IndexBytesLoaded', path, 0),
+  };
+}
+
+/** Zoekt's FlushReason bit for "the time budget ran out". */
+const FLUSH_TIMER_EXPIRED = 1;
+
+/** Decodes the body of `POST /api/search` (`{"Result": {...}}`). */
+export function decodeSearchResponse(body: unknown, query: string): ZoektSearchResult {
+  const root = obj(body, 'response');
+  const r = obj(root.Result, 'Result');
+  const files = list(r, 'Files', 'Result').map((f, i) => decodeFileMatch(f, `Result.Files[${i}]`));
+  const stats = decodeStats(r, 'Result');
+  const flush = num(r, 'FlushReason', 'Result', 0);
+  const returnedMatches = files.reduce((n, f) => n + f.matches.length, 0);
+  return {
+    query,
+    files,
+    stats,
+    partial: stats.crashes > 0 || stats.shardsSkipped > 0 || stats.filesSkipped > 0 || (flush & FLUSH_TIMER_EXPIRED) !== 0,
+    truncated: stats.fileCount > files.length || stats.matchCount > returnedMatches,
+  };
+}
+
+function decodeRepository(raw: unknown, path: string): ZoektRepository {
+  const entry = obj(raw, path);
+  const repo = obj(entry.Repository, `${path}.Repository`);
+  const meta = entry.IndexMetadata === undefined || entry.IndexMetadata === null ? {} : obj(entry.IndexMetadata, `${path}.IndexMetadata`);
+  const stats = entry.Stats === undefined || entry.Stats === null ? {} : obj(entry.Stats, `${path}.Stats`);
+  const indexTime = typeof meta.IndexTime === 'string' ? new Date(meta.IndexTime) : null;
+  return {
+    name: str(repo, 'Name', `${path}.Repository`),
+    id: num(repo, 'ID', `${path}.Repository`, 0),
+    url: str(repo, 'URL', `${path}.Repository`, ''),
+    source: str(repo, 'Source', `${path}.Repository`, ''),
+    branches: list(repo, 'Branches', `${path}.Repository`).map((b, i) => {
+      const branch = obj(b, `${path}.Repository.Branches[${i}]`);
+      return { name: str(branch, 'Name', `${path}.Repository.Branches[${i}]`), version: str(branch, 'Version', `${path}.Repository.Branches[${i}]`, '') };
+    }),
+    hasSymbols: repo.HasSymbols === true,
+    indexTime: indexTime && !Number.isNaN(indexTime.getTime()) ? indexTime : null,
+    shards: num(stats, 'Shards', `${path}.Stats`, 0),
+    documents: num(stats, 'Documents', `${path}.Stats`, 0),
+    contentBytes: num(stats, 'ContentBytes', `${path}.Stats`, 0),
+    indexBytes: num(stats, 'IndexBytes', `${path}.Stats`, 0),
+  };
+}
+
+/** Decodes the body of `POST /api/list` (`{"List": {"Repos": [...]}}`). */
+export function decodeListResponse(body: unknown): ZoektRepository[] {
+  const root = obj(body, 'response');
+  const l = obj(root.List, 'List');
+  return list(l, 'Repos', 'List').map((r, i) => decodeRepository(r, `List.Repos[${i}]`));
+}
