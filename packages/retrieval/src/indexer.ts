@@ -4,6 +4,7 @@ import {
   throwIfAborted,
   type CallOptions,
   type CatalogStore,
+  type Chunk,
   type ChunkStore,
   type IndexName,
   type IndexRunResult,
@@ -13,6 +14,7 @@ import {
   type SnapshotDelta,
   type SnapshotRecord,
   type SnapshotRef,
+  type SourceFileInfo,
 } from '@trawl/core';
 import { contentSnapshotId } from './snapshot-id.js';
 
@@ -115,23 +117,30 @@ export class Indexer {
 
     await catalog.beginSnapshot({ ...ref, commit: scan.commit, baseSnapshotId: mode === 'incremental' ? base!.snapshotId : null }, { signal });
     try {
+      const replaced = [...changedPaths, ...deletedPaths];
+      let unchanged: { files: SourceFileInfo[]; chunks: Chunk[] } | undefined;
+      if (mode === 'incremental') {
+        const skip = new Set(replaced);
+        unchanged = {
+          files: (await catalog.listFiles(base!, { signal })).filter((f) => !skip.has(f.path)),
+          chunks: (await chunks.listRepoChunks(repoId, { snapshotId: base!.snapshotId, signal })).filter((c) => !skip.has(c.filePath)),
+        };
+      }
       const parsed = await parser.parse(root, {
         repoId,
         snapshotId,
         paths: mode === 'incremental' ? changedPaths : undefined,
+        unchanged,
         signal,
         onProgress: (p) => emit({ stage: 'parse', ...p }),
       });
       throwIfAborted(signal, 'indexer');
 
-      // Files and chunks: carry unchanged ones over from the base, then write the new ones.
-      const replaced = [...changedPaths, ...deletedPaths];
+      // Files and chunks: carry unchanged ones over from the base, then write the new ones
+      // (repository-level chunks keep their ids and are overwritten with new content).
       if (mode === 'incremental') {
         await catalog.copyFiles(base!, ref, replaced, { signal });
         await chunks.copySnapshot(base!, ref, replaced, { signal });
-        // Repository-level chunks (project, modules) are rebuilt by the parser each run.
-        const regenerated = new Set(parsed.chunks.filter((c) => c.kind === 'project' || c.kind === 'module').map((c) => c.filePath));
-        if (regenerated.size) await chunks.deleteSnapshot(ref, { filePaths: [...regenerated], signal });
       }
       await catalog.saveFiles(ref, parsed.files, { signal });
       await chunks.saveChunks(parsed.chunks, { signal });

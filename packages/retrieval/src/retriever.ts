@@ -314,7 +314,8 @@ function makePreview(text: string | null, startLine: number, matched: number[]):
 async function isStale(root: string, path: string, indexed: SourceFile | undefined): Promise<boolean> {
   if (!indexed) return false;
   try {
-    const current = await readFile(join(root, path));
+    // Hash the UTF-8 text, as the parser does for `contentHash`.
+    const current = await readFile(join(root, path), 'utf8');
     return createHash('sha256').update(current).digest('hex') !== indexed.contentHash;
   } catch {
     return true; // deleted or unreadable since indexing

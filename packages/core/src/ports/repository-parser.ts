@@ -1,5 +1,5 @@
 import type { Chunk } from '../chunk.js';
-import type { CallOptions, SourceFile } from '../refs.js';
+import type { CallOptions, SourceFile, SourceFileInfo } from '../refs.js';
 import type { SymbolDefinition, SymbolRelation } from '../symbol.js';
 
 /** A file the parser would index, with the hash of its bytes. */
@@ -39,7 +39,8 @@ export interface ParseProgress {
  * Turns a working tree into what the indexes need. The indexing flow depends only on this port;
  * `@trawl/parser` provides the tree-sitter implementation.
  *
- * Contract: `scan` lists indexable files with content hashes (cheap: no parsing); `parse` parses
+ * Contract: `scan` lists indexable files with content hashes (sha256 hex of the UTF-8 text, cheap:
+ * no parsing); `parse` parses
  * the given paths (all scanned files when omitted) of `snapshotId` and is deterministic: the same
  * bytes give the same chunk and symbol ids whatever the snapshot.
  */
@@ -52,6 +53,12 @@ export interface RepositoryParser {
       snapshotId: string;
       paths?: readonly string[];
       onProgress?: (progress: ParseProgress) => void;
+      /**
+       * Incremental runs (`paths` given): the files and chunks carried over unchanged from the base
+       * snapshot, so calls and imports into them still resolve and repository-level chunks
+       * (project, modules) can be rebuilt over every file of the new snapshot.
+       */
+      unchanged?: { files: readonly SourceFileInfo[]; chunks: readonly Chunk[] };
     },
   ): Promise<ParsedFiles>;
 }
