@@ -42,11 +42,13 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   pkg.engines = { node: '>=20.11', ...pkg.engines };
   pkg.files = [...new Set(['dist', 'README.md', 'LICENSE', 'CHANGELOG.md', ...(pkg.files ?? [])])];
   pkg.publishConfig = { ...pkg.publishConfig, access: 'public' };
+  // --check enforces the publish shape; keywords are a nicety and never fail CI.
+  if (check) pkg.keywords = JSON.parse(before).keywords;
   const after = JSON.stringify(pkg, null, 2) + '\n';
   const license = join(root, 'packages', dir, 'LICENSE');
   if (after !== before || !existsSync(license)) {
     drift++;
-    if (check) console.error(`packages/${dir}: package metadata or LICENSE out of date (run node tools/release/package-metadata.mjs)`);
+    if (check) console.error(`packages/${dir}: ${existsSync(license) ? 'package.json metadata differs from the publish shape' : 'no LICENSE file'} (run node tools/release/package-metadata.mjs and commit the result)`);
     else {
       writeFileSync(file, after);
       copyFileSync(join(root, 'LICENSE'), license);
