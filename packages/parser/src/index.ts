@@ -1,1 +1,14 @@
-export {};
+export { walkRepository, checkFile, summarizeWalk, formatWalkSummary, DEFAULT_IGNORE_PATTERNS, DEFAULT_MAX_FILE_BYTES, TRAWL_IGNORE_FILE } from './repository-walker.js';
+export type { WalkOptions, WalkResult, WalkedFile, SkippedFile, SkipReason, WalkSummary } from './repository-walker.js';
+export { detectLanguage, isGrammarLanguage, GRAMMAR_LANGUAGES } from './languages.js';
+export type { GrammarLanguage } from './languages.js';
+export { parseFile, countLines, fileParentChunkId } from './file-parser.js';
+export type { ParseFileInput, ParsedFile, FileImport } from './file-parser.js';
+export { parseRepository, symbolsFromChunks } from './repository-parser.js';
+export type { ParseRepositoryOptions, ParsedRepository, ParseProgress } from './repository-parser.js';
+export { buildRepositoryChunks, fileChunkId, contentSnapshotId } from './repository-chunks.js';
+export type { RepositoryFileInfo } from './repository-chunks.js';
+export { linkRelations } from './symbol-linker.js';
+export type { LinkableFile, LinkOptions, LinkStats } from './symbol-linker.js';
+export { chunkId, moduleChunkId, projectChunkId, symbolId, fileNodeId, sha256Hex } from './ids.js';
+export { loadLanguage, grammarPath } from './grammar-loader.js';

@@ -1,0 +1,439 @@
+import { basename, posix } from 'node:path';
+import type { Chunk, ChunkKind, SourceFile, SymbolDefinition, SymbolKind, SymbolRelation, Visibility } from '@trawl/core';
+import type { Node, Tree } from 'web-tree-sitter';
+import { getParser } from './grammar-loader.js';
+import { chunkId, fileNodeId, moduleChunkId, projectChunkId, sha256Hex, symbolId } from './ids.js';
+import { languageSpec, type DefinitionInfo, type SpecScope } from './language-specs.js';
+import { detectLanguage, isGrammarLanguage } from './languages.js';
+import { linkRelations } from './symbol-linker.js';
+
+/** A file to parse. `content` is the whole text; `language` defaults to detection by name. */
+export interface ParseFileInput {
+  repoId: string;
+  snapshotId: string;
+  /** Relative to the repository root, `/`-separated. */
+  path: string;
+  content: string;
+  language?: string | null;
+  /** sha256 hex of `content`; computed when omitted. */
+  contentHash?: string;
+  /** Text files longer than this many lines get `block` chunks of {@link blockLines}. Default 200. */
+  blockThresholdLines?: number;
+  /** Lines per `block` chunk. Default 100. */
+  blockLines?: number;
+}
+
+/** One import as written in a file, kept for linking calls across files. */
+export interface FileImport {
+  /** The module as written: `./util`, `pkg.sub`, `example.com/x/util`, `util.h`. */
+  source: string;
+  /** The name bound in this file (`*` when everything lands in scope: `from x import *`, `#include`). */
+  local: string;
+  /** The name in the module (`*` for a namespace binding, `default` for a default import). */
+  imported: string;
+  line: number;
+}
+
+/** Everything one file yields. Chunks come in document order, the file chunk first. */
+export interface ParsedFile {
+  file: SourceFile;
+  chunks: Chunk[];
+  symbols: SymbolDefinition[];
+  /** Relations with targets resolved inside the file; {@link linkRelations} resolves the rest. */
+  relations: SymbolRelation[];
+  imports: FileImport[];
+  /** True when the grammar reported syntax errors (chunks are still produced for what parsed). */
+  hasSyntaxErrors: boolean;
+}
+
+const DEFAULT_BLOCK_THRESHOLD = 200;
+const DEFAULT_BLOCK_LINES = 100;
+const MAX_SUMMARY = 400;
+
+interface ScopeEntry extends SpecScope {
+  depth: number;
+  /** Qualified name prefix for members (`Outer.Inner`). */
+  qualified: string;
+  symbolId: string | null;
+  chunk: Chunk | null;
+}
+
+interface CommentInfo {
+  startRow: number;
+  endRow: number;
+  text: string;
+}
+
+/** Number of lines as editors count them: a trailing newline does not start a new line. */
+export function countLines(content: string): number {
+  if (content.length === 0) return 1;
+  let n = 1;
+  for (let i = content.indexOf('\n'); i !== -1; i = content.indexOf('\n', i + 1)) n++;
+  return content.endsWith('\n') ? n - 1 : n;
+}
+
+/** The parent chunk id of a file chunk: its directory's module chunk, or the project chunk at the root. */
+export function fileParentChunkId(repoId: string, path: string): string {
+  const dir = posix.dirname(path);
+  return dir === '.' || dir === '' ? projectChunkId(repoId) : moduleChunkId(repoId, dir);
+}
+
+/**
+ * Parses one file into its chunk tree (file > class/interface/struct > function/method, nested
+ * definitions kept nested), its symbols and its relations. Files of a grammar language are split
+ * by tree-sitter; any other text gets a file chunk and, when long, bounded line-window `block`
+ * chunks. Ids never depend on `snapshotId`: the same content at the same path gives the same ids.
+ *
+ * ```ts
+ * const parsed = await parseFile({ repoId: 'acme', snapshotId: 'abc123', path: 'src/a.ts', content })
+ * parsed.chunks.map((c) => `${c.kind} ${c.fqn}`)
+ * ```
+ */
+export async function parseFile(input: ParseFileInput): Promise<ParsedFile> {
+  const language = input.language === undefined ? detectLanguage(input.path) : input.language;
+  const content = input.content;
+  const lines = content.split('\n');
+  const lineCount = countLines(content);
+  const contentHash = input.contentHash ?? sha256Hex(content);
+  const file: SourceFile = {
+    path: input.path,
+    language,
+    contentHash,
+    sizeBytes: Buffer.byteLength(content, 'utf8'),
+    lineCount,
+    content,
+  };
+  const fileChunk = makeChunk(input, {
+    kind: 'file',
+    name: basename(input.path),
+    fqn: input.path,
+    startLine: 1,
+    endLine: lineCount,
+    contentHash,
+    parentId: fileParentChunkId(input.repoId, input.path),
+    language,
+    visibility: null,
+    summary: null,
+    symbolId: null,
+    symbolOwner: null,
+    importance: 0.5,
+    attributes: { lineCount, sizeBytes: file.sizeBytes },
+  });
+  const result: ParsedFile = { file, chunks: [fileChunk], symbols: [], relations: [], imports: [], hasSyntaxErrors: false };
+
+  if (!isGrammarLanguage(language)) {
+    addBlocks(input, result, lines, lineCount, fileChunk);
+    return result;
+  }
+
+  const parser = await getParser(language);
+  let tree: Tree | null = null;
+  try {
+    tree = parser.parse(content);
+    if (!tree) return result;
+    result.hasSyntaxErrors = tree.rootNode.hasError;
+    walkTree(input, language, tree, lines, result, fileChunk);
+  } finally {
+    tree?.delete();
+  }
+  linkRelations([result], { pathsKnown: false, keepUnresolvedReferences: true });
+  return result;
+}
+
+function makeChunk(
+  input: ParseFileInput,
+  fields: Omit<Chunk, 'id' | 'repoId' | 'snapshotId' | 'filePath' | 'childIds' | 'version' | 'lastIndexedCommit' | 'deleted'>,
+): Chunk {
+  return {
+    id: chunkId({ repoId: input.repoId, filePath: input.path, kind: fields.kind, fqn: fields.fqn, startLine: fields.startLine, endLine: fields.endLine, contentHash: fields.contentHash }),
+    repoId: input.repoId,
+    snapshotId: input.snapshotId,
+    filePath: input.path,
+    childIds: [],
+    version: 1,
+    lastIndexedCommit: null,
+    deleted: false,
+    ...fields,
+  };
+}
+
+/** Bounded line windows for long text files, so a hit maps to a span smaller than the file. */
+function addBlocks(input: ParseFileInput, result: ParsedFile, lines: string[], lineCount: number, fileChunk: Chunk): void {
+  const threshold = input.blockThresholdLines ?? DEFAULT_BLOCK_THRESHOLD;
+  const size = Math.max(1, input.blockLines ?? DEFAULT_BLOCK_LINES);
+  if (lineCount <= threshold) return;
+  for (let start = 1; start <= lineCount; start += size) {
+    const end = Math.min(lineCount, start + size - 1);
+    const text = lines.slice(start - 1, end).join('\n');
+    const heading = input.language === 'markdown' || detectLanguage(input.path) === 'markdown' ? lines.slice(start - 1, end).find((l) => /^#{1,6}\s/.test(l)) : undefined;
+    const chunk = makeChunk(input, {
+      kind: 'block',
+      name: `${basename(input.path)}:${start}-${end}`,
+      fqn: `${input.path}:${start}-${end}`,
+      startLine: start,
+      endLine: end,
+      contentHash: sha256Hex(text),
+      parentId: fileChunk.id,
+      language: fileChunk.language,
+      visibility: null,
+      summary: heading ? heading.replace(/^#+\s*/, '').slice(0, MAX_SUMMARY) : null,
+      symbolId: null,
+      symbolOwner: null,
+      importance: 0.3,
+      attributes: {},
+    });
+    fileChunk.childIds.push(chunk.id);
+    result.chunks.push(chunk);
+  }
+}
+
+function endLineOf(node: Node): number {
+  const end = node.endPosition;
+  // A node that ends at column 0 ends on the previous line (it swallowed the newline).
+  return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
+}
+
+function walkTree(input: ParseFileInput, language: ReturnType<typeof detectLanguage> & string, tree: Tree, lines: string[], result: ParsedFile, fileChunk: Chunk): void {
+  if (!isGrammarLanguage(language)) return;
+  const spec = languageSpec(language);
+  const fileId = fileNodeId(input.path);
+  const comments: CommentInfo[] = [];
+  const seenQualified = new Map<string, number>();
+  const pendingOwners: { symbol: SymbolDefinition; chunk: Chunk | null; ownerName: string }[] = [];
+  const referenceSeen = new Set<string>();
+  const root: ScopeEntry = { depth: -1, kind: null, symbolKind: null, name: null, access: null, qualified: '', symbolId: null, chunk: fileChunk };
+  const stack: ScopeEntry[] = [root];
+
+  const cursor = tree.walk();
+  let depth = 0;
+  try {
+    for (;;) {
+      while (stack.length > 1 && stack[stack.length - 1]!.depth >= depth) stack.pop();
+      if (cursor.nodeIsNamed) {
+        const type = cursor.nodeType;
+        const scope = stack[stack.length - 1]!;
+        if (type.includes('comment')) {
+          const start = cursor.startPosition;
+          const end = cursor.endPosition;
+          const lineText = lines[start.row] ?? '';
+          if (lineText.slice(0, start.column).trim() === '') {
+            comments.push({ startRow: start.row, endRow: end.column === 0 && end.row > start.row ? end.row - 1 : end.row, text: cursor.nodeText });
+          }
+        } else {
+          if (spec.definitionTypes.has(type)) {
+            const node = cursor.currentNode;
+            const def = spec.definition(node, scope);
+            if (def && def.name) {
+              const entry = addDefinition(input, result, spec.language, def, scope, depth, lines, comments, seenQualified, pendingOwners, fileId);
+              stack.push(entry);
+            }
+          }
+          if (spec.callTypes.has(type)) {
+            const call = spec.call(cursor.currentNode);
+            if (call) {
+              result.relations.push({
+                kind: 'calls',
+                fromId: innermostSymbol(stack) ?? fileId,
+                toId: null,
+                toName: call.target,
+                resolved: false,
+                filePath: input.path,
+                line: cursor.startPosition.row + 1,
+              });
+            }
+          }
+          if (spec.importTypes.has(type)) {
+            const found = spec.imports(cursor.currentNode);
+            const list = found === null ? [] : Array.isArray(found) ? found : [found];
+            const line = cursor.startPosition.row + 1;
+            for (const imp of list) {
+              if (!imp.source) continue;
+              result.relations.push({ kind: 'imports', fromId: fileId, toId: null, toName: imp.source, resolved: false, filePath: input.path, line });
+              for (const b of imp.bindings) result.imports.push({ source: imp.source, local: b.local, imported: b.imported, line });
+            }
+          }
+          if (spec.referenceTypes.has(type)) {
+            const top = stack[stack.length - 1]!;
+            const isOwnName = cursor.currentFieldName === 'name' && top.depth === depth - 1;
+            if (!isOwnName) {
+              const from = innermostSymbol(stack) ?? fileId;
+              const name = cursor.nodeText;
+              const key = `${from}\u0000${name}`;
+              if (!referenceSeen.has(key)) {
+                referenceSeen.add(key);
+                result.relations.push({ kind: 'references', fromId: from, toId: null, toName: name, resolved: false, filePath: input.path, line: cursor.startPosition.row + 1 });
+              }
+            }
+          }
+          if (spec.accessTypes?.has(type) && spec.access) {
+            const access = spec.access(cursor.currentNode);
+            if (access) scope.access = access;
+          }
+        }
+      }
+      if (cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      let done = false;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) {
+          done = true;
+          break;
+        }
+        depth--;
+      }
+      if (done || depth === 0) break;
+    }
+  } finally {
+    cursor.delete();
+  }
+
+  // Owners named by syntax (Go receivers, `Foo::bar`, Rust impls) rather than by nesting.
+  if (pendingOwners.length) {
+    const byName = new Map<string, SymbolDefinition>();
+    for (const s of result.symbols) if (isTypeKind(s.kind) && !byName.has(s.name)) byName.set(s.name, s);
+    for (const p of pendingOwners) {
+      const owner = byName.get(p.ownerName);
+      if (!owner || owner.id === p.symbol.id) continue;
+      p.symbol.ownerId = owner.id;
+      if (p.chunk) p.chunk.symbolOwner = owner.id;
+      result.relations.push({ kind: 'contains', fromId: owner.id, toId: p.symbol.id, toName: p.symbol.name, resolved: true, filePath: input.path, line: p.symbol.startLine });
+    }
+  }
+}
+
+function isTypeKind(kind: SymbolKind): boolean {
+  return kind === 'class' || kind === 'interface' || kind === 'struct' || kind === 'enum' || kind === 'trait' || kind === 'type';
+}
+
+function innermostSymbol(stack: ScopeEntry[]): string | null {
+  for (let i = stack.length - 1; i > 0; i--) if (stack[i]!.symbolId) return stack[i]!.symbolId;
+  return null;
+}
+
+function addDefinition(
+  input: ParseFileInput,
+  result: ParsedFile,
+  language: string,
+  def: DefinitionInfo,
+  scope: ScopeEntry,
+  depth: number,
+  lines: string[],
+  comments: CommentInfo[],
+  seenQualified: Map<string, number>,
+  pendingOwners: { symbol: SymbolDefinition; chunk: Chunk | null; ownerName: string }[],
+  fileId: string,
+): ScopeEntry {
+  const span = def.span;
+  // Whatever is declared inside a function body is local to it.
+  if (scope.kind === 'function' || scope.kind === 'method') def.visibility = 'private';
+  const defStart = span.startPosition.row;
+  const endLine = endLineOf(span);
+  // Leading comments directly above the definition (no blank line between) document it.
+  let firstCommentRow = defStart;
+  const docParts: string[] = [];
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const c = comments[i]!;
+    if (c.startRow >= defStart) continue; // between a wrapper's start and the definition itself
+    if (c.endRow !== firstCommentRow - 1) break;
+    docParts.unshift(c.text);
+    firstCommentRow = c.startRow;
+  }
+  const summary = cleanSummary(def.docstring ?? (docParts.length ? docParts.join('\n') : null));
+  const startLine = firstCommentRow + 1;
+
+  // Members of a syntax-named owner (Go receiver, Rust impl) are qualified by the owner's name.
+  const ownerName = def.ownerName ?? (scope.symbolId === null && scope.kind === 'type' ? scope.name ?? undefined : undefined);
+  const prefix = def.ownerName && !def.noSymbol ? `${def.ownerName}.` : scope.qualified ? `${scope.qualified}.` : '';
+  let qualified = def.noSymbol ? `impl ${def.implements?.length ? `${def.implements[0]} for ` : ''}${def.name}` : prefix + def.name;
+  const seen = seenQualified.get(qualified) ?? 0;
+  seenQualified.set(qualified, seen + 1);
+  if (seen > 0) qualified = `${qualified}#${seen + 1}`;
+  const fqn = `${input.path}:${qualified}`;
+  const text = lines.slice(startLine - 1, endLine).join('\n');
+  const contentHash = sha256Hex(text);
+  const ownerSymbol = def.ownerName && !def.noSymbol ? null : scope.symbolId;
+  const sid = def.noSymbol ? null : symbolId(input.repoId, input.path, qualified);
+
+  let chunk: Chunk | null = null;
+  if (def.chunk !== false) {
+    const parentChunk = scope.chunk ?? result.chunks[0]!;
+    chunk = makeChunk(input, {
+      kind: def.kind,
+      name: def.name,
+      fqn,
+      startLine,
+      endLine,
+      contentHash,
+      parentId: parentChunk.id,
+      language,
+      visibility: def.visibility,
+      summary,
+      symbolId: sid,
+      symbolOwner: ownerSymbol,
+      importance: importanceOf(def),
+      attributes: def.noSymbol ? { impl: true, ...(def.implements?.length ? { trait: def.implements[0] } : {}) } : { symbolKind: def.symbolKind },
+    });
+    parentChunk.childIds.push(chunk.id);
+    result.chunks.push(chunk);
+  }
+
+  if (sid) {
+    const symbol: SymbolDefinition = {
+      id: sid,
+      name: def.name,
+      fqn,
+      kind: def.symbolKind,
+      filePath: input.path,
+      startLine: span.startPosition.row + 1,
+      endLine,
+      chunkId: chunk?.id ?? scope.chunk?.id ?? null,
+      ownerId: ownerSymbol,
+      language,
+      visibility: def.visibility,
+    };
+    result.symbols.push(symbol);
+    result.relations.push({ kind: 'defines', fromId: fileId, toId: sid, toName: def.name, resolved: true, filePath: input.path, line: symbol.startLine });
+    if (ownerSymbol) result.relations.push({ kind: 'contains', fromId: ownerSymbol, toId: sid, toName: def.name, resolved: true, filePath: input.path, line: symbol.startLine });
+    else if (ownerName) pendingOwners.push({ symbol, chunk, ownerName });
+    for (const base of def.extends ?? []) result.relations.push({ kind: 'extends', fromId: sid, toId: null, toName: base, resolved: false, filePath: input.path, line: symbol.startLine });
+    for (const base of def.implements ?? []) result.relations.push({ kind: 'implements', fromId: sid, toId: null, toName: base, resolved: false, filePath: input.path, line: symbol.startLine });
+  }
+
+  return {
+    depth,
+    kind: def.kind,
+    symbolKind: def.symbolKind,
+    name: def.noSymbol ? def.ownerName ?? def.name : def.name,
+    access: null,
+    qualified: def.noSymbol ? def.ownerName ?? def.name : qualified,
+    symbolId: sid,
+    chunk: chunk ?? scope.chunk,
+  };
+}
+
+function importanceOf(def: DefinitionInfo): number {
+  const base = def.visibility === 'public' ? 0.6 : def.visibility === 'protected' || def.visibility === 'internal' ? 0.45 : 0.35;
+  return def.kind === 'class' || def.kind === 'interface' || def.kind === 'trait' || def.kind === 'struct' ? base + 0.1 : base;
+}
+
+/** Strips comment markers and keeps the first paragraph. */
+export function cleanSummary(raw: string | null): string | null {
+  if (!raw) return null;
+  const body = raw
+    .split('\n')
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^\/\*\*?|\*\/$/g, '')
+        .replace(/^(\/\/\/?|#+!?|--|\*)\s?/, '')
+        .replace(/<\/?(summary|remarks|returns|param[^>]*)>/g, '')
+        .trim(),
+    )
+    .join('\n')
+    .trim();
+  const para = body.split(/\n\s*\n/)[0]!.replace(/\s+/g, ' ').trim();
+  if (!para) return null;
+  return para.length > MAX_SUMMARY ? `${para.slice(0, MAX_SUMMARY - 1)}…` : para;
+}

@@ -1,0 +1,239 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  InvalidInputError,
+  throwIfAborted,
+  type CallOptions,
+  type Chunk,
+  type SourceFile,
+  type SymbolDefinition,
+  type SymbolKind,
+  type SymbolRelation,
+} from '@trawl/core';
+import { parseFile, type FileImport, type ParsedFile } from './file-parser.js';
+import { sha256Hex } from './ids.js';
+import { buildRepositoryChunks, contentSnapshotId } from './repository-chunks.js';
+import { checkFile, DEFAULT_MAX_FILE_BYTES, walkRepository, type SkippedFile, type WalkedFile, type WalkOptions } from './repository-walker.js';
+import { linkRelations, type LinkStats } from './symbol-linker.js';
+
+/** A progress event: walking, reading, parsing (once per file) and linking. */
+export interface ParseProgress {
+  phase: 'walk' | 'read' | 'parse' | 'link' | 'done';
+  filesDone: number;
+  filesTotal: number;
+  chunks: number;
+  /** The file just finished, in the `read` and `parse` phases. */
+  path?: string;
+}
+
+export interface ParseRepositoryOptions extends Omit<WalkOptions, 'signal'>, CallOptions {
+  repoId: string;
+  /** Omit for a plain directory: a content-derived id ({@link contentSnapshotId}) is used. */
+  snapshotId?: string;
+  /**
+   * Parse only these paths (relative, `/`-separated) instead of walking: an incremental run.
+   * Paths that no longer exist are reported in `missing`; ignore rules are not applied (the
+   * caller chose them) but binary and oversized files are still skipped. No module/project
+   * chunks are built: call `buildRepositoryChunks` with every file of the new snapshot.
+   */
+  paths?: readonly string[];
+  /**
+   * Symbols of the files that were not re-parsed, so calls into them still resolve
+   * (`symbolsFromChunks(await chunkStore.listRepoChunks(repoId, { snapshotId: base }))`).
+   */
+  contextSymbols?: readonly SymbolDefinition[];
+  /** Every path of the new snapshot (for resolving imports into files that were not re-parsed). */
+  knownPaths?: Iterable<string>;
+  onProgress?: (event: ParseProgress) => void;
+  /** Files read ahead of the parser. Default 16. */
+  readConcurrency?: number;
+}
+
+export interface ParsedRepository {
+  repoId: string;
+  snapshotId: string;
+  /** With content, sorted by path. */
+  files: SourceFile[];
+  /** Project and module chunks first (full runs only), then each file's chunks in order. */
+  chunks: Chunk[];
+  symbols: SymbolDefinition[];
+  relations: SymbolRelation[];
+  /** Imports as written, per file: what `linkRelations` needs to re-link later. */
+  imports: Map<string, FileImport[]>;
+  skipped: SkippedFile[];
+  /** Requested `paths` that do not exist (deleted files, in an incremental run). */
+  missing: string[];
+  stats: {
+    files: number;
+    bytes: number;
+    chunks: number;
+    symbols: number;
+    relations: LinkStats;
+    filesWithSyntaxErrors: number;
+    walkMs: number;
+    readMs: number;
+    parseMs: number;
+    linkMs: number;
+  };
+}
+
+/**
+ * Walks (or takes the given paths of) a repository, reads and hashes every file, parses each
+ * into chunks, symbols and relations, and links the relations across files. The one call the
+ * indexer needs. Throws an {@link InvalidInputError} when a full run finds no file to index.
+ *
+ * ```ts
+ * const repo = await parseRepository('/src/acme', { repoId: 'acme', snapshotId: commitSha, onProgress })
+ * await chunkStore.saveChunks(repo.chunks)
+ * ```
+ */
+export async function parseRepository(root: string, options: ParseRepositoryOptions): Promise<ParsedRepository> {
+  const { signal } = options;
+  const progress = options.onProgress ?? (() => {});
+  const t0 = performance.now();
+  let walked: WalkedFile[];
+  let skipped: SkippedFile[] = [];
+  const missing: string[] = [];
+  if (options.paths) {
+    walked = [];
+    const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    for (const path of [...new Set(options.paths)].sort()) {
+      throwIfAborted(signal, 'parser');
+      const checked = await checkFile(root, path, maxFileBytes);
+      if ('reason' in checked) {
+        if (checked.reason === 'unreadable' && /ENOENT|ENOTDIR/.test(checked.detail)) missing.push(path);
+        else skipped.push(checked);
+      } else walked.push(checked);
+    }
+  } else {
+    const walk = await walkRepository(root, { ...options, signal });
+    walked = walk.files;
+    skipped = walk.skipped;
+    if (!walked.length) {
+      const reasons = new Map<string, number>();
+      for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+      const why = [...reasons].map(([r, n]) => `${n} ${r}`).join(', ');
+      throw new InvalidInputError(
+        `no files to index under ${root}${why ? ` (skipped: ${why})` : ''}; check the path, .gitignore/.trawlignore and the size limit`,
+        { component: 'parser', context: { root, skipped: skipped.length } },
+      );
+    }
+  }
+  const walkMs = performance.now() - t0;
+  progress({ phase: 'walk', filesDone: 0, filesTotal: walked.length, chunks: 0 });
+
+  // Read and hash everything first: a plain directory's snapshot id is derived from the hashes.
+  const t1 = performance.now();
+  const contents: (string | null)[] = new Array(walked.length).fill(null);
+  const concurrency = Math.max(1, options.readConcurrency ?? 16);
+  let next = 0;
+  let readDone = 0;
+  const reader = async () => {
+    while (next < walked.length) {
+      const i = next++;
+      throwIfAborted(signal, 'parser');
+      try {
+        contents[i] = await readFile(join(root, walked[i]!.path), 'utf8');
+      } catch (cause) {
+        skipped.push({ path: walked[i]!.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) });
+      }
+      readDone++;
+      progress({ phase: 'read', filesDone: readDone, filesTotal: walked.length, chunks: 0, path: walked[i]!.path });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, walked.length) }, reader));
+  const hashes = contents.map((c) => (c === null ? null : sha256Hex(c)));
+  const readMs = performance.now() - t1;
+  const snapshotId =
+    options.snapshotId ??
+    contentSnapshotId(walked.flatMap((w, i) => (hashes[i] ? [{ path: w.path, contentHash: hashes[i]! }] : [])));
+
+  const t2 = performance.now();
+  const parsed: ParsedFile[] = [];
+  let chunkCount = 0;
+  for (let i = 0; i < walked.length; i++) {
+    throwIfAborted(signal, 'parser');
+    const content = contents[i];
+    if (content === null || content === undefined) continue;
+    const w = walked[i]!;
+    const result = await parseFile({ repoId: options.repoId, snapshotId, path: w.path, content, language: w.language, contentHash: hashes[i]! });
+    contents[i] = null;
+    parsed.push(result);
+    chunkCount += result.chunks.length;
+    progress({ phase: 'parse', filesDone: i + 1, filesTotal: walked.length, chunks: chunkCount, path: w.path });
+  }
+  const parseMs = performance.now() - t2;
+
+  const t3 = performance.now();
+  progress({ phase: 'link', filesDone: parsed.length, filesTotal: walked.length, chunks: chunkCount });
+  const knownPaths = options.knownPaths ? [...options.knownPaths] : undefined;
+  const linkStats = linkRelations(parsed, { contextSymbols: options.contextSymbols, knownPaths });
+  const linkMs = performance.now() - t3;
+
+  const files = parsed.map((p) => p.file);
+  const chunks: Chunk[] = options.paths ? [] : buildRepositoryChunks(options.repoId, snapshotId, files);
+  const symbols: SymbolDefinition[] = [];
+  const relations: SymbolRelation[] = [];
+  const imports = new Map<string, FileImport[]>();
+  let bytes = 0;
+  let withErrors = 0;
+  for (const p of parsed) {
+    for (const c of p.chunks) chunks.push(c);
+    for (const s of p.symbols) symbols.push(s);
+    for (const r of p.relations) relations.push(r);
+    imports.set(p.file.path, p.imports);
+    bytes += p.file.sizeBytes;
+    if (p.hasSyntaxErrors) withErrors++;
+  }
+  progress({ phase: 'done', filesDone: parsed.length, filesTotal: walked.length, chunks: chunks.length });
+  return {
+    repoId: options.repoId,
+    snapshotId,
+    files,
+    chunks,
+    symbols,
+    relations,
+    imports,
+    skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    missing,
+    stats: {
+      files: files.length,
+      bytes,
+      chunks: chunks.length,
+      symbols: symbols.length,
+      relations: linkStats,
+      filesWithSyntaxErrors: withErrors,
+      walkMs,
+      readMs,
+      parseMs,
+      linkMs,
+    },
+  };
+}
+
+/**
+ * Rebuilds the symbol table of a snapshot from its stored chunks (every chunk with a
+ * `symbolId`), for linking an incremental run against the files that were not re-parsed.
+ * Symbols without a chunk of their own (interface method signatures) are not recovered.
+ */
+export function symbolsFromChunks(chunks: readonly Chunk[]): SymbolDefinition[] {
+  const out: SymbolDefinition[] = [];
+  for (const c of chunks) {
+    if (!c.symbolId) continue;
+    const kind = (c.attributes?.symbolKind as SymbolKind | undefined) ?? (c.kind === 'method' ? 'method' : c.kind === 'function' ? 'function' : 'class');
+    out.push({
+      id: c.symbolId,
+      name: c.name,
+      fqn: c.fqn,
+      kind,
+      filePath: c.filePath,
+      startLine: c.startLine,
+      endLine: c.endLine,
+      chunkId: c.id,
+      ownerId: c.symbolOwner,
+      language: c.language,
+      visibility: c.visibility,
+    });
+  }
+  return out;
+}

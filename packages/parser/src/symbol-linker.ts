@@ -1,0 +1,407 @@
+import { posix } from 'node:path';
+import type { SymbolDefinition, SymbolKind, SymbolRelation } from '@trawl/core';
+import { fileNodeId } from './ids.js';
+import type { FileImport } from './file-parser.js';
+
+/** The parts of a parsed file the linker reads (and whose `relations` it updates). */
+export interface LinkableFile {
+  file: { path: string; language: string | null };
+  symbols: SymbolDefinition[];
+  relations: SymbolRelation[];
+  imports: FileImport[];
+}
+
+export interface LinkOptions {
+  /**
+   * Whether the set of repository paths is complete enough to resolve imports to files.
+   * False when linking one file on its own (only in-file targets resolve then). Default true.
+   */
+  pathsKnown?: boolean;
+  /**
+   * Symbols of files that were not re-parsed (an incremental run): targets may resolve to them.
+   * Rebuild them from stored chunks with `symbolsFromChunks`.
+   */
+  contextSymbols?: readonly SymbolDefinition[];
+  /** More repository paths that exist (files without symbols, unchanged files). */
+  knownPaths?: Iterable<string>;
+  /** Keep `references` edges whose target did not resolve. Default false: they are mostly built-in types. */
+  keepUnresolvedReferences?: boolean;
+}
+
+export interface LinkStats {
+  resolved: number;
+  unresolved: number;
+}
+
+const SELF_NAMES = new Set(['this', 'self', 'Self', '$this', '@', 'super', 'base', 'parent', 'static']);
+const CALLABLE: ReadonlySet<SymbolKind> = new Set(['function', 'method', 'constructor', 'class', 'struct']);
+const TYPE_LIKE: ReadonlySet<SymbolKind> = new Set(['class', 'interface', 'struct', 'trait', 'type', 'enum']);
+const PACKAGE_SCOPED = new Set(['go', 'java', 'csharp', 'c', 'cpp', 'php', 'ruby']);
+const JS_EXTS = ['.ts', '.tsx', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'];
+
+/**
+ * Resolves the targets of calls, references, extends/implements and imports by name and scope,
+ * as far as the syntax allows: the enclosing class first, then the file, then what the file
+ * imports (following re-exports), then the same package (Go, Java, C#, C/C++, PHP, Ruby), then
+ * a name that is unique in the whole repository. Targets that stay ambiguous or unknown keep
+ * `resolved: false` with the name as written. Updates the files' `relations` in place.
+ */
+export function linkRelations(files: readonly LinkableFile[], options: LinkOptions = {}): LinkStats {
+  const pathsKnown = options.pathsKnown ?? true;
+  const symbolsById = new Map<string, SymbolDefinition>();
+  const byName = new Map<string, SymbolDefinition[]>();
+  const byFile = new Map<string, SymbolDefinition[]>();
+  const members = new Map<string, SymbolDefinition[]>();
+  const add = (s: SymbolDefinition) => {
+    if (symbolsById.has(s.id)) return;
+    symbolsById.set(s.id, s);
+    push(byName, s.name, s);
+    push(byFile, s.filePath, s);
+    if (s.ownerId) push(members, s.ownerId, s);
+  };
+  for (const f of files) for (const s of f.symbols) add(s);
+  for (const s of options.contextSymbols ?? []) add(s);
+
+  const paths = new Set<string>();
+  for (const f of files) paths.add(f.file.path);
+  for (const p of options.knownPaths ?? []) paths.add(p);
+  for (const p of byFile.keys()) paths.add(p);
+  const dirs = new Map<string, string[]>();
+  for (const p of paths) push(dirs, posix.dirname(p), p);
+  const byBase = new Map<string, string[]>();
+  for (const p of paths) push(byBase, posix.basename(p), p);
+  const pathIndex: PathIndex = { paths, dirs, byBase };
+  const importsByFile = new Map<string, FileImport[]>();
+  for (const f of files) importsByFile.set(f.file.path, f.imports);
+  const languageByFile = new Map<string, string | null>();
+  for (const f of files) languageByFile.set(f.file.path, f.file.language);
+
+  const moduleCache = new Map<string, string[]>();
+  const resolveModule = (source: string, fromPath: string, language: string | null): string[] => {
+    const key = `${language}\u0000${posix.dirname(fromPath)}\u0000${source}`;
+    let hit = moduleCache.get(key);
+    if (!hit) {
+      hit = pathsKnown ? resolveModulePaths(source, fromPath, language, pathIndex) : [];
+      moduleCache.set(key, hit);
+    }
+    return hit;
+  };
+
+  const enclosingType = (id: string): SymbolDefinition | null => {
+    let s = symbolsById.get(id) ?? null;
+    for (let i = 0; s && i < 20; i++) {
+      if (TYPE_LIKE.has(s.kind)) return s;
+      s = s.ownerId ? symbolsById.get(s.ownerId) ?? null : null;
+    }
+    return null;
+  };
+
+  const basesOf = new Map<string, string[]>();
+  const membersNamed = (typeId: string, name: string, kinds: ReadonlySet<SymbolKind>, includeBases: boolean): SymbolDefinition[] => {
+    const seen = new Set<string>();
+    let frontier = [typeId];
+    for (let level = 0; level < 6 && frontier.length; level++) {
+      const found: SymbolDefinition[] = [];
+      const next: string[] = [];
+      for (const t of frontier) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        for (const m of members.get(t) ?? []) if (m.name === name && kinds.has(m.kind)) found.push(m);
+        next.push(...(basesOf.get(t) ?? []));
+      }
+      if (found.length) return found;
+      if (!includeBases) break;
+      frontier = next;
+    }
+    return [];
+  };
+
+  /** Symbols named `name` (or members of type `qualifierType`) exported by module files, following re-exports. */
+  const findInModule = (modulePaths: string[], name: string, qualifierType: string | null, kinds: ReadonlySet<SymbolKind>, depth = 0): SymbolDefinition[] => {
+    const out: SymbolDefinition[] = [];
+    for (const p of modulePaths) {
+      const fileSymbols = byFile.get(p) ?? [];
+      if (qualifierType) {
+        for (const t of fileSymbols) if (t.name === qualifierType && TYPE_LIKE.has(t.kind)) out.push(...membersNamed(t.id, name, kinds, true));
+      } else {
+        for (const s of fileSymbols) if (s.name === name && kinds.has(s.kind) && isTopLevel(s, symbolsById)) out.push(s);
+      }
+    }
+    if (out.length || depth >= 3) return out;
+    // Barrels: `export * from './x'`, `export { a } from './x'`, `from .x import *`.
+    for (const p of modulePaths) {
+      for (const imp of importsByFile.get(p) ?? []) {
+        if (imp.local !== '*' && imp.local !== (qualifierType ?? name)) continue;
+        const next = resolveModule(imp.source, p, languageByFile.get(p) ?? null);
+        const importedName = imp.local === '*' ? null : imp.imported;
+        out.push(...findInModule(next, importedName && !qualifierType ? importedName : name, importedName && qualifierType ? importedName : qualifierType, kinds, depth + 1));
+      }
+    }
+    return out;
+  };
+
+  const resolveTarget = (rel: SymbolRelation, language: string | null): SymbolDefinition | null => {
+    const kinds = rel.kind === 'calls' ? CALLABLE : TYPE_LIKE;
+    const segments = rel.toName.split('.').filter(Boolean);
+    const name = segments.pop();
+    if (!name) return null;
+    const qualifier = segments;
+    const selfish = qualifier.length === 1 && SELF_NAMES.has(qualifier[0]!);
+    const from = symbolsById.get(rel.fromId) ?? null;
+    const ownType = from ? enclosingType(from.id) : null;
+    const unique = (list: SymbolDefinition[]): SymbolDefinition | null => {
+      const distinct = [...new Map(list.map((s) => [s.id, s])).values()].filter((s) => !(rel.kind !== 'calls' && s.id === rel.fromId));
+      return distinct.length === 1 ? distinct[0]! : null;
+    };
+
+    // 1. The enclosing class (and its bases): `this.go()`, `self.wag()`, implicit `go()` in Java/C#/Ruby.
+    if (ownType && (selfish || qualifier.length === 0) && rel.kind === 'calls') {
+      const isSuper = selfish && ['super', 'base', 'parent'].includes(qualifier[0]!);
+      if (isSuper) {
+        const found: SymbolDefinition[] = [];
+        for (const b of basesOf.get(ownType.id) ?? []) found.push(...membersNamed(b, name, kinds, true));
+        const hit = unique(found);
+        if (hit) return hit;
+      } else {
+        const hit = unique(membersNamed(ownType.id, name, kinds, true));
+        if (hit) return hit;
+      }
+      if (selfish) return null;
+    }
+
+    const fileSymbols = byFile.get(rel.filePath) ?? [];
+    const qualifierType = qualifier.length && !selfish ? qualifier[qualifier.length - 1]! : null;
+    // 2. The same file.
+    if (!qualifierType) {
+      const local = fileSymbols.filter((s) => s.name === name && kinds.has(s.kind));
+      const top = local.filter((s) => isTopLevel(s, symbolsById));
+      const hit = unique(top.length ? top : local);
+      if (hit) return hit;
+    } else {
+      const found: SymbolDefinition[] = [];
+      for (const t of fileSymbols) if (t.name === qualifierType && TYPE_LIKE.has(t.kind)) found.push(...membersNamed(t.id, name, kinds, true));
+      const hit = unique(found);
+      if (hit) return hit;
+    }
+    if (!pathsKnown) return null;
+
+    // 3. What the file imports.
+    const imports = importsByFile.get(rel.filePath) ?? [];
+    const head = qualifier.length && !selfish ? qualifier[0]! : name;
+    let importedExternally = false;
+    for (const imp of imports) {
+      if (imp.local !== head && !(imp.local === rel.toName.slice(0, imp.local.length) && imp.local.includes('.'))) continue;
+      const modulePaths = resolveModule(imp.source, rel.filePath, language);
+      if (!modulePaths.length) {
+        importedExternally = true;
+        continue;
+      }
+      let found: SymbolDefinition[];
+      if (imp.imported === '*') {
+        // `ns.f()` / `ns.Class.m()` through a namespace import.
+        const rest = imp.local.includes('.') ? rel.toName.slice(imp.local.length + 1).split('.') : qualifier.slice(1);
+        found = findInModule(modulePaths, name, rest.length ? rest[rest.length - 1]! : null, kinds);
+      } else if (imp.imported === 'default') {
+        const top = modulePaths.flatMap((p) => (byFile.get(p) ?? []).filter((s) => isTopLevel(s, symbolsById)));
+        const named = top.filter((s) => s.name === imp.local);
+        const target = named.length ? named : top.filter((s) => s.visibility === 'public').length === 1 ? top.filter((s) => s.visibility === 'public') : [];
+        found = qualifier.length ? target.flatMap((t) => membersNamed(t.id, name, kinds, true)) : target.filter((t) => kinds.has(t.kind));
+      } else {
+        found = qualifier.length ? findInModule(modulePaths, name, imp.imported, kinds) : findInModule(modulePaths, imp.imported, null, kinds);
+        if (!found.length && qualifier.length === 1 && language === 'python') {
+          // `from pkg import mod` then `mod.f()`: the imported name is a submodule.
+          const sub = resolveModule(`${imp.source}${imp.source.endsWith('.') ? '' : '.'}${imp.imported}`, rel.filePath, language);
+          found = findInModule(sub, name, null, kinds);
+        }
+      }
+      const hit = unique(found);
+      if (hit) return hit;
+    }
+    for (const imp of imports) {
+      if (imp.local !== '*') continue;
+      const modulePaths = resolveModule(imp.source, rel.filePath, language);
+      const hit = unique(findInModule(modulePaths, name, qualifierType, kinds));
+      if (hit) return hit;
+    }
+    if (importedExternally) return null; // `fmt.Println`, `os.path.join`: a library, not this repository
+
+    // 4. The same package (a directory, for languages whose packages are directories or global).
+    if (language && PACKAGE_SCOPED.has(language)) {
+      const found: SymbolDefinition[] = [];
+      for (const p of dirs.get(posix.dirname(rel.filePath)) ?? []) {
+        for (const s of byFile.get(p) ?? []) {
+          if (qualifierType) {
+            if (s.name === qualifierType && TYPE_LIKE.has(s.kind)) found.push(...membersNamed(s.id, name, kinds, true));
+          } else if (s.name === name && kinds.has(s.kind) && isTopLevel(s, symbolsById)) found.push(s);
+        }
+      }
+      const hit = unique(found);
+      if (hit) return hit;
+    }
+
+    // 5. A name unique in the repository (for qualified calls, among members of a type of that name).
+    const candidates = (byName.get(name) ?? []).filter((s) => kinds.has(s.kind));
+    if (qualifierType) {
+      const owned = candidates.filter((s) => s.ownerId && symbolsById.get(s.ownerId)?.name === qualifierType);
+      if (owned.length) return unique(owned);
+      if (/^[A-Z]/.test(qualifierType) && language !== 'go') return null; // `Foo.bar` where Foo is no type we know
+      return unique(candidates.filter((s) => s.kind === 'method'));
+    }
+    return unique(candidates);
+  };
+
+  let resolved = 0;
+  let unresolved = 0;
+  // Inheritance first: method lookups walk the resolved bases.
+  for (const pass of ['heritage', 'rest'] as const) {
+    for (const f of files) {
+      const language = f.file.language;
+      for (const rel of f.relations) {
+        const isHeritage = rel.kind === 'extends' || rel.kind === 'implements';
+        if (pass === 'heritage' && !isHeritage) continue;
+        if (pass === 'rest' && isHeritage) continue;
+        if (!rel.resolved) {
+          if (rel.kind === 'imports') {
+            const target = resolveModule(rel.toName, rel.filePath, language)[0];
+            if (target) {
+              rel.toId = fileNodeId(target);
+              rel.resolved = true;
+            }
+          } else if (rel.kind === 'calls' || rel.kind === 'references' || isHeritage) {
+            const target = resolveTarget(rel, language);
+            if (target) {
+              rel.toId = target.id;
+              rel.resolved = true;
+              const from = symbolsById.get(rel.fromId);
+              if (rel.kind === 'extends' && target.kind === 'interface' && from && from.kind !== 'interface') rel.kind = 'implements';
+            }
+          }
+        }
+        if (isHeritage && rel.resolved && rel.toId) push(basesOf, rel.fromId, rel.toId);
+        if (rel.kind === 'defines' || rel.kind === 'contains') continue;
+        if (rel.resolved) resolved++;
+        else unresolved++;
+      }
+    }
+  }
+  if (!options.keepUnresolvedReferences) {
+    for (const f of files) {
+      if (f.relations.some((r) => r.kind === 'references' && !r.resolved)) {
+        const kept = f.relations.filter((r) => r.kind !== 'references' || r.resolved);
+        unresolved -= f.relations.length - kept.length;
+        f.relations = kept;
+      }
+    }
+  }
+  return { resolved, unresolved };
+}
+
+function isTopLevel(s: SymbolDefinition, byId: Map<string, SymbolDefinition>): boolean {
+  if (!s.ownerId) return true;
+  const owner = byId.get(s.ownerId);
+  return !owner || owner.kind === 'namespace' || owner.kind === 'module';
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Repository paths indexed for module resolution. */
+export interface PathIndex {
+  paths: Set<string>;
+  dirs: Map<string, string[]>;
+  byBase: Map<string, string[]>;
+}
+
+function firstExisting(candidates: string[], paths: Set<string>): string[] {
+  for (const c of candidates) if (paths.has(c)) return [c];
+  return [];
+}
+
+function bySuffix(suffixes: string[], index: PathIndex): string[] {
+  for (const suffix of suffixes) {
+    const hits: string[] = [];
+    for (const p of index.byBase.get(posix.basename(suffix)) ?? []) if (p === suffix || p.endsWith(`/${suffix}`)) hits.push(p);
+    if (hits.length === 1) return hits;
+    if (hits.length > 1) return hits.sort((a, b) => a.length - b.length).slice(0, 1);
+  }
+  return [];
+}
+
+/** Maps an import as written to the repository files it names (empty for external modules). */
+export function resolveModulePaths(source: string, fromPath: string, language: string | null, index: PathIndex): string[] {
+  const { paths, dirs } = index;
+  const fromDir = posix.dirname(fromPath);
+  const rel = (p: string) => posix.normalize(posix.join(fromDir, p)).replace(/^\.\//, '');
+  switch (language) {
+    case 'typescript':
+    case 'tsx':
+    case 'javascript': {
+      if (!source.startsWith('.')) return [];
+      const base = rel(source);
+      const stem = base.replace(/\.(m|c)?jsx?$/, '');
+      const candidates = [base, ...JS_EXTS.map((e) => stem + e), ...JS_EXTS.map((e) => `${stem}/index${e}`)];
+      return firstExisting(candidates, paths);
+    }
+    case 'python': {
+      const dots = /^\.*/.exec(source)![0].length;
+      const rest = source.slice(dots).replace(/\./g, '/');
+      if (dots > 0) {
+        let dir = fromDir;
+        for (let i = 1; i < dots; i++) dir = posix.dirname(dir);
+        const base = rest ? posix.join(dir, rest) : dir;
+        const norm = base === '.' ? '' : base.replace(/^\.\//, '');
+        return firstExisting(rest ? [`${norm}.py`, `${norm}/__init__.py`] : [`${norm ? `${norm}/` : ''}__init__.py`], paths);
+      }
+      return bySuffix([`${rest}.py`, `${rest}/__init__.py`], index);
+    }
+    case 'go': {
+      let best: string | null = null;
+      for (const dir of dirs.keys()) {
+        if (dir === '.' ) continue;
+        if ((source === dir || source.endsWith(`/${dir}`)) && (!best || dir.length > best.length)) best = dir;
+      }
+      return best ? (dirs.get(best) ?? []).filter((p) => p.endsWith('.go')).sort() : [];
+    }
+    case 'java': {
+      const asPath = source.replace(/\./g, '/');
+      const file = bySuffix([`${asPath}.java`], index);
+      if (file.length) return file;
+      for (const dir of dirs.keys()) if (dir === asPath || dir.endsWith(`/${asPath}`)) return (dirs.get(dir) ?? []).filter((p) => p.endsWith('.java')).sort();
+      return [];
+    }
+    case 'rust': {
+      const segs = source.split('::').filter((s) => s && s !== 'crate' && s !== 'self' && s !== 'super');
+      if (!segs.length) return [];
+      const asPath = segs.join('/');
+      const local = firstExisting([`${fromDir}/${asPath}.rs`, `${fromDir}/${asPath}/mod.rs`].map((p) => posix.normalize(p)), paths);
+      return local.length ? local : bySuffix([`${asPath}.rs`, `${asPath}/mod.rs`], index);
+    }
+    case 'c':
+    case 'cpp': {
+      const local = firstExisting([rel(source)], paths);
+      return local.length ? local : bySuffix([source], index);
+    }
+    case 'ruby': {
+      const withExt = source.endsWith('.rb') ? source : `${source}.rb`;
+      if (source.startsWith('.')) return firstExisting([rel(withExt)], paths);
+      return bySuffix([withExt], index);
+    }
+    case 'php': {
+      if (/\.php$/.test(source)) {
+        const local = firstExisting([rel(source)], paths);
+        return local.length ? local : bySuffix([source], index);
+      }
+      const segs = source.split('\\');
+      for (let i = 0; i < segs.length - 1; i++) {
+        const hit = bySuffix([`${segs.slice(i).join('/')}.php`], index);
+        if (hit.length) return hit;
+      }
+      return [];
+    }
+    default:
+      return [];
+  }
+}
