@@ -1,0 +1,113 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, ConflictError } from '@trawl/core';
+import { createTestDatabase, type TestDatabase } from '@trawl/testing';
+import { createContainer, type TrawlContainer } from './container.js';
+import { loadSettings } from './settings.js';
+
+describe('loadSettings', () => {
+  it('defaults to the embedded layout with nothing set', () => {
+    const s = loadSettings({}, { TRAWL_HOME: '/tmp/th' });
+    expect(s).toMatchObject({ home: '/tmp/th', databaseUrl: null, zoekt: null, qdrant: null, embedding: null, chunkStore: 'postgres', kuzuPath: '/tmp/th/graph.kuzu', pool: { min: 2, max: 10 } });
+  });
+  it.each([
+    [{ DATABASE_URL: 'mysql://u:pw@h/db' }, /scheme "mysql"/],
+    [{ ZOEKT_URL: 'http://127.0.0.1:6070' }, /ZOEKT_INDEX_DIR is not/],
+    [{ ZOEKT_URL: 'ftp://x', ZOEKT_INDEX_DIR: '/tmp' }, /use http/],
+    [{ TRAWL_EMBEDDING_URL: 'http://127.0.0.1:11434/v1' }, /TRAWL_EMBEDDING_MODEL is not/],
+    [{ QDRANT_URL: 'http://127.0.0.1:6333' }, /no embedding provider/],
+    [{ TRAWL_PG_POOL_MIN: '5', TRAWL_PG_POOL_MAX: '2' }, /above TRAWL_PG_POOL_MAX/],
+    [{ TRAWL_PG_POOL_MAX: 'ten' }, /must be an integer/],
+    [{ TRAWL_CHUNK_STORE: 'redis' }, /must be "postgres" or "memory"/],
+    [{ TRAWL_EMBEDING_URL: 'http://x' }, /unknown setting TRAWL_EMBEDING_URL/],
+  ])('rejects %o', (env, message) => {
+    expect(() => loadSettings({}, env)).toThrow(ConfigError);
+    expect(() => loadSettings({}, env)).toThrow(message);
+  });
+  it('never echoes a database password in errors', () => {
+    try {
+      loadSettings({}, { DATABASE_URL: 'mysql://u:hunter2@h/db' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
+  });
+});
+
+async function writeFixture(root: string): Promise<void> {
+  await mkdir(join(root, 'src'), { recursive: true });
+  await mkdir(join(root, 'docs'), { recursive: true });
+  await writeFile(join(root, 'src/users.ts'), [
+    'import { hashPassword } from "./crypto";',
+    '',
+    '/** Creates a user account with a hashed password. */',
+    'export class UserService {',
+    '  createUser(name: string, password: string) {',
+    '    return { name, hash: hashPassword(password) };',
+    '  }',
+    '}',
+    '',
+  ].join('\n'));
+  await writeFile(join(root, 'src/crypto.ts'), 'export function hashPassword(p: string): string {\n  return p.split("").reverse().join("");\n}\n');
+  await writeFile(join(root, 'docs/guide.md'), '# Guide\n\n## Onboarding\n\nNew members are invited by email and must confirm their address.\n');
+}
+
+describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) => {
+  let home: string;
+  let repo: string;
+  let db: TestDatabase | undefined;
+  let trawl: TrawlContainer;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'trawl-home-'));
+    repo = await mkdtemp(join(tmpdir(), 'trawl-repo-'));
+    await writeFixture(repo);
+    if (flavour === 'server') db = await createTestDatabase();
+    trawl = createContainer({ home }, db ? { DATABASE_URL: db.url } : {});
+  });
+  afterAll(async () => {
+    await trawl.close();
+    await db?.drop();
+    await rm(home, { recursive: true, force: true });
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('builds each layer once and lazily', async () => {
+    const [a, b] = await Promise.all([trawl.retriever(), trawl.retriever()]);
+    expect(a).toBe(b);
+    expect(await trawl.postgres()).toBe(await trawl.postgres());
+  });
+
+  it('indexes a repository through the real parser and answers searches', async () => {
+    const result = await (await trawl.indexer()).indexRepository({ repoId: 'fixture', root: repo });
+    expect(result.mode).toBe('full');
+    expect(result.files).toBe(3);
+    const retriever = await trawl.retriever();
+    const fuzzy = await retriever.search('craeteUser', { repo: 'fixture', indexes: ['fuzzy'] });
+    expect(fuzzy.hits[0]).toMatchObject({ name: 'createUser', file: 'src/users.ts' });
+    const docs = await retriever.search('invited by email', { repo: 'fixture', indexes: ['domain'] });
+    expect(docs.hits[0]!.file).toBe('docs/guide.md');
+  });
+
+  it('reports every component in its health check', async () => {
+    const health = await trawl.healthCheck();
+    expect(health.components.postgres).toMatchObject({ ok: true, configured: true });
+    expect(health.ok).toBe(true);
+  });
+
+  if (flavour === 'pglite') {
+    it('refuses a second container on the same embedded home with a clear error', async () => {
+      const other = createContainer({ home }, {});
+      await expect(other.postgres()).rejects.toBeInstanceOf(ConflictError);
+      await other.close();
+    });
+  }
+
+  it('closes idempotently and refuses use afterwards', async () => {
+    const c = createContainer({ home: await mkdtemp(join(tmpdir(), 'trawl-home2-')) }, {});
+    await c.postgres();
+    await Promise.all([c.close(), c.close()]);
+    await c.close();
+    await expect(c.postgres()).rejects.toThrow(/closed/);
+  });
+});

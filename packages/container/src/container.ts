@@ -1,0 +1,218 @@
+import { join } from 'node:path';
+import {
+  ConfigError,
+  type CatalogStore,
+  type ChunkStore,
+  type HealthStatus,
+  type IndexName,
+  type SearchIndex,
+  type SymbolIndex,
+} from '@trawl/core';
+import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore, PostgresChunkStore } from '@trawl/chunk-store';
+import { PostgresStore, ensureSchema } from '@trawl/postgres';
+import { PostgresDomainIndex } from '@trawl/index-domain';
+import { PostgresFuzzyIndex } from '@trawl/index-fuzzy';
+import { Indexer, Retriever } from '@trawl/retrieval';
+import { acquireDirectoryLock } from './home-lock.js';
+import { buildOptionalIndexes, type OptionalIndexes } from './optional-indexes.js';
+import { loadSettings, type TrawlSettings, type TrawlSettingsInput } from './settings.js';
+import { TreeSitterRepositoryParser } from './tree-sitter-repository-parser.js';
+
+export interface ComponentHealth extends HealthStatus {
+  /** False for components the settings leave out (reported so users see what is off). */
+  configured: boolean;
+}
+
+export interface ContainerHealth {
+  ok: boolean;
+  components: Record<string, ComponentHealth>;
+}
+
+/**
+ * Runs `fn` once and caches the promise; a failure is not cached, so a later call retries.
+ * `guard` runs on every call (the container refuses use after close).
+ */
+function lazy<T>(fn: () => Promise<T>, guard?: () => void): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    try {
+      guard?.();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    pending ??= fn().catch((error) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+async function bounded<T>(promise: Promise<T>, ms: number, fallback: (error: Error) => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise.catch((e: unknown) => fallback(e instanceof Error ? e : new Error(String(e)))),
+      new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(fallback(new Error(`no answer within ${ms} ms`))), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Builds Trawl's layers from settings, each lazily and once, and owns their health and shutdown.
+ * It holds no search logic: apps ask it for the retriever, the indexer or a store.
+ *
+ * ```ts
+ * await using trawl = createContainer()            // embedded default under ./.trawl
+ * await (await trawl.indexer()).indexRepository({ repoId: 'app', root: '.' })
+ * const { hits } = await (await trawl.retriever()).search('createUser', { repo: 'app' })
+ * ```
+ */
+export class TrawlContainer implements AsyncDisposable {
+  readonly settings: TrawlSettings;
+  #closing: Promise<void> | undefined;
+  #releaseLock: (() => void) | undefined;
+  #postgres: PostgresStore | undefined;
+  #optional: OptionalIndexes | undefined;
+
+  constructor(settings: TrawlSettings) {
+    this.settings = settings;
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new ConfigError('this container is closed: create a new one', { component: 'container' });
+  }
+
+  #lazy<T>(fn: () => Promise<T>): () => Promise<T> {
+    return lazy(fn, () => this.#assertOpen());
+  }
+
+  /** The PostgreSQL store (a server with DATABASE_URL, else PGlite under the home folder). */
+  readonly postgres = this.#lazy(async () => {
+    const s = this.settings;
+    if (s.databaseUrl) {
+      this.#postgres = new PostgresStore({ connectionString: s.databaseUrl, min: s.pool.min, max: s.pool.max });
+    } else {
+      const dataDir = join(s.home, 'pg');
+      this.#releaseLock = acquireDirectoryLock(s.home, 'the embedded database');
+      this.#postgres = new PostgresStore({ embedded: { dataDir } });
+    }
+    await ensureSchema(this.#postgres);
+    return this.#postgres;
+  });
+
+  readonly catalog = this.#lazy(async (): Promise<CatalogStore> => {
+    if (this.settings.chunkStore === 'memory') return new InMemoryCatalogStore();
+    return new PostgresCatalogStore(await this.postgres());
+  });
+
+  readonly chunks = this.#lazy(async (): Promise<ChunkStore> => {
+    if (this.settings.chunkStore === 'memory') return new InMemoryChunkStore();
+    return new PostgresChunkStore(await this.postgres());
+  });
+
+  readonly #optionalIndexes = this.#lazy(async () => {
+    this.#optional = await buildOptionalIndexes(this.settings, { postgres: () => this.postgres(), chunks: () => this.chunks() });
+    return this.#optional;
+  });
+
+  /** Every configured index, in the order the indexer feeds them. */
+  readonly indexes = this.#lazy(async (): Promise<SearchIndex[]> => {
+    const pg = await this.postgres();
+    const optional = await this.#optionalIndexes();
+    const list: SearchIndex[] = [];
+    if (optional.lexical) list.push(optional.lexical);
+    list.push(new PostgresFuzzyIndex({ store: pg }), new PostgresDomainIndex({ store: pg }));
+    if (optional.symbol) list.push(optional.symbol);
+    if (optional.vector) list.push(optional.vector);
+    return list;
+  });
+
+  /** The symbol graph, for definition / caller / callee queries; null when unavailable. */
+  async symbols(): Promise<SymbolIndex | null> {
+    return (await this.#optionalIndexes()).symbol ?? null;
+  }
+
+  /** Indexes the settings leave out, and why (shown by `trawl status` and search output). */
+  async disabledIndexes(): Promise<{ index: IndexName; reason: string }[]> {
+    return (await this.#optionalIndexes()).disabled;
+  }
+
+  readonly parser = this.#lazy(async () => new TreeSitterRepositoryParser());
+
+  readonly retriever = this.#lazy(
+    async () => new Retriever({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), deadlineMs: this.settings.deadlineMs }),
+  );
+
+  readonly indexer = this.#lazy(
+    async () => new Indexer({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), parser: await this.parser() }),
+  );
+
+  /**
+   * Reports every component (status, latency, error) within a few seconds. Never throws, and
+   * builds nothing that is not built yet except the database connection it has to check.
+   */
+  async healthCheck(options: { timeoutMs?: number } = {}): Promise<ContainerHealth> {
+    const timeoutMs = options.timeoutMs ?? 3000;
+    const components: Record<string, ComponentHealth> = {};
+    const failed = (error: Error): ComponentHealth => ({ ok: false, configured: true, latencyMs: timeoutMs, error: error.message });
+    const started = performance.now();
+    components.postgres = await bounded(
+      this.postgres().then(async (pg) => ({ ...(await pg.healthCheck({ timeoutMs })), configured: true })),
+      timeoutMs,
+      (e) => ({ ...failed(e), latencyMs: Math.round(performance.now() - started) }),
+    );
+    const optional = await bounded(this.#optionalIndexes(), timeoutMs, () => null);
+    if (optional) {
+      for (const index of [optional.lexical, optional.symbol, optional.vector]) {
+        if (!index?.healthCheck) continue;
+        components[`${index.name}:${optional.backends[index.name] ?? index.name}`] = await bounded(
+          index.healthCheck({}).then((h) => ({ ...h, configured: true })),
+          timeoutMs,
+          failed,
+        );
+      }
+      for (const d of optional.disabled) components[d.index] = { ok: true, configured: false, latencyMs: 0, details: { reason: d.reason } };
+      for (const [name, extra] of Object.entries(optional.extraHealth)) {
+        components[name] = await bounded(extra().then((h) => ({ ...h, configured: true })), timeoutMs, failed);
+      }
+    }
+    return { ok: Object.values(components).every((c) => c.ok), components };
+  }
+
+  /**
+   * Shuts everything down in reverse order of construction: indexes (Kuzu, clients), then the
+   * database pool. Idempotent and bounded: gives up waiting after `timeoutMs` (default 10 s).
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const work = (async () => {
+        if (this.#optional) {
+          for (const index of [this.#optional.vector, this.#optional.symbol, this.#optional.lexical]) await index?.close?.().catch(() => undefined);
+          await this.#optional.close().catch(() => undefined);
+        }
+        await this.#postgres?.close().catch(() => undefined);
+      })();
+      await bounded(work, timeoutMs, () => undefined);
+      this.#releaseLock?.();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Creates a container from the environment plus `overrides` (validated; throws ConfigError).
+ * Nothing is opened until a layer is first asked for.
+ */
+export function createContainer(overrides: TrawlSettingsInput = {}, env: NodeJS.ProcessEnv = process.env): TrawlContainer {
+  return new TrawlContainer(loadSettings(overrides, env));
+}
