@@ -7,3 +7,7 @@ export * from './catalog-store-suite.js';
 export * from './domain-index-suite.js';
 export * from './simple-parser.js';
 export * from './lexical-index-suite.js';
+export * from './vector-index-suite.js';
+export * from './openapi-contract.js';
+export * from './qdrant-contract-server.js';
+export * from './openai-embedding-server.js';
