@@ -12,3 +12,6 @@ export { linkRelations } from './symbol-linker.js';
 export type { LinkableFile, LinkOptions, LinkStats } from './symbol-linker.js';
 export { chunkId, moduleChunkId, projectChunkId, symbolId, fileNodeId, sha256Hex } from './ids.js';
 export { loadLanguage, grammarPath } from './grammar-loader.js';
+export { TreeSitterRepositoryParser } from './tree-sitter-repository-parser.js';
+export type { TreeSitterRepositoryParserOptions } from './tree-sitter-repository-parser.js';
+export { readGitHead } from './git-head.js';

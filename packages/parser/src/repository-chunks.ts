@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Chunk, SourceFileInfo } from '@trawl/core';
 import { chunkId, moduleChunkId, projectChunkId, sha256Hex } from './ids.js';
@@ -124,9 +125,12 @@ function dominant(counts: Map<string, number>): string | null {
 
 /**
  * A content-derived snapshot id for a plain directory (no git commit): the same files with the
- * same contents give the same id.
+ * same contents give the same id. Same formula as the indexer's, so both agree.
  */
 export function contentSnapshotId(files: readonly Pick<SourceFileInfo, 'path' | 'contentHash'>[]): string {
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return `content-${sha256Hex(sorted.map((f) => `${f.path}\u0000${f.contentHash}`).join('\n')).slice(0, 24)}`;
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    h.update(f.path).update('\u0000').update(f.contentHash).update('\n');
+  }
+  return h.digest('hex').slice(0, 16);
 }

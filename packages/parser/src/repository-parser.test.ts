@@ -142,7 +142,7 @@ describe('parseRepository', () => {
   it('derives a content snapshot id for a plain directory', async () => {
     const a = await parseRepository(repo.root, { repoId: 'zoo' });
     const b = await parseRepository(repo.root, { repoId: 'zoo' });
-    expect(a.snapshotId).toMatch(/^content-[0-9a-f]{24}$/);
+    expect(a.snapshotId).toMatch(/^[0-9a-f]{16}$/);
     expect(b.snapshotId).toBe(a.snapshotId);
   });
 

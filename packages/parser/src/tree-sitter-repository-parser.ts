@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { throwIfAborted, type CallOptions, type Chunk, type ParsedFiles, type RepositoryParser, type RepositoryScan, type ScannedFile, type SourceFileInfo } from '@trawl/core';
+import type { ParseProgress as CoreParseProgress } from '@trawl/core';
+import { readGitHead } from './git-head.js';
+import { sha256Hex } from './ids.js';
+import { buildRepositoryChunks } from './repository-chunks.js';
+import { parseRepository, symbolsFromChunks } from './repository-parser.js';
+import { walkRepository, type WalkOptions } from './repository-walker.js';
+
+export interface TreeSitterRepositoryParserOptions extends Omit<WalkOptions, 'signal'> {
+  /** Files read at once while scanning and parsing. Default 16. */
+  readConcurrency?: number;
+}
+
+/**
+ * The tree-sitter implementation of the core `RepositoryParser` port, for the indexer:
+ * `scan` walks and hashes, `parse` parses everything or only the changed paths of an
+ * incremental run (linking against the unchanged files and rebuilding project/module chunks
+ * over every file of the new snapshot).
+ *
+ * ```ts
+ * const indexer = new Indexer({ catalog, chunks, parser: new TreeSitterRepositoryParser({ maxFileBytes: 1 << 20 }), indexes })
+ * ```
+ */
+export class TreeSitterRepositoryParser implements RepositoryParser {
+  readonly #options: TreeSitterRepositoryParserOptions;
+
+  constructor(options: TreeSitterRepositoryParserOptions = {}) {
+    this.#options = options;
+  }
+
+  async scan(root: string, options: CallOptions = {}): Promise<RepositoryScan> {
+    const walk = await walkRepository(root, { ...this.#options, signal: options.signal });
+    const files: ScannedFile[] = new Array(walk.files.length);
+    const skipped: RepositoryScan['skipped'] = [...walk.skipped];
+    let next = 0;
+    const worker = async () => {
+      while (next < walk.files.length) {
+        const i = next++;
+        throwIfAborted(options.signal, 'parser');
+        const f = walk.files[i]!;
+        try {
+          const content = await readFile(join(root, f.path), 'utf8');
+          files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: sha256Hex(content) };
+        } catch (cause) {
+          skipped.push({ path: f.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) } as RepositoryScan['skipped'][number]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#options.readConcurrency ?? 16, walk.files.length) }, worker));
+    return { files: files.filter(Boolean), skipped, commit: await readGitHead(root) };
+  }
+
+  async parse(
+    root: string,
+    options: CallOptions & {
+      repoId: string;
+      snapshotId: string;
+      paths?: readonly string[];
+      onProgress?: (progress: CoreParseProgress) => void;
+      unchanged?: { files: readonly SourceFileInfo[]; chunks: readonly Chunk[] };
+    },
+  ): Promise<ParsedFiles> {
+    const { unchanged } = options;
+    const result = await parseRepository(root, {
+      ...this.#options,
+      repoId: options.repoId,
+      snapshotId: options.snapshotId,
+      paths: options.paths,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      contextSymbols: unchanged ? symbolsFromChunks(unchanged.chunks) : undefined,
+      knownPaths: unchanged ? unchanged.files.map((f) => f.path) : undefined,
+    });
+    let chunks = result.chunks;
+    if (options.paths && unchanged) {
+      const seen = new Set(result.files.map((f) => f.path));
+      const all = [...result.files, ...unchanged.files.filter((f) => !seen.has(f.path))];
+      chunks = [...buildRepositoryChunks(options.repoId, options.snapshotId, all), ...result.chunks];
+    }
+    return { files: result.files, chunks, symbols: result.symbols, relations: result.relations };
+  }
+}
