@@ -1,0 +1,128 @@
+import { chunkKindRank, type CallOptions, type Chunk, type ChunkStore, type HitMapping, type SearchHit, type SnapshotRef } from '@trawl/core';
+
+/** One matching line as a lexical backend found it. */
+export interface LexicalLineMatch {
+  filePath: string;
+  /** 1-based. */
+  line: number;
+  /** The line's text. */
+  text: string;
+  /** Matched ranges in `text` (UTF-16 columns, end exclusive), when the backend knows them. */
+  ranges: { start: number; end: number }[];
+  /** Backend relevance of the line (or its file); higher is better, 0 when the backend has none. */
+  score: number;
+  language: string | null;
+}
+
+/** How the score of each mapping tier starts: every exact hit outranks every file fallback, which outranks every unmapped hit. */
+const TIER: Record<HitMapping, number> = { exact: 2, file_fallback: 1, unmapped: 0 };
+const PREVIEW_CHARS = 240;
+const MAX_LINES_IN_METADATA = 20;
+const MAX_LINE_CHARS = 2000;
+
+/** The id of a hit no stored chunk contains: `virtual:<repo>:<file>:<line>`. */
+export function virtualChunkId(repoId: string, filePath: string, line: number): string {
+  return `virtual:${repoId}:${filePath}:${line}`;
+}
+
+function preview(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length > PREVIEW_CHARS ? `${trimmed.slice(0, PREVIEW_CHARS - 1)}…` : trimmed;
+}
+
+interface Group {
+  mapping: HitMapping;
+  chunk: Chunk | null;
+  filePath: string;
+  matches: LexicalLineMatch[];
+}
+
+/**
+ * Turns (file, line) matches into chunk hits, the way every lexical backend does it:
+ * - the line's innermost function / method / class chunk (`exact`), found for all lines of one
+ *   query in one `findChunksAtLines` call;
+ * - else the file chunk (`file_fallback`), looked up once per such file;
+ * - else a virtual id `virtual:<repo>:<file>:<line>` (`unmapped`).
+ * Matches inside one chunk become one hit listing every matched line. Scores are tiered so the
+ * three mappings always rank in that order; within a tier the backend score (squashed to 0..1)
+ * orders hits, nudged up when the chunk's name is the query itself.
+ */
+export async function mapLineMatchesToHits(
+  snapshot: SnapshotRef,
+  matches: readonly LexicalLineMatch[],
+  chunkStore: ChunkStore,
+  options: CallOptions & { limit: number; query: string; backend: string },
+): Promise<SearchHit[]> {
+  if (matches.length === 0) return [];
+  const unique = new Map<string, LexicalLineMatch>();
+  for (const m of matches) {
+    const key = `${m.filePath}\u0000${m.line}`;
+    const seen = unique.get(key);
+    if (!seen) unique.set(key, m);
+    else if (m.score > seen.score) unique.set(key, { ...m, ranges: [...seen.ranges, ...m.ranges] });
+  }
+  const lines = [...unique.values()];
+  const found = await chunkStore.findChunksAtLines(
+    snapshot,
+    lines.map((m) => ({ filePath: m.filePath, line: m.line })),
+    { signal: options.signal },
+  );
+
+  const missingFiles = [...new Set(lines.filter((_, i) => !found[i]).map((m) => m.filePath))];
+  const fileChunks = new Map<string, Chunk | null>(
+    await Promise.all(missingFiles.map(async (p) => [p, await chunkStore.getFileChunk(snapshot, p, { signal: options.signal })] as const)),
+  );
+
+  const groups = new Map<string, Group>();
+  lines.forEach((m, i) => {
+    let chunk = found[i] ?? null;
+    let mapping: HitMapping;
+    if (chunk) mapping = chunkKindRank(chunk.kind) >= chunkKindRank('file') ? 'file_fallback' : 'exact';
+    else {
+      chunk = fileChunks.get(m.filePath) ?? null;
+      mapping = chunk ? 'file_fallback' : 'unmapped';
+    }
+    const id = chunk ? chunk.id : virtualChunkId(snapshot.repoId, m.filePath, m.line);
+    const group = groups.get(id);
+    if (group) group.matches.push(m);
+    else groups.set(id, { mapping, chunk, filePath: m.filePath, matches: [m] });
+  });
+
+  const needle = options.query.toLowerCase();
+  const hits: SearchHit[] = [];
+  for (const [id, g] of groups) {
+    g.matches.sort((a, b) => a.line - b.line);
+    const best = Math.max(...g.matches.map((m) => m.score));
+    // More matched lines and a better backend score both help; the squash keeps it under 1.
+    let raw = Math.max(0, best) + Math.log2(1 + g.matches.length);
+    if (g.chunk && g.chunk.kind !== 'file' && g.chunk.name.toLowerCase() === needle) raw *= 2;
+    const score = TIER[g.mapping] + raw / (raw + 1);
+    const first = g.matches[0]!;
+    hits.push({
+      chunkId: id,
+      repoId: snapshot.repoId,
+      snapshotId: snapshot.snapshotId,
+      filePath: g.filePath,
+      symbolId: g.chunk?.symbolId ?? null,
+      score,
+      index: 'lexical',
+      kind: g.chunk?.kind ?? null,
+      name: g.chunk?.name ?? null,
+      startLine: g.chunk?.startLine ?? first.line,
+      endLine: g.chunk?.endLine ?? first.line,
+      matchedLines: g.matches.map((m) => m.line),
+      preview: preview(first.text),
+      mapping: g.mapping,
+      metadata: {
+        line: first.line,
+        kind: g.chunk?.kind ?? null,
+        language: g.chunk?.language ?? first.language,
+        backend: options.backend,
+        matches: g.matches.slice(0, MAX_LINES_IN_METADATA).map((m) => ({ line: m.line, text: m.text.length > MAX_LINE_CHARS ? m.text.slice(0, MAX_LINE_CHARS) : m.text, ranges: m.ranges })),
+        ...(g.mapping === 'unmapped' ? { unmapped: true } : {}),
+      },
+    });
+  }
+  hits.sort((a, b) => b.score - a.score || a.filePath.localeCompare(b.filePath) || (a.startLine ?? 0) - (b.startLine ?? 0));
+  return hits.slice(0, options.limit);
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { PostgresChunkStore } from '@trawl/chunk-store';
+import { ensureSchema } from '@trawl/postgres';
+import { POSTGRES_FLAVOURS, createTestStore, describeLexicalIndex, fixtureSnapshot } from '@trawl/testing';
+import { PostgresLexicalIndex, lexicalSearchSql, toPostgresRegex } from './postgres-lexical-index.js';
+
+for (const flavour of POSTGRES_FLAVOURS) {
+  describeLexicalIndex(`PostgresLexicalIndex on ${flavour}`, {
+    async create() {
+      const { store, dispose } = await createTestStore(flavour);
+      const chunkStore = new PostgresChunkStore(store);
+      return { index: new PostgresLexicalIndex({ store, chunkStore }), chunkStore, dispose };
+    },
+  });
+}
+
+describe('PostgresLexicalIndex', () => {
+  it('translates word boundaries to PostgreSQL syntax', () => {
+    expect(toPostgresRegex('\\bfoo\\B[\\b]\\\\b')).toBe('\\yfoo\\Y[\\b]\\\\b');
+  });
+
+  for (const flavour of POSTGRES_FLAVOURS) {
+    it(`uses the trigram index for literal and regex searches (${flavour})`, async () => {
+      const { store, dispose } = await createTestStore(flavour);
+      try {
+        const chunkStore = new PostgresChunkStore(store);
+        const index = new PostgresLexicalIndex({ store, chunkStore });
+        const ref = { repoId: 'explain', snapshotId: 's1' };
+        // Enough distinct text that reading every file costs more than the index (rows stay under
+        // the TOAST threshold, whose pages a sequential scan's cost estimate would not count).
+        const body = (i: number) => Array.from({ length: 30 }, (_, j) => `  const v${j}_${i} = compute${(i * 31 + j) % 997}(input${j}, "${((i + 1) * (j + 7) * 7919).toString(36)}");`).join('\n');
+        const files = Array.from({ length: 800 }, (_, i) => ({ path: `src/f${i}.ts`, content: `export function helper${i}(input: string) {\n${body(i)}\n}\n` }));
+        files.push({ path: 'src/target.ts', content: 'export function xyzzyPlughQuux() {}\n' });
+        await index.reindexRepo(fixtureSnapshot(ref, files));
+        await store.execute('ANALYZE file_contents');
+        await store.execute('ANALYZE files');
+        for (const options of [{}, { caseSensitive: true }, { regex: true }, { regex: true, caseSensitive: true }]) {
+          const { sql, params } = lexicalSearchSql(ref, options.regex ? 'xyzzyPlugh\\w+' : 'xyzzyPlughQuux', options, 200);
+          const plan = (await store.fetch<Record<string, string>>(`EXPLAIN ${sql}`, params)).map((r) => Object.values(r)[0]).join('\n');
+          expect(plan, `plan for ${JSON.stringify(options)}:\n${plan}`).toMatch(/file_contents_content_trgm_idx/);
+        }
+        expect((await index.search(ref, 'xyzzyPlughQuux'))[0]?.filePath).toBe('src/target.ts');
+      } finally {
+        await dispose();
+      }
+    });
+  }
+
+  it('skips writing files when the catalog writes them, and creates its store lazily once', async () => {
+    const { store, dispose } = await createTestStore('pglite');
+    try {
+      let calls = 0;
+      const index = new PostgresLexicalIndex({ store: () => (calls++, store), chunkStore: new PostgresChunkStore(store), writeFiles: false });
+      expect(calls).toBe(0);
+      const result = await index.reindexRepo(fixtureSnapshot({ repoId: 'r', snapshotId: 's' }, [{ path: 'a.ts', content: 'x' }]));
+      expect(result.itemsIndexed).toBe(0);
+      expect(await index.search({ repoId: 'r', snapshotId: 's' }, 'x')).toEqual([]);
+      expect(calls).toBe(1);
+      expect((await index.healthCheck()).ok).toBe(true);
+      await ensureSchema(store);
+    } finally {
+      await dispose();
+    }
+  });
+});

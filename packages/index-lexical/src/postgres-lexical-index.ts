@@ -1,0 +1,303 @@
+import {
+  InvalidInputError,
+  InvalidQueryError,
+  throwIfAborted,
+  type CallOptions,
+  type ChunkStore,
+  type HealthStatus,
+  type IndexRunResult,
+  type LexicalIndex,
+  type LexicalSearchOptions,
+  type SearchHit,
+  type SnapshotContent,
+  type SnapshotDelta,
+  type SnapshotRef,
+  type SourceFile,
+} from '@trawl/core';
+import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
+import { lazy, type Lazy } from './lazy.js';
+
+export interface PostgresLexicalIndexOptions {
+  /** The database holding the catalog's `files` / `file_contents` tables. */
+  store: Lazy<PostgresStore>;
+  /** Maps (file, line) to chunks; must hold the snapshot's chunks before it is searched. */
+  chunkStore: Lazy<ChunkStore>;
+  /**
+   * Write the snapshot's files in `reindexRepo` / `reindexPaths` (default `true`). Set `false`
+   * when the catalog store already saves them to the same database (as Trawl's indexer does),
+   * to skip sending every file twice.
+   */
+  writeFiles?: boolean;
+  /** Matching lines read per search: `limit` times this. Default 20. */
+  matchesPerHit?: number;
+}
+
+const COMPONENT = 'index-lexical';
+const DEFAULT_LIMIT = 20;
+const FILE_BATCH = 500;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
+/**
+ * Rewrites the RE2 / Perl word-boundary escapes `\b` and `\B` as PostgreSQL's `\y` and `\Y`
+ * (in PostgreSQL `\b` is a backspace), leaving escaped backslashes and bracket expressions alone.
+ */
+export function toPostgresRegex(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) {
+      const next = pattern[i + 1]!;
+      out += !inClass && next === 'b' ? '\\y' : !inClass && next === 'B' ? '\\Y' : c + next;
+      i++;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+function jsRanges(text: string, query: string, options: LexicalSearchOptions): { start: number; end: number }[] {
+  try {
+    const source = options.regex ? query : query.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+    const re = new RegExp(source, options.caseSensitive ? 'gu' : 'giu');
+    const ranges: { start: number; end: number }[] = [];
+    for (const m of text.matchAll(re)) {
+      if (m[0].length === 0) break;
+      ranges.push({ start: m.index, end: m.index + m[0].length });
+      if (ranges.length >= 50) break;
+    }
+    return ranges;
+  } catch {
+    return []; // a PostgreSQL-only regex construct: the line matched, its columns are unknown
+  }
+}
+
+/**
+ * Lexical search without Zoekt, over the file text the catalog keeps in PostgreSQL: a GIN
+ * trigram index on `file_contents.content` (migration 0004) narrows LIKE / ILIKE literal and
+ * `~` / `~*` regex searches to candidate files, the lines that match are cut out in SQL, and the
+ * chunk store maps them to chunks exactly as the Zoekt backend does. Regexes use PostgreSQL's
+ * syntax (`\b` is accepted for a word boundary). Works on a PostgreSQL server and on PGlite.
+ *
+ * ```ts
+ * const index = new PostgresLexicalIndex({ store, chunkStore })
+ * await index.reindexRepo(content)
+ * const hits = await index.search(content.snapshot, 'parseConfig(', { limit: 10 })
+ * ```
+ */
+export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
+  readonly name = 'lexical' as const;
+  readonly #store: () => PostgresStore;
+  readonly #chunks: () => ChunkStore;
+  readonly #writeFiles: boolean;
+  readonly #matchesPerHit: number;
+
+  constructor(options: PostgresLexicalIndexOptions) {
+    this.#store = lazy(options.store);
+    this.#chunks = lazy(options.chunkStore);
+    this.#writeFiles = options.writeFiles ?? true;
+    this.#matchesPerHit = options.matchesPerHit ?? 20;
+  }
+
+  async #db(options: CallOptions): Promise<PostgresStore> {
+    const store = this.#store();
+    await ensureSchema(store, options);
+    return store;
+  }
+
+  async reindexRepo(content: SnapshotContent, options: CallOptions = {}): Promise<IndexRunResult> {
+    throwIfAborted(options.signal, COMPONENT);
+    const started = performance.now();
+    const db = await this.#db(options);
+    if (!this.#writeFiles) {
+      await this.#flushPendingIndex(db, options);
+      return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: 0, note: 'files are written by the catalog store (writeFiles: false)' };
+    }
+    const keep = content.files.map((f) => f.path);
+    await db.transaction(async (tx) => {
+      await this.#ensureSnapshot(tx, content.snapshot, options);
+      await tx.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($3::text[]))', [content.snapshot.repoId, content.snapshot.snapshotId, keep], options);
+      await this.#upsertFiles(tx, content.snapshot, content.files, options);
+    }, options);
+    await this.#flushPendingIndex(db, options);
+    return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: content.files.length, details: { backend: 'postgres' } };
+  }
+
+  /** Carries the base snapshot's unchanged files over in SQL and writes only the changed ones. */
+  async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
+    throwIfAborted(options.signal, COMPONENT);
+    const started = performance.now();
+    const db = await this.#db(options);
+    if (!this.#writeFiles) {
+      await this.#flushPendingIndex(db, options);
+      return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: 0, note: 'files are written by the catalog store (writeFiles: false)' };
+    }
+    const { repoId, snapshotId } = delta.snapshot;
+    const changed = new Set(delta.changedPaths);
+    const files = delta.files.filter((f) => changed.has(f.path));
+    let carried = 0;
+    await db.transaction(async (tx) => {
+      await this.#ensureSnapshot(tx, delta.snapshot, options);
+      carried = await tx.execute(
+        `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
+         SELECT repo_id, $2, file_path, content_hash, language, size_bytes, line_count FROM files
+         WHERE repo_id = $1 AND snapshot_id = $3 AND NOT (file_path = ANY($4::text[]))
+         ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING`,
+        [repoId, snapshotId, delta.baseSnapshotId, [...delta.changedPaths, ...delta.deletedPaths]],
+        options,
+      );
+      await tx.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [repoId, snapshotId, delta.deletedPaths], options);
+      await this.#upsertFiles(tx, delta.snapshot, files, options);
+    }, options);
+    await this.#flushPendingIndex(db, options);
+    return {
+      index: 'lexical',
+      durationMs: performance.now() - started,
+      itemsIndexed: files.length,
+      fullRebuild: false,
+      details: { backend: 'postgres', carriedOver: carried, deleted: delta.deletedPaths.length },
+    };
+  }
+
+  async search(snapshot: SnapshotRef, query: string, options: LexicalSearchOptions = {}): Promise<SearchHit[]> {
+    throwIfAborted(options.signal, COMPONENT);
+    if (query.trim() === '') throw new InvalidQueryError('empty query: pass the text or regex to search for', { component: COMPONENT });
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit <= 0) throw new InvalidQueryError(`limit must be a positive integer, got ${options.limit}`, { component: COMPONENT });
+    const db = await this.#db(options);
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, Math.max(200, limit * this.#matchesPerHit));
+    const rows = await db.fetch<{ file_path: string; language: string | null; line: number; text: string }>(sql, params, options);
+    const lines: LexicalLineMatch[] = rows.map((r) => {
+      const text = r.text.endsWith('\r') ? r.text.slice(0, -1) : r.text;
+      return { filePath: r.file_path, line: Number(r.line), text, ranges: jsRanges(text, query, options), score: 0, language: r.language };
+    });
+    return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal });
+  }
+
+  /** Removes the files of one snapshot (or of every snapshot) and file text no snapshot uses any more. */
+  async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal, COMPONENT);
+    const db = await this.#db(options);
+    await db.transaction(async (tx) => {
+      const hashes = await tx.fetch<{ content_hash: string }>(
+        `DELETE FROM files WHERE repo_id = $1 AND ($2::text IS NULL OR snapshot_id = $2) RETURNING content_hash`,
+        [repoId, snapshotId ?? null],
+        options,
+      );
+      const distinct = [...new Set(hashes.map((h) => h.content_hash))];
+      if (distinct.length > 0) {
+        await tx.execute(
+          `DELETE FROM file_contents fc WHERE fc.content_hash = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM files f WHERE f.content_hash = fc.content_hash)`,
+          [distinct],
+          options,
+        );
+      }
+    }, options);
+  }
+
+  async healthCheck(options: CallOptions = {}): Promise<HealthStatus> {
+    void options;
+    return this.#store().healthCheck();
+  }
+
+  /** Nothing to release: the store and chunk store belong to the caller. */
+  async close(): Promise<void> {}
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * New rows of a GIN index first land in its unsorted pending list, which every search must
+   * scan and which makes the planner price the index above a sequential scan. Merging it after a
+   * bulk write keeps searches on the index. Needs ownership of the table: skipped otherwise.
+   */
+  async #flushPendingIndex(db: PostgresStore, options: CallOptions): Promise<void> {
+    try {
+      await db.execute(`SELECT gin_clean_pending_list('file_contents_content_trgm_idx'::regclass)`, [], options);
+    } catch {
+      // not the owner: autovacuum merges the list later
+    }
+  }
+
+  async #ensureSnapshot(tx: PostgresQueryable, ref: SnapshotRef, options: CallOptions): Promise<void> {
+    // The catalog owns repos and snapshots; create them only when this index is used on its own.
+    await tx.execute('INSERT INTO repos (repo_id) VALUES ($1) ON CONFLICT DO NOTHING', [ref.repoId], options);
+    await tx.execute(`INSERT INTO snapshots (repo_id, snapshot_id, status) VALUES ($1, $2, 'indexing') ON CONFLICT DO NOTHING`, [ref.repoId, ref.snapshotId], options);
+  }
+
+  async #upsertFiles(tx: PostgresQueryable, ref: SnapshotRef, files: readonly SourceFile[], options: CallOptions): Promise<void> {
+    for (const f of files) {
+      if (!f.path || typeof f.content !== 'string' || !f.contentHash) {
+        throw new InvalidInputError(`file "${f.path}" needs a path, a contentHash and its content`, { component: COMPONENT });
+      }
+    }
+    for (let i = 0; i < files.length; i += FILE_BATCH) {
+      throwIfAborted(options.signal, COMPONENT);
+      const batch = files.slice(i, i + FILE_BATCH);
+      await tx.execute(
+        `INSERT INTO file_contents (content_hash, content) SELECT DISTINCT ON (h) h, c FROM unnest($1::text[], $2::text[]) AS t(h, c)
+         ON CONFLICT (content_hash) DO NOTHING`,
+        [batch.map((f) => f.contentHash), batch.map((f) => f.content)],
+        options,
+      );
+      await tx.execute(
+        `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
+         SELECT $1, $2, p, h, l, s, lc FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS t(p, h, l, s, lc)
+         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash, language = EXCLUDED.language,
+           size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count`,
+        [ref.repoId, ref.snapshotId, batch.map((f) => f.path), batch.map((f) => f.contentHash), batch.map((f) => f.language), batch.map((f) => f.sizeBytes), batch.map((f) => f.lineCount)],
+        options,
+      );
+    }
+  }
+}
+
+/**
+ * The SQL of one search: candidate files through the trigram index (`content LIKE/ILIKE/~/~*`),
+ * then their matching lines. Exported for the EXPLAIN test and the benchmark.
+ */
+export function lexicalSearchSql(snapshot: SnapshotRef, query: string, options: LexicalSearchOptions, maxLines: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [snapshot.repoId, snapshot.snapshotId];
+  let fileCondition: string;
+  let lineCondition: string;
+  if (options.regex) {
+    const pattern = toPostgresRegex(query);
+    const op = options.caseSensitive ? '~' : '~*';
+    // (?n): newline-sensitive, so ^ and $ match at line ends and . never crosses a line.
+    params.push(`(?n)${pattern}`, pattern);
+    fileCondition = `fc.content ${op} $3`;
+    lineCondition = `l.text ${op} $4`;
+  } else {
+    const op = options.caseSensitive ? 'LIKE' : 'ILIKE';
+    params.push(`%${escapeLike(query)}%`);
+    fileCondition = `fc.content ${op} $3`;
+    lineCondition = `l.text ${op} $3`;
+  }
+  const filters: string[] = [];
+  if (options.filePattern) {
+    params.push(toPostgresRegex(options.filePattern));
+    filters.push(`f.file_path ~ $${params.length}`);
+  }
+  if (options.languages && options.languages.length > 0) {
+    params.push(options.languages.map((l) => l.toLowerCase()));
+    filters.push(`lower(f.language) = ANY($${params.length}::text[])`);
+  }
+  params.push(maxLines);
+  const sql = `SELECT f.file_path, f.language, l.n AS line, l.text
+FROM files f
+JOIN file_contents fc ON fc.content_hash = f.content_hash
+CROSS JOIN LATERAL string_to_table(fc.content, E'\\n') WITH ORDINALITY AS l(text, n)
+WHERE f.repo_id = $1 AND f.snapshot_id = $2 AND ${fileCondition}${filters.map((c) => ` AND ${c}`).join('')}
+  AND ${lineCondition}
+LIMIT $${params.length}`;
+  return { sql, params };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryChunkStore } from '@trawl/chunk-store';
+import { describeLexicalIndex, fixtureSnapshot, zoektTestEnv } from '@trawl/testing';
+import { ZoektClient, ZoektIndexer } from '@trawl/zoekt';
+import { ZoektLexicalIndex, zoektRepositoryName } from './zoekt-lexical-index.js';
+
+const env = zoektTestEnv();
+
+function createIndex(chunkStore = new InMemoryChunkStore()) {
+  const client = new ZoektClient({ url: env.url });
+  const indexer = new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir });
+  return { index: new ZoektLexicalIndex({ client, indexer, chunkStore }), client, indexer, chunkStore };
+}
+
+describeLexicalIndex('ZoektLexicalIndex on a real zoekt-webserver', {
+  async create() {
+    const { index, client, chunkStore } = createIndex();
+    return { index, chunkStore, dispose: () => client.close() };
+  },
+});
+
+describe('ZoektLexicalIndex', () => {
+  it('names each snapshot as one Zoekt repository, safe as a folder name', () => {
+    expect(zoektRepositoryName({ repoId: 'github.com/acme/web', snapshotId: 'abc123' })).toBe('github.com%2Facme%2Fweb@abc123');
+  });
+
+  it('reports the Zoekt run, and says a delta was a full rebuild', async () => {
+    const { index, client, chunkStore } = createIndex();
+    const repoId = `zk-${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      const s1 = fixtureSnapshot({ repoId, snapshotId: 'a' }, [{ path: 'a.ts', content: 'const alpha = 1;\n' }, { path: 'b.ts', content: 'const beta = 2;\n' }]);
+      await chunkStore.saveChunks(s1.chunks);
+      const full = await index.reindexRepo(s1);
+      expect(full).toMatchObject({ index: 'lexical', itemsIndexed: 2, details: { zoektRepository: `${repoId}@a`, shards: 1 } });
+      const s2 = fixtureSnapshot({ repoId, snapshotId: 'b' }, [{ path: 'a.ts', content: 'const alpha = 10;\n' }, { path: 'b.ts', content: 'const beta = 2;\n' }]);
+      const delta = await index.reindexPaths({ ...s2, files: s2.files.filter((f) => f.path === 'a.ts'), baseSnapshotId: 'a', changedPaths: ['a.ts'], deletedPaths: [] });
+      expect(delta).toMatchObject({ fullRebuild: true, itemsIndexed: 2, details: { carriedOver: 1 } });
+      expect(delta.note).toMatch(/rebuilds/);
+      expect((await index.search({ repoId, snapshotId: 'b' }, 'beta'))[0]?.filePath).toBe('b.ts');
+      expect((await index.healthCheck()).ok).toBe(true);
+    } finally {
+      await index.deleteRepo(repoId);
+      await client.close();
+    }
+  });
+
+  it('fails clearly when Zoekt is unreachable', async () => {
+    const index = new ZoektLexicalIndex({
+      client: () => new ZoektClient({ url: 'http://127.0.0.1:1' }),
+      indexer: () => new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }),
+      chunkStore: new InMemoryChunkStore(),
+    });
+    await expect(index.search({ repoId: 'r', snapshotId: 's' }, 'x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect((await index.healthCheck()).ok).toBe(false);
+  });
+});

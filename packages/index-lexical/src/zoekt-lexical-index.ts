@@ -1,0 +1,226 @@
+import {
+  InvalidQueryError,
+  NotFoundError,
+  TimeoutError,
+  throwIfAborted,
+  type CallOptions,
+  type ChunkStore,
+  type HealthStatus,
+  type IndexRunResult,
+  type LexicalIndex,
+  type LexicalSearchOptions,
+  type SearchHit,
+  type SnapshotContent,
+  type SnapshotDelta,
+  type SnapshotRef,
+} from '@trawl/core';
+import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun } from '@trawl/zoekt';
+import { stat } from 'node:fs/promises';
+import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
+import { lazy, type Lazy } from './lazy.js';
+
+export interface ZoektLexicalIndexOptions {
+  /** Client of the zoekt-webserver that serves the indexer's folder. */
+  client: Lazy<ZoektClient>;
+  /** Writes shards into the folder that webserver serves. */
+  indexer: Lazy<ZoektIndexer>;
+  /** Maps (file, line) to chunks; must hold the snapshot's chunks before it is searched. */
+  chunkStore: Lazy<ChunkStore>;
+  /** How long to wait for the webserver to load a new shard after indexing. Default 30 000 ms. */
+  loadTimeoutMs?: number;
+  /** Matches asked from Zoekt per search: `limit` times this. Default 20. */
+  matchesPerHit?: number;
+  /** Skip ctags when indexing (faster; Zoekt then has no symbol data for ranking). */
+  disableCtags?: boolean;
+}
+
+const COMPONENT = 'index-lexical';
+const DEFAULT_LIMIT = 20;
+
+/**
+ * The Zoekt repository name of a snapshot: repository and snapshot ids, URI-encoded so the name
+ * is one folder name (zoekt-index names a repository after its folder), joined by `@`.
+ */
+export function zoektRepositoryName(ref: SnapshotRef): string {
+  return `${encodeURIComponent(ref.repoId)}@${encodeURIComponent(ref.snapshotId)}`;
+}
+
+/**
+ * Lexical search through Zoekt: each snapshot is one Zoekt repository; Zoekt finds the lines,
+ * the chunk store maps them to chunks (see `mapLineMatchesToHits`: exact chunk, else file
+ * chunk, else a flagged virtual id).
+ *
+ * ```ts
+ * const index = new ZoektLexicalIndex({
+ *   client: new ZoektClient({ url: process.env.ZOEKT_URL! }),
+ *   indexer: new ZoektIndexer({ indexDir: '/var/zoekt' }),
+ *   chunkStore,
+ * })
+ * await index.reindexRepo(content)
+ * const hits = await index.search(content.snapshot, 'parseConfig(', { limit: 10 })
+ * ```
+ */
+export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
+  readonly name = 'lexical' as const;
+  readonly #client: () => ZoektClient;
+  readonly #indexer: () => ZoektIndexer;
+  readonly #chunks: () => ChunkStore;
+  readonly #loadTimeoutMs: number;
+  readonly #matchesPerHit: number;
+  readonly #disableCtags: boolean;
+
+  constructor(options: ZoektLexicalIndexOptions) {
+    this.#client = lazy(options.client);
+    this.#indexer = lazy(options.indexer);
+    this.#chunks = lazy(options.chunkStore);
+    this.#loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
+    this.#matchesPerHit = options.matchesPerHit ?? 20;
+    this.#disableCtags = options.disableCtags ?? false;
+  }
+
+  async reindexRepo(content: SnapshotContent, options: CallOptions = {}): Promise<IndexRunResult> {
+    throwIfAborted(options.signal, COMPONENT);
+    const started = performance.now();
+    const name = zoektRepositoryName(content.snapshot);
+    const run = await this.#indexAndLoad(name, content.files, options);
+    return {
+      index: 'lexical',
+      durationMs: performance.now() - started,
+      itemsIndexed: content.files.length,
+      details: this.#details(name, run),
+    };
+  }
+
+  /**
+   * zoekt-index rebuilds a plain directory's shards whole, so a delta is a full rebuild of the new
+   * snapshot: unchanged files come from the base snapshot's index (Zoekt returns whole files),
+   * changed ones from the delta; no file is read from disk. The result says `fullRebuild`.
+   */
+  async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
+    throwIfAborted(options.signal, COMPONENT);
+    const started = performance.now();
+    const baseName = zoektRepositoryName({ repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId });
+    const name = zoektRepositoryName(delta.snapshot);
+    const replaced = new Set([...delta.changedPaths, ...delta.deletedPaths]);
+    const changed = new Set(delta.changedPaths);
+    const base = await this.#client().search(`repo:${quoteAtom(`^${escapeRegex(baseName)}$`)}`, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
+    if (base.files.length === 0 || base.partial) {
+      const rootExists = (await stat(delta.rootPath).catch(() => null))?.isDirectory();
+      if (!rootExists) {
+        throw new NotFoundError(
+          `cannot re-index ${delta.snapshot.repoId}@${delta.snapshot.snapshotId} incrementally: Zoekt has no complete index of the base snapshot ${delta.baseSnapshotId} and ${delta.rootPath} is not a directory. Run reindexRepo with the whole snapshot.`,
+          { component: COMPONENT },
+        );
+      }
+      const run = await this.#indexAndLoad(name, null, options, delta.rootPath);
+      return {
+        index: 'lexical',
+        durationMs: performance.now() - started,
+        itemsIndexed: run.filesIndexed ?? 0,
+        fullRebuild: true,
+        note: `Zoekt had no complete index of base snapshot ${delta.baseSnapshotId}: indexed the working tree at ${delta.rootPath} whole`,
+        details: this.#details(name, run),
+      };
+    }
+    const files = new Map<string, string>();
+    for (const f of base.files) if (!replaced.has(f.fileName)) files.set(f.fileName, f.content ?? '');
+    for (const f of delta.files) if (changed.has(f.path)) files.set(f.path, f.content);
+    const run = await this.#indexAndLoad(name, [...files].map(([path, content]) => ({ path, content })), options);
+    return {
+      index: 'lexical',
+      durationMs: performance.now() - started,
+      itemsIndexed: files.size,
+      fullRebuild: true,
+      note: 'zoekt-index rebuilds a snapshot whole: unchanged files were carried over from the base snapshot in Zoekt, changed ones taken from the delta',
+      details: { ...this.#details(name, run), carriedOver: files.size - delta.changedPaths.length },
+    };
+  }
+
+  async search(snapshot: SnapshotRef, query: string, options: LexicalSearchOptions = {}): Promise<SearchHit[]> {
+    throwIfAborted(options.signal, COMPONENT);
+    if (query.trim() === '') throw new InvalidQueryError('empty query: pass the text or regex to search for', { component: COMPONENT });
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit <= 0) throw new InvalidQueryError(`limit must be a positive integer, got ${options.limit}`, { component: COMPONENT });
+    const result = await this.#client().search(query, {
+      regex: options.regex,
+      caseSensitive: options.caseSensitive ?? false,
+      repositories: [zoektRepositoryName(snapshot)],
+      languages: options.languages,
+      filePatterns: options.filePattern ? [options.filePattern] : undefined,
+      maxMatches: Math.max(200, limit * this.#matchesPerHit),
+      signal: options.signal,
+    });
+    const lines: LexicalLineMatch[] = [];
+    for (const file of result.files) {
+      for (const m of file.matches) {
+        if (m.fileNameMatch) continue;
+        // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
+        lines.push({ filePath: file.fileName, line: m.line, text: m.text, ranges: m.ranges, score: file.score / 100 + m.score / 10_000, language: file.language ? file.language.toLowerCase() : null });
+      }
+    }
+    const hits = await mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });
+    if (result.partial || result.truncated) for (const hit of hits) Object.assign(hit.metadata, { partial: result.partial, truncated: result.truncated });
+    return hits;
+  }
+
+  async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal, COMPONENT);
+    const names =
+      snapshotId !== undefined
+        ? [zoektRepositoryName({ repoId, snapshotId })]
+        : (await this.#client().listRepositories({ query: `repo:${quoteAtom(`^${escapeRegex(encodeURIComponent(repoId))}@`)}`, signal: options.signal })).map((r) => r.name);
+    for (const name of names) await this.#indexer().removeRepository(name, options);
+    await this.#waitFor(`Zoekt to unload ${names.join(', ')}`, async () => {
+      for (const name of names) if ((await this.#listed(name, options)).length > 0) return false;
+      return true;
+    }, options);
+  }
+
+  healthCheck(options: CallOptions = {}): Promise<HealthStatus> {
+    return this.#client().healthCheck(options);
+  }
+
+  /** Nothing to release: the client and chunk store belong to the caller. */
+  async close(): Promise<void> {}
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #details(name: string, run: ZoektIndexRun): Record<string, unknown> {
+    return { zoektRepository: name, shards: run.shards.length, indexBytes: run.indexBytes, filesIndexed: run.filesIndexed, indexerMs: Math.round(run.durationMs) };
+  }
+
+  async #indexAndLoad(name: string, files: readonly { path: string; content: string }[] | null, options: CallOptions, dir?: string): Promise<ZoektIndexRun> {
+    const startedAt = Date.now();
+    const indexer = this.#indexer();
+    let run: ZoektIndexRun;
+    if (files && files.length === 0) {
+      // An empty snapshot has nothing to find; zoekt-index writes no shard for it.
+      await indexer.removeRepository(name, options);
+      return { name, durationMs: 0, shards: [], filesIndexed: 0, indexBytes: 0, log: '' };
+    }
+    if (files) run = await indexer.indexFiles(files, { name, signal: options.signal, disableCtags: this.#disableCtags });
+    else run = await indexer.indexDirectory(dir!, { name, signal: options.signal, disableCtags: this.#disableCtags });
+    await this.#waitFor(`zoekt-webserver to load the new shard of ${name} (does it serve ${indexer.indexDir}?)`, async () => {
+      const [entry] = await this.#listed(name, options);
+      return !!entry?.indexTime && entry.indexTime.getTime() >= startedAt;
+    }, options);
+    return run;
+  }
+
+  #listed(name: string, options: CallOptions) {
+    return this.#client().listRepositories({ query: `repo:${quoteAtom(`^${escapeRegex(name)}$`)}`, signal: options.signal });
+  }
+
+  async #waitFor(what: string, probe: () => Promise<boolean>, options: CallOptions): Promise<void> {
+    const deadline = Date.now() + this.#loadTimeoutMs;
+    let delay = 10;
+    while (!(await probe())) {
+      throwIfAborted(options.signal, COMPONENT);
+      if (Date.now() > deadline) throw new TimeoutError(`timed out after ${this.#loadTimeoutMs} ms waiting for ${what}`, { component: COMPONENT });
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 200);
+    }
+  }
+}
