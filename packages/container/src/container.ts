@@ -9,9 +9,10 @@ import {
   type SymbolIndex,
 } from '@trawl/core';
 import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore, PostgresChunkStore } from '@trawl/chunk-store';
-import { PostgresStore, ensureSchema } from '@trawl/postgres';
+import { PostgresStore, migrationStatus, runMigrations, type MigrationRunResult, type MigrationStatusEntry } from '@trawl/postgres';
 import { PostgresDomainIndex } from '@trawl/index-domain';
 import { PostgresFuzzyIndex } from '@trawl/index-fuzzy';
+import { formatWalkSummary, summarizeWalk, walkRepository, type WalkSummary } from '@trawl/parser';
 import { Indexer, Retriever } from '@trawl/retrieval';
 import { acquireDirectoryLock } from './home-lock.js';
 import { buildOptionalIndexes, type OptionalIndexes } from './optional-indexes.js';
@@ -101,7 +102,7 @@ export class TrawlContainer implements AsyncDisposable {
       this.#releaseLock = acquireDirectoryLock(s.home, 'the embedded database');
       this.#postgres = new PostgresStore({ embedded: { dataDir } });
     }
-    await ensureSchema(this.#postgres);
+    // Stores and indexes ensure the schema on their first query; `migrate()` does it explicitly.
     return this.#postgres;
   });
 
@@ -132,6 +133,16 @@ export class TrawlContainer implements AsyncDisposable {
     return list;
   });
 
+  /** Applies pending migrations (idempotent, advisory-locked). */
+  async migrate(options: { signal?: AbortSignal } = {}): Promise<MigrationRunResult> {
+    return runMigrations(await this.postgres(), options);
+  }
+
+  /** Applied, pending and modified migrations. */
+  async migrationStatus(options: { signal?: AbortSignal } = {}): Promise<MigrationStatusEntry[]> {
+    return migrationStatus(await this.postgres(), options);
+  }
+
   /** The symbol graph, for definition / caller / callee queries; null when unavailable. */
   async symbols(): Promise<SymbolIndex | null> {
     return (await this.#optionalIndexes()).symbol ?? null;
@@ -143,6 +154,15 @@ export class TrawlContainer implements AsyncDisposable {
   }
 
   readonly parser = this.#lazy(async () => new TreeSitterRepositoryParser());
+
+  /**
+   * What an index run of `root` would take in, without parsing or writing anything: file counts
+   * by language, totals, and every skipped file with its reason.
+   */
+  async dryRun(root: string, options: { signal?: AbortSignal } = {}): Promise<{ summary: WalkSummary; text: string }> {
+    const summary = summarizeWalk(await walkRepository(root, { signal: options.signal }));
+    return { summary, text: formatWalkSummary(summary) };
+  }
 
   readonly retriever = this.#lazy(
     async () => new Retriever({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), deadlineMs: this.settings.deadlineMs }),

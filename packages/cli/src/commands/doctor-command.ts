@@ -1,0 +1,37 @@
+import { describeSettings, type TrawlContainer } from '@trawl/container';
+import { parse } from '../args.js';
+import type { CliIo } from '../io.js';
+
+export const DOCTOR_HELP = `Usage: trawl doctor [--json]
+
+Check every configured service (database, Zoekt, Qdrant, embedding endpoint, symbol
+graph) and say how to fix what fails. Exits 0 when everything answers, 5 otherwise.`;
+
+const FIXES: Record<string, string> = {
+  postgres: 'check DATABASE_URL (postgres://user:password@host:5432/db) and that the server is up; unset it to use the embedded database',
+  lexical: 'check ZOEKT_URL and that zoekt-webserver runs with -rpc; unset ZOEKT_URL to use PostgreSQL trigram search',
+  vector: 'check QDRANT_URL / TRAWL_EMBEDDING_URL and that the services answer; unset them to turn vector search off',
+  symbol: 'check KUZU_PATH is writable and no other process holds the graph open for writing',
+  embedding: 'check TRAWL_EMBEDDING_URL, TRAWL_EMBEDDING_MODEL and TRAWL_EMBEDDING_API_KEY',
+};
+
+export async function doctorCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' } }, DOCTOR_HELP);
+  if (values.help) return io.stdout.write(`${DOCTOR_HELP}\n`), 0;
+  const trawl = container();
+  const health = await trawl.healthCheck();
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ settings: describeSettings(trawl.settings), ...health })}\n`);
+    return health.ok ? 0 : 5;
+  }
+  for (const [key, value] of Object.entries(describeSettings(trawl.settings))) io.stdout.write(`${key.padEnd(11)} ${String(value)}\n`);
+  io.stdout.write('\n');
+  for (const [name, c] of Object.entries(health.components)) {
+    const mark = !c.configured ? 'off ' : c.ok ? 'ok  ' : 'FAIL';
+    const detail = !c.configured ? String(c.details?.reason ?? '') : c.ok ? `${c.latencyMs} ms` : c.error;
+    io.stdout.write(`${mark} ${name.padEnd(22)} ${detail}\n`);
+    if (c.configured && !c.ok) io.stdout.write(`     fix: ${FIXES[name.split(':')[0]!] ?? 'see the error above'}\n`);
+  }
+  io.stdout.write(health.ok ? '\nall configured services answer\n' : '\nsome services fail: see the fixes above\n');
+  return health.ok ? 0 : 5;
+}
