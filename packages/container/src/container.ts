@@ -12,12 +12,11 @@ import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore, Postgre
 import { PostgresStore, migrationStatus, runMigrations, type MigrationRunResult, type MigrationStatusEntry } from '@trawl/postgres';
 import { PostgresDomainIndex } from '@trawl/index-domain';
 import { PostgresFuzzyIndex } from '@trawl/index-fuzzy';
-import { formatWalkSummary, summarizeWalk, walkRepository, type WalkSummary } from '@trawl/parser';
+import { TreeSitterRepositoryParser, formatWalkSummary, summarizeWalk, walkRepository, type WalkSummary } from '@trawl/parser';
 import { Indexer, Retriever } from '@trawl/retrieval';
 import { acquireDirectoryLock } from './home-lock.js';
 import { buildOptionalIndexes, type OptionalIndexes } from './optional-indexes.js';
 import { loadSettings, type TrawlSettings, type TrawlSettingsInput } from './settings.js';
-import { TreeSitterRepositoryParser } from './tree-sitter-repository-parser.js';
 
 export interface ComponentHealth extends HealthStatus {
   /** False for components the settings leave out (reported so users see what is off). */

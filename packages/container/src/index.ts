@@ -1,3 +1,2 @@
 export { TrawlContainer, createContainer, type ContainerHealth, type ComponentHealth } from './container.js';
 export { loadSettings, describeSettings, type TrawlSettings, type TrawlSettingsInput } from './settings.js';
-export { TreeSitterRepositoryParser, readHeadCommit } from './tree-sitter-repository-parser.js';

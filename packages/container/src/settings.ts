@@ -21,7 +21,7 @@ export interface TrawlSettings {
    * `TRAWL_EMBEDDING_API_KEY`, `TRAWL_EMBEDDING_BATCH_SIZE`: an OpenAI-compatible embeddings
    * endpoint. Unset: no vector search (reported as such, not as an error).
    */
-  embedding: { url: string; model: string; dimensions: number | null; apiKey: string | null; batchSize: number | null } | null;
+  embedding: { url: string; model: string; dimensions: number; apiKey: string | null; batchSize: number | null } | null;
   /** `KUZU_PATH`: the symbol graph database file (default `<home>/graph.kuzu`). */
   kuzuPath: string;
   /** Open the symbol graph read-only (servers), so an indexer can write beside them. */
@@ -106,10 +106,13 @@ export function loadSettings(overrides: TrawlSettingsInput = {}, env: NodeJS.Pro
     const model = overrides.embedding?.model ?? nonEmpty(env.TRAWL_EMBEDDING_MODEL);
     if (!model) fail('TRAWL_EMBEDDING_URL is set but TRAWL_EMBEDDING_MODEL is not: name the embedding model (e.g. text-embedding-3-small, nomic-embed-text)');
     const dims = overrides.embedding?.dimensions ?? env.TRAWL_EMBEDDING_DIMENSIONS;
+    if (dims === undefined || dims === '') {
+      fail(`TRAWL_EMBEDDING_DIMENSIONS is not set: give the vector length of ${model} (e.g. 1536 for text-embedding-3-small, 768 for nomic-embed-text)`);
+    }
     embedding = {
       url: httpUrl('TRAWL_EMBEDDING_URL', embeddingUrl),
       model,
-      dimensions: dims === undefined || dims === null || dims === '' ? null : int('TRAWL_EMBEDDING_DIMENSIONS', dims, 0, 1),
+      dimensions: int('TRAWL_EMBEDDING_DIMENSIONS', dims, 0, 1),
       apiKey: overrides.embedding?.apiKey ?? nonEmpty(env.TRAWL_EMBEDDING_API_KEY),
       batchSize: env.TRAWL_EMBEDDING_BATCH_SIZE || overrides.embedding?.batchSize ? int('TRAWL_EMBEDDING_BATCH_SIZE', overrides.embedding?.batchSize ?? env.TRAWL_EMBEDDING_BATCH_SIZE, 64, 1) : null,
     };
