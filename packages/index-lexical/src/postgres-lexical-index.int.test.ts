@@ -35,9 +35,15 @@ describe('PostgresLexicalIndex', () => {
         await store.execute('ANALYZE file_contents');
         await store.execute('ANALYZE files');
         for (const options of [{}, { caseSensitive: true }, { regex: true }, { regex: true, caseSensitive: true }]) {
-          const { sql, params } = lexicalSearchSql(ref, options.regex ? 'xyzzyPlugh\\w+' : 'xyzzyPlughQuux', options, 200);
-          const plan = (await store.fetch<Record<string, string>>(`EXPLAIN ${sql}`, params)).map((r) => Object.values(r)[0]).join('\n');
-          expect(plan, `plan for ${JSON.stringify(options)}:\n${plan}`).toMatch(/file_contents_content_trgm_idx/);
+          for (const mode of ['files', 'lines'] as const) {
+            const { sql, params } = lexicalSearchSql(ref, options.regex ? 'xyzzyPlugh\\w+' : 'xyzzyPlughQuux', options, 200, mode);
+            // as search() runs it: sequential scans off for the statement (see the comment there)
+            const plan = await store.transaction(async (tx) => {
+              await tx.execute('SET LOCAL enable_seqscan = off');
+              return (await tx.fetch<Record<string, string>>(`EXPLAIN ${sql}`, params)).map((r) => Object.values(r)[0]).join('\n');
+            });
+            expect(plan, `plan for ${mode} ${JSON.stringify(options)}:\n${plan}`).toMatch(/Bitmap Index Scan on file_contents_content_trgm_idx/);
+          }
         }
         expect((await index.search(ref, 'xyzzyPlughQuux'))[0]?.filePath).toBe('src/target.ts');
       } finally {

@@ -63,6 +63,25 @@ export function toPostgresRegex(pattern: string): string {
   return out;
 }
 
+/** PostgreSQL regex syntax JavaScript reads differently or not at all. */
+const POSTGRES_ONLY_REGEX = /\[\[[:.=]|\\[yYmMAZ]|^\*\*\*|\(\?[bceiqnpswx]+\)/;
+
+/** A line predicate equivalent to the SQL condition, or null when only PostgreSQL can evaluate it. */
+function jsLineMatcher(query: string, options: LexicalSearchOptions): ((line: string) => boolean) | null {
+  if (!options.regex) {
+    if (options.caseSensitive) return (line) => line.includes(query);
+    const needle = query.toLowerCase();
+    return (line) => line.toLowerCase().includes(needle);
+  }
+  if (POSTGRES_ONLY_REGEX.test(query)) return null;
+  try {
+    const re = new RegExp(query, options.caseSensitive ? 'u' : 'iu');
+    return (line) => re.test(line);
+  } catch {
+    return null;
+  }
+}
+
 function jsRanges(text: string, query: string, options: LexicalSearchOptions): { start: number; end: number }[] {
   try {
     const source = options.regex ? query : query.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
@@ -172,12 +191,32 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit <= 0) throw new InvalidQueryError(`limit must be a positive integer, got ${options.limit}`, { component: COMPONENT });
     const db = await this.#db(options);
-    const { sql, params } = lexicalSearchSql(snapshot, query, options, Math.max(200, limit * this.#matchesPerHit));
-    const rows = await db.fetch<{ file_path: string; language: string | null; line: number; text: string }>(sql, params, options);
-    const lines: LexicalLineMatch[] = rows.map((r) => {
-      const text = r.text.endsWith('\r') ? r.text.slice(0, -1) : r.text;
-      return { filePath: r.file_path, line: Number(r.line), text, ranges: jsRanges(text, query, options), score: 0, language: r.language };
-    });
+    const maxLines = Math.max(200, limit * this.#matchesPerHit);
+    const matcher = jsLineMatcher(query, options);
+    // Candidate files come from the trigram index; their matching lines are cut out here when
+    // the pattern means the same in JavaScript (literals always, most regexes), which is several
+    // times cheaper than matching every line in SQL. PostgreSQL-only regex syntax is matched in SQL.
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, matcher ? limit * 2 : maxLines, matcher ? 'files' : 'lines');
+    // File text lives mostly in TOAST, whose pages the planner does not count when it prices a
+    // sequential scan: it would read and match every file rather than use the trigram index.
+    // Turning sequential scans off for this one statement keeps the search on the index.
+    const rows = await db.transaction(async (tx) => {
+      await tx.execute('SET LOCAL enable_seqscan = off', [], options);
+      return tx.fetch<{ file_path: string; language: string | null; line?: number; text?: string; content?: string }>(sql, params, options);
+    }, options);
+    const lines: LexicalLineMatch[] = [];
+    const push = (filePath: string, language: string | null, line: number, raw: string) => {
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      lines.push({ filePath, line, text, ranges: jsRanges(text, query, options), score: 0, language });
+    };
+    if (matcher) {
+      for (const r of rows) {
+        const fileLines = r.content!.split('\n');
+        for (let i = 0; i < fileLines.length && lines.length < maxLines; i++) if (matcher(fileLines[i]!)) push(r.file_path, r.language, i + 1, fileLines[i]!);
+      }
+    } else {
+      for (const r of rows) push(r.file_path, r.language, Number(r.line), r.text!);
+    }
     return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal });
   }
 
@@ -263,41 +302,54 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 
 /**
  * The SQL of one search: candidate files through the trigram index (`content LIKE/ILIKE/~/~*`),
- * then their matching lines. Exported for the EXPLAIN test and the benchmark.
+ * then either the files' text (`mode: 'files'`, at most `max` files; lines are matched by the
+ * caller) or their matching lines (`mode: 'lines'`, at most `max` lines). Exported for the
+ * EXPLAIN test and the benchmark.
  */
-export function lexicalSearchSql(snapshot: SnapshotRef, query: string, options: LexicalSearchOptions, maxLines: number): { sql: string; params: unknown[] } {
+export function lexicalSearchSql(
+  snapshot: SnapshotRef,
+  query: string,
+  options: LexicalSearchOptions,
+  max: number,
+  mode: 'files' | 'lines' = 'lines',
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [snapshot.repoId, snapshot.snapshotId];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
   let fileCondition: string;
   let lineCondition: string;
   if (options.regex) {
     const pattern = toPostgresRegex(query);
     const op = options.caseSensitive ? '~' : '~*';
     // (?n): newline-sensitive, so ^ and $ match at line ends and . never crosses a line.
-    params.push(`(?n)${pattern}`, pattern);
-    fileCondition = `fc.content ${op} $3`;
-    lineCondition = `l.text ${op} $4`;
+    fileCondition = `fc.content ${op} ${param(`(?n)${pattern}`)}`;
+    lineCondition = mode === 'lines' ? `l.text ${op} ${param(pattern)}` : '';
   } else {
     const op = options.caseSensitive ? 'LIKE' : 'ILIKE';
-    params.push(`%${escapeLike(query)}%`);
-    fileCondition = `fc.content ${op} $3`;
-    lineCondition = `l.text ${op} $3`;
+    const like = param(`%${escapeLike(query)}%`);
+    fileCondition = `fc.content ${op} ${like}`;
+    lineCondition = `l.text ${op} ${like}`;
   }
   const filters: string[] = [];
-  if (options.filePattern) {
-    params.push(toPostgresRegex(options.filePattern));
-    filters.push(`f.file_path ~ $${params.length}`);
-  }
-  if (options.languages && options.languages.length > 0) {
-    params.push(options.languages.map((l) => l.toLowerCase()));
-    filters.push(`lower(f.language) = ANY($${params.length}::text[])`);
-  }
-  params.push(maxLines);
-  const sql = `SELECT f.file_path, f.language, l.n AS line, l.text
+  if (options.filePattern) filters.push(`f.file_path ~ ${param(toPostgresRegex(options.filePattern))}`);
+  if (options.languages && options.languages.length > 0) filters.push(`lower(f.language) = ANY(${param(options.languages.map((l) => l.toLowerCase()))}::text[])`);
+  const where = `f.repo_id = $1 AND f.snapshot_id = $2 AND ${fileCondition}${filters.map((c) => ` AND ${c}`).join('')}`;
+  const limit = param(max);
+  const sql =
+    mode === 'files'
+      ? `SELECT f.file_path, f.language, fc.content
+FROM files f
+JOIN file_contents fc ON fc.content_hash = f.content_hash
+WHERE ${where}
+LIMIT ${limit}`
+      : `SELECT f.file_path, f.language, l.n AS line, l.text
 FROM files f
 JOIN file_contents fc ON fc.content_hash = f.content_hash
 CROSS JOIN LATERAL string_to_table(fc.content, E'\\n') WITH ORDINALITY AS l(text, n)
-WHERE f.repo_id = $1 AND f.snapshot_id = $2 AND ${fileCondition}${filters.map((c) => ` AND ${c}`).join('')}
+WHERE ${where}
   AND ${lineCondition}
-LIMIT $${params.length}`;
+LIMIT ${limit}`;
   return { sql, params };
 }

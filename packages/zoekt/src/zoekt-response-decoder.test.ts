@@ -78,3 +78,22 @@ describe('zoekt response decoding', () => {
     expect(repos[0]!.indexTime?.toISOString()).toBe('2026-11-26T10:50:43.662Z');
   });
 });
+
+describe('many matches on one long non-ASCII line', () => {
+  it('converts every range in one pass, in any order', () => {
+    const text = `${'é needle '.repeat(2000)}`;
+    const line = Buffer.from(text);
+    const fragments: { LineOffset: number; Offset: number; MatchLength: number }[] = [];
+    let at = 0;
+    for (let i = 0; i < 2000; i++) {
+      at = line.indexOf('needle', at);
+      fragments.push({ LineOffset: at, Offset: at, MatchLength: 6 });
+      at += 6;
+    }
+    fragments.reverse();
+    const result = decodeSearchResponse({ Result: { Files: [{ FileName: 'a', Repository: 'r', LineMatches: [{ Line: line.toString('base64'), LineNumber: 1, LineFragments: fragments }] }] } }, 'q');
+    const m = result.files[0]!.matches[0]!;
+    expect(m.ranges).toHaveLength(2000);
+    for (const r of m.ranges) expect(m.text.slice(r.start, r.end)).toBe('needle');
+  });
+});

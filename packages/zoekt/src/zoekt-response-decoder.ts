@@ -70,18 +70,43 @@ export function byteOffsetToColumn(line: Buffer, byteOffset: number): number {
   return line.subarray(0, offset).toString('utf8').length;
 }
 
+/**
+ * Converts many byte offsets of one line to UTF-16 columns in one pass (a minified line can hold
+ * thousands of matches; converting each from the line start would be quadratic). ASCII lines,
+ * the common case, map offsets to themselves.
+ */
+function columnsOf(line: Buffer, text: string, offsets: number[]): number[] {
+  if (text.length === line.length) return offsets.map((o) => Math.max(0, Math.min(o, line.length)));
+  const order = offsets.map((o, i) => [o, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(offsets.length);
+  let byte = 0;
+  let column = 0;
+  for (const [target, i] of order) {
+    let clamped = Math.max(0, Math.min(target, line.length));
+    // an offset inside a multi-byte character (Zoekt never sends one) moves to its start
+    while (clamped > 0 && clamped < line.length && (line[clamped]! & 0xc0) === 0x80) clamped--;
+    if (clamped > byte) {
+      column += line.subarray(byte, clamped).toString('utf8').length;
+      byte = clamped;
+    }
+    out[i] = column;
+  }
+  return out;
+}
+
 function decodeLineMatch(raw: unknown, path: string): ZoektLineMatch {
   const m = obj(raw, path);
   const line = stripEol(bytes(m, 'Line', path));
-  const ranges: ZoektMatchRange[] = list(m, 'LineFragments', path).map((f, i) => {
+  const text = line.toString('utf8');
+  const fragments = list(m, 'LineFragments', path).map((f, i) => {
     const fragment = obj(f, `${path}.LineFragments[${i}]`);
-    const offset = num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`);
-    const length = num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`);
-    return { start: byteOffsetToColumn(line, offset), end: byteOffsetToColumn(line, offset + length) };
+    return { offset: num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`), length: num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`) };
   });
+  const columns = columnsOf(line, text, fragments.flatMap((f) => [f.offset, f.offset + f.length]));
+  const ranges: ZoektMatchRange[] = fragments.map((_, i) => ({ start: columns[2 * i]!, end: columns[2 * i + 1]! }));
   return {
     line: num(m, 'LineNumber', path),
-    text: line.toString('utf8'),
+    text,
     ranges,
     before: splitLines(bytes(m, 'Before', path)),
     after: splitLines(bytes(m, 'After', path)),
