@@ -11,3 +11,4 @@ export * from './vector-index-suite.js';
 export * from './openapi-contract.js';
 export * from './qdrant-contract-server.js';
 export * from './openai-embedding-server.js';
+export * from './symbol-index-suite.js';

@@ -1,0 +1,179 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Chunk, SnapshotRef, SymbolDefinition, SymbolRelation } from '@trawl/core';
+import { RELATION_TABLES, type EdgeKind } from './kuzu-symbol-schema.js';
+
+export type Cell = string | number | null;
+
+/** Rows for one table (a node table, or one FROM/TO pair of a rel table). */
+export interface TableRows {
+  table: string;
+  /** For rel tables with several FROM/TO pairs. */
+  from?: string;
+  to?: string;
+  columns: readonly string[];
+  rows: Cell[][];
+}
+
+/** The primary key of a node of a snapshot: unambiguous whatever the ids contain. */
+export function nodeKey(ref: SnapshotRef, id: string): string {
+  return `${ref.repoId.length}:${ref.repoId}|${ref.snapshotId.length}:${ref.snapshotId}|${id}`;
+}
+
+export interface GraphInput {
+  files: readonly { path: string; language: string | null }[];
+  symbols: readonly SymbolDefinition[];
+  chunks: readonly Pick<Chunk, 'id' | 'kind' | 'fqn' | 'filePath' | 'startLine' | 'endLine' | 'parentId'>[];
+  relations: readonly SymbolRelation[];
+}
+
+const FILE_COLUMNS = ['key', 'repo', 'snap', 'path', 'language'] as const;
+const SYMBOL_COLUMNS = ['key', 'repo', 'snap', 'id', 'name', 'lname', 'fqn', 'kind', 'file', 'startLine', 'endLine', 'chunkId', 'ownerId', 'language', 'visibility'] as const;
+const CHUNK_COLUMNS = ['key', 'repo', 'snap', 'id', 'kind', 'fqn', 'file', 'startLine', 'endLine'] as const;
+const EXTERNAL_COLUMNS = ['key', 'repo', 'snap', 'name', 'lname'] as const;
+const EDGE_COLUMNS = ['from', 'to', 'line', 'toName', 'file'] as const;
+
+/** Turns a snapshot's parse output into node and edge rows, nodes first. */
+export function buildGraphRows(ref: SnapshotRef, input: GraphInput): { nodes: TableRows[]; edges: TableRows[]; counts: Record<string, number> } {
+  const { repoId: repo, snapshotId: snap } = ref;
+  const key = (id: string) => nodeKey(ref, id);
+  const fileRows = new Map<string, Cell[]>();
+  for (const f of input.files) fileRows.set(f.path, [key(`file:${f.path}`), repo, snap, f.path, f.language]);
+  // Files that only appear through their symbols still get a node.
+  for (const s of input.symbols) if (!fileRows.has(s.filePath)) fileRows.set(s.filePath, [key(`file:${s.filePath}`), repo, snap, s.filePath, s.language]);
+
+  const symbolRows = new Map<string, Cell[]>();
+  for (const s of input.symbols) {
+    if (symbolRows.has(s.id)) continue;
+    symbolRows.set(s.id, [key(s.id), repo, snap, s.id, s.name, s.name.toLowerCase(), s.fqn, s.kind, s.filePath, s.startLine, s.endLine, s.chunkId, s.ownerId, s.language, s.visibility]);
+  }
+  const chunkRows = new Map<string, Cell[]>();
+  for (const c of input.chunks) if (!chunkRows.has(c.id)) chunkRows.set(c.id, [key(c.id), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine]);
+
+  const externals = new Map<string, Cell[]>();
+  const edgeGroups = new Map<string, TableRows>();
+  const edge = (table: string, from: string | undefined, to: string | undefined, row: Cell[], columns: readonly string[] = EDGE_COLUMNS) => {
+    const groupKey = `${table}|${from ?? ''}|${to ?? ''}`;
+    let group = edgeGroups.get(groupKey);
+    if (!group) {
+      group = { table, from, to, columns, rows: [] };
+      edgeGroups.set(groupKey, group);
+    }
+    group.rows.push(row);
+  };
+
+  for (const s of input.symbols) {
+    edge('Defines', undefined, undefined, [key(`file:${s.filePath}`), key(s.id), s.startLine], ['from', 'to', 'line']);
+    if (s.ownerId && symbolRows.has(s.ownerId)) edge('Contains', undefined, undefined, [key(s.ownerId), key(s.id), s.startLine], ['from', 'to', 'line']);
+    if (s.chunkId && chunkRows.has(s.chunkId)) edge('DefinedIn', undefined, undefined, [key(s.id), key(s.chunkId)], ['from', 'to']);
+  }
+  for (const c of input.chunks) {
+    if (fileRows.has(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [key(`file:${c.filePath}`), key(c.id)], ['from', 'to']);
+    if (c.parentId && chunkRows.has(c.parentId)) edge('ChildChunk', undefined, undefined, [key(c.parentId), key(c.id)], ['from', 'to']);
+  }
+
+  for (const r of input.relations) {
+    const table = RELATION_TABLES[r.kind as EdgeKind];
+    if (!table) continue; // defines/contains come from the symbols themselves
+    const fromIsFile = r.fromId.startsWith('file:');
+    if (fromIsFile ? !fileRows.has(r.fromId.slice(5)) : !symbolRows.has(r.fromId)) continue;
+    if ((r.kind === 'imports') !== fromIsFile && (r.kind === 'imports' || r.kind === 'extends' || r.kind === 'implements')) continue;
+    const fromLabel = fromIsFile ? 'File' : 'Symbol';
+    let toLabel: 'Symbol' | 'File' | 'External';
+    let toKey: string;
+    if (r.resolved && r.toId && r.toId.startsWith('file:') && fileRows.has(r.toId.slice(5)) && r.kind === 'imports') {
+      toLabel = 'File';
+      toKey = key(r.toId);
+    } else if (r.resolved && r.toId && symbolRows.has(r.toId) && r.kind !== 'imports') {
+      toLabel = 'Symbol';
+      toKey = key(r.toId);
+    } else {
+      // Unresolved (or resolved to something this load does not hold): keep the name as written.
+      toLabel = 'External';
+      toKey = key(`ext:${r.toName}`);
+      if (!externals.has(toKey)) externals.set(toKey, [toKey, repo, snap, r.toName, lastSegment(r.toName).toLowerCase()]);
+    }
+    edge(table, fromLabel, toLabel, [key(r.fromId), toKey, r.line, r.toName, r.filePath]);
+  }
+
+  const nodes: TableRows[] = [
+    { table: 'File', columns: FILE_COLUMNS, rows: [...fileRows.values()] },
+    { table: 'Symbol', columns: SYMBOL_COLUMNS, rows: [...symbolRows.values()] },
+    { table: 'Chunk', columns: CHUNK_COLUMNS, rows: [...chunkRows.values()] },
+    { table: 'External', columns: EXTERNAL_COLUMNS, rows: [...externals.values()] },
+  ];
+  const edges = [...edgeGroups.values()];
+  const counts: Record<string, number> = {};
+  for (const t of [...nodes, ...edges]) counts[t.table] = (counts[t.table] ?? 0) + t.rows.length;
+  return { nodes, edges, counts };
+}
+
+function lastSegment(name: string): string {
+  const parts = name.split(/\.|::|\//);
+  return parts[parts.length - 1] || name;
+}
+
+const MULTI_PAIR = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
+
+function csvCell(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  // Newlines would stop Kuzu's parallel CSV reader; identifiers never need them.
+  return `"${value.replace(/[\r\n]+/g, ' ').replace(/"/g, '""')}"`;
+}
+
+/** Runs one Cypher statement (the caller closes results); provided by the index. */
+export type RunStatement = (statement: string, params?: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * Bulk load through `COPY ... FROM` a temporary CSV per table (Kuzu's fastest path), node tables
+ * before rel tables. The CSV files are deleted afterwards, also on failure.
+ */
+export async function copyTables(run: RunStatement, tables: readonly TableRows[], tempDir?: string): Promise<void> {
+  const dir = await mkdtemp(join(tempDir ?? tmpdir(), 'trawl-kuzu-'));
+  try {
+    let n = 0;
+    for (const t of tables) {
+      if (!t.rows.length) continue;
+      const file = join(dir, `${t.table}-${n++}.csv`);
+      const lines = [t.columns.join(',')];
+      for (const row of t.rows) lines.push(row.map(csvCell).join(','));
+      await writeFile(file, `${lines.join('\n')}\n`);
+      const pair = MULTI_PAIR.has(t.table) ? `, from='${t.from}', to='${t.to}'` : '';
+      await run(`COPY ${t.table} FROM '${file.replace(/'/g, "\\'")}' (HEADER=true, ESCAPE='"'${pair})`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bulk load through batched `UNWIND $rows ... CREATE` prepared statements (for comparison, and drivers without COPY). */
+export async function unwindTables(run: RunStatement, tables: readonly TableRows[], batchSize = 5000): Promise<void> {
+  for (const t of tables) {
+    if (!t.rows.length) continue;
+    const isNode = !t.columns.includes('from');
+    let statement: string;
+    if (isNode) {
+      statement = `UNWIND $rows AS r CREATE (:${t.table} {${t.columns.map((c) => `${c}: r.${c}`).join(', ')}})`;
+    } else {
+      const props = t.columns.filter((c) => c !== 'from' && c !== 'to');
+      const fromLabel = t.from ?? REL_ENDPOINTS[t.table]![0];
+      const toLabel = t.to ?? REL_ENDPOINTS[t.table]![1];
+      statement = `UNWIND $rows AS r MATCH (a:${fromLabel} {key: r.from}), (b:${toLabel} {key: r.to}) CREATE (a)-[:${t.table}${props.length ? ` {${props.map((p) => `${p}: r.${p}`).join(', ')}}` : ''}]->(b)`;
+    }
+    for (let i = 0; i < t.rows.length; i += batchSize) {
+      const rows = t.rows.slice(i, i + batchSize).map((row) => Object.fromEntries(t.columns.map((c, j) => [c, row[j] ?? (NUMERIC.has(c) ? 0 : '')])));
+      await run(statement, { rows });
+    }
+  }
+}
+
+const NUMERIC = new Set(['line', 'startLine', 'endLine']);
+const REL_ENDPOINTS: Record<string, [string, string]> = {
+  Defines: ['File', 'Symbol'],
+  Contains: ['Symbol', 'Symbol'],
+  DefinedIn: ['Symbol', 'Chunk'],
+  HasChunk: ['File', 'Chunk'],
+  ChildChunk: ['Chunk', 'Chunk'],
+};

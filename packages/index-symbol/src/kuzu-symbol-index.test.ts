@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describeSymbolIndex } from '@trawl/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KuzuSymbolIndex } from './kuzu-symbol-index.js';
+import { extractTerms } from './kuzu-symbol-index.js';
+
+const run = promisify(execFile);
+const dirs: string[] = [];
+async function tempDb(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'trawl-kuzu-test-'));
+  dirs.push(dir);
+  return join(dir, 'symbols.kuzu');
+}
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('KuzuSymbolIndex (COPY loads)', () => {
+  describeSymbolIndex({
+    async create() {
+      const index = new KuzuSymbolIndex({ path: await tempDb() });
+      return { index, dispose: () => index.close() };
+    },
+  });
+});
+
+describe('KuzuSymbolIndex (UNWIND loads)', () => {
+  describeSymbolIndex({
+    async create() {
+      const index = new KuzuSymbolIndex({ path: await tempDb(), loadStrategy: 'unwind' });
+      return { index, dispose: () => index.close() };
+    },
+  });
+});
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const kuzuEntry = fileURLToPath(new URL('../../../node_modules/kuzu/index.js', import.meta.url));
+
+/** A child Node process that opens the database with the raw driver, as a second process would. */
+function childScript(dbPath: string, body: string): string {
+  return `
+const kuzu = require(${JSON.stringify(kuzuEntry)});
+(async () => {
+  ${body}
+})().then(() => process.exit(0), (e) => { console.error(String(e && e.message || e)); process.exit(3); });
+`.replace(/DB_PATH/g, JSON.stringify(dbPath));
+}
+
+describe('KuzuSymbolIndex lifecycle', () => {
+  let path: string;
+  beforeAll(async () => {
+    path = await tempDb();
+  });
+
+  it('creates the database lazily and closes idempotently', async () => {
+    const index = new KuzuSymbolIndex({ path });
+    expect(await stat(path).then(() => true, () => false)).toBe(false);
+    const health = await index.healthCheck();
+    expect(health).toMatchObject({ ok: true, details: { symbols: 0, readOnly: false } });
+    await index.close();
+    await index.close();
+    await expect(index.definitions({ repoId: 'r', snapshotId: 's' }, 'x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(await index.healthCheck()).toMatchObject({ ok: false });
+  });
+
+  it('gives a second writer in another process a ConflictError naming the lock', async () => {
+    const script = join(await mkdtemp(join(tmpdir(), 'trawl-kuzu-child-')), 'hold.cjs');
+    dirs.push(script.slice(0, script.lastIndexOf('/')));
+    // The child holds the database open for writing until it is told to stop.
+    await writeFile(script, childScript(path, `const db = new kuzu.Database(DB_PATH); await db.init(); console.log('ready'); await new Promise((r) => process.stdin.once('data', r)); await db.close();`));
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+    });
+    try {
+      const writer = new KuzuSymbolIndex({ path });
+      const error = await writer.definitions({ repoId: 'r', snapshotId: 's' }, 'x').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CONFLICT', name: 'ConflictError' });
+      expect((error as Error).message).toContain(path);
+      expect((error as Error).message).toMatch(/lock/i);
+      await writer.close();
+    } finally {
+      child.stdin.write('stop\n');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
+  it('opens read-only for readers and refuses writes there', async () => {
+    const writer = new KuzuSymbolIndex({ path });
+    await writer.reindexRepo({ snapshot: { repoId: 'r', snapshotId: 's' }, rootPath: '/x', files: [], chunks: [], relations: [], symbols: [{ id: 'a', name: 'alpha', fqn: 'a.ts:alpha', kind: 'function', filePath: 'a.ts', startLine: 1, endLine: 2, chunkId: 'c1', ownerId: null, language: 'typescript', visibility: 'public' }] });
+    await writer.close();
+    const reader1 = new KuzuSymbolIndex({ path, readOnly: true });
+    const reader2 = new KuzuSymbolIndex({ path, readOnly: true });
+    expect((await reader1.definitions({ repoId: 'r', snapshotId: 's' }, 'alpha'))[0]).toMatchObject({ chunkId: 'c1', visibility: 'public' });
+    expect((await reader2.search({ repoId: 'r', snapshotId: 's' }, 'alph'))[0]).toMatchObject({ chunkId: 'c1', name: 'alpha' });
+    await expect(reader1.deleteRepo('r')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await reader1.close();
+    await reader2.close();
+    const missing = new KuzuSymbolIndex({ path: join(tmpdir(), 'trawl-no-such-dir', 'x.kuzu'), readOnly: true });
+    await expect(missing.definitions({ repoId: 'r', snapshotId: 's' }, 'alpha')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await missing.close();
+  });
+
+  it('exits cleanly after open/query/close cycles (no QueryResult left open)', async () => {
+    const script = join(here, 'test-support', 'open-close-cycles.ts');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, path], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), timeout: 120_000 });
+    expect(stdout.trim()).toBe('cycles ok');
+  });
+
+  it('honours an aborted signal', async () => {
+    const index = new KuzuSymbolIndex({ path });
+    await expect(index.definitions({ repoId: 'r', snapshotId: 's' }, 'alpha', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    await index.close();
+  });
+});
+
+describe('extractTerms', () => {
+  it('keeps identifier-like words, most specific first', () => {
+    expect(extractTerms('where is parseFile defined')).toEqual(['parseFile']);
+    expect(extractTerms('ChunkStore.save')).toEqual(['ChunkStore.save']);
+    expect(extractTerms('who calls snake_case_name and Foo::bar')).toEqual(['snake_case_name', 'Foo::bar']);
+  });
+});

@@ -1,0 +1,626 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  AbortedError,
+  BackendUnavailableError,
+  ConflictError,
+  InvalidInputError,
+  InvalidQueryError,
+  NotFoundError,
+  TimeoutError,
+  TrawlError,
+  throwIfAborted,
+  type CallOptions,
+  type ChunkKind,
+  type HealthStatus,
+  type IndexRunResult,
+  type SearchHit,
+  type SearchOptions,
+  type SnapshotContent,
+  type SnapshotDelta,
+  type SnapshotRef,
+  type SymbolDefinition,
+  type SymbolIndex,
+  type SymbolKind,
+  type SymbolMatch,
+  type SymbolQueryOptions,
+  type SymbolRelation,
+} from '@trawl/core';
+import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
+import { buildGraphRows, copyTables, nodeKey, unwindTables, type GraphInput } from './kuzu-graph-loader.js';
+import { NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
+
+export interface KuzuSymbolIndexOptions {
+  /** The database file (Kuzu keeps it plus `<path>.wal`). `:memory:` for an in-memory graph. */
+  path: string;
+  /** Open without write access: any number of readers may share a database no writer holds. */
+  readOnly?: boolean;
+  /** The Kuzu module (`kuzu` by default; `lbug` has the same API), or a lazy factory for it. */
+  driver?: KuzuDriver | (() => Promise<KuzuDriver>);
+  /** Buffer pool size in bytes. Default 256 MiB (Kuzu's own default is 80% of the machine's memory). */
+  bufferPoolBytes?: number;
+  /** Threads per query. Default: Kuzu's choice. */
+  threads?: number;
+  /** `copy` (temporary CSV + COPY, the default and fastest) or `unwind` (batched prepared statements). */
+  loadStrategy?: 'copy' | 'unwind';
+  /** Where `copy` writes its temporary CSV files. Default: the OS temp directory. */
+  tempDir?: string;
+  /** Default and maximum number of results of a query. Default 50 and 1000. */
+  defaultLimit?: number;
+  maxLimit?: number;
+  /** Default time budget of one query in milliseconds. Default 10 000. */
+  defaultTimeoutMs?: number;
+}
+
+interface Opened {
+  db: KuzuDatabaseLike;
+  conn: KuzuConnectionLike;
+}
+
+const COMPONENT = 'index-symbol';
+const SYMBOL_FIELDS = 's.id AS id, s.name AS name, s.fqn AS fqn, s.kind AS kind, s.file AS file, s.startLine AS startLine, s.endLine AS endLine, s.chunkId AS chunkId, s.ownerId AS ownerId, s.language AS language, s.visibility AS visibility';
+const CHUNK_KIND: Partial<Record<SymbolKind, ChunkKind>> = {
+  class: 'class',
+  interface: 'interface',
+  struct: 'struct',
+  enum: 'enum',
+  trait: 'trait',
+  type: 'type',
+  function: 'function',
+  method: 'method',
+  constructor: 'method',
+  namespace: 'namespace',
+  module: 'namespace',
+};
+
+/**
+ * The symbol index on an embedded Kuzu property graph: where a name is defined, who calls it,
+ * what it calls, who references, extends or implements it, what a file imports, and a name
+ * search that returns the defining chunk for the retrieval facade.
+ *
+ * One writer per database: the indexer opens it read-write, servers read-only. A second writer
+ * gets a {@link ConflictError} naming the lock instead of a crash. Every query result is closed
+ * before the next statement, so closing the database never finds one open (Kuzu would crash).
+ *
+ * ```ts
+ * await using symbols = new KuzuSymbolIndex({ path: '.trawl/symbols.kuzu' })
+ * await symbols.reindexRepo(content)
+ * const callers = await symbols.callers({ repoId, snapshotId }, 'parseFile', { depth: 2 })
+ * ```
+ */
+export class KuzuSymbolIndex implements SymbolIndex {
+  readonly name = 'symbol' as const;
+  readonly #options: KuzuSymbolIndexOptions;
+  #opening: Promise<Opened> | null = null;
+  #opened: Opened | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing = false;
+  #closePromise: Promise<void> | null = null;
+  readonly #prepared = new Map<string, KuzuPreparedStatementLike>();
+
+  constructor(options: KuzuSymbolIndexOptions) {
+    if (!options?.path) throw new InvalidInputError('KuzuSymbolIndex needs a database path (or ":memory:")', { component: COMPONENT });
+    this.#options = options;
+  }
+
+  get path(): string {
+    return this.#options.path;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  #open(): Promise<Opened> {
+    if (this.#closed) return Promise.reject(new BackendUnavailableError(`the symbol index at ${this.path} is closed`, { component: COMPONENT }));
+    this.#opening ??= this.#doOpen().catch((error) => {
+      this.#opening = null;
+      throw error;
+    });
+    return this.#opening;
+  }
+
+  async #doOpen(): Promise<Opened> {
+    const { path, readOnly = false } = this.#options;
+    const driver = typeof this.#options.driver === 'function' ? await this.#options.driver() : (this.#options.driver ?? (await loadDefaultKuzuDriver()));
+    const inMemory = path === ':memory:' || path === '';
+    if (!inMemory) {
+      if (readOnly) {
+        const exists = await stat(path).then(() => true, () => false);
+        if (!exists) throw new NotFoundError(`no symbol index at ${path}: index a repository first (readers open it read-only and cannot create it)`, { component: COMPONENT });
+      } else {
+        await mkdir(dirname(path), { recursive: true });
+      }
+    }
+    const db = new driver.Database(inMemory ? ':memory:' : path, this.#options.bufferPoolBytes ?? 256 * 1024 * 1024, true, readOnly);
+    try {
+      await db.init();
+    } catch (cause) {
+      // A database that failed to open must not be closed (Kuzu would retry the open and throw).
+      throw mapKuzuError(cause, path);
+    }
+    const conn = new driver.Connection(db, this.#options.threads);
+    try {
+      await conn.init();
+      const opened = { db, conn };
+      this.#opened = opened;
+      if (!readOnly) await this.#ensureSchema(conn);
+      return opened;
+    } catch (error) {
+      this.#opened = null;
+      await conn.close().catch(() => undefined);
+      await db.close().catch(() => undefined);
+      throw error instanceof TrawlError ? error : mapKuzuError(error, path);
+    }
+  }
+
+  async #ensureSchema(conn: KuzuConnectionLike): Promise<void> {
+    for (const statement of SCHEMA_STATEMENTS) await rawQuery(conn, statement, this.path);
+    const rows = await rawQuery(conn, `MATCH (m:TrawlMeta {key: 'schema'}) RETURN m.value AS v`, this.path);
+    if (!rows.length) await rawQuery(conn, `CREATE (:TrawlMeta {key: 'schema', value: '${SYMBOL_SCHEMA_VERSION}'})`, this.path);
+    else if (rows[0]!.v !== SYMBOL_SCHEMA_VERSION) {
+      throw new ConflictError(`the symbol index at ${this.path} has schema version ${String(rows[0]!.v)}, this version needs ${SYMBOL_SCHEMA_VERSION}: delete the file and re-index`, { component: COMPONENT });
+    }
+  }
+
+  /** Runs `fn` alone on the connection: Kuzu statements of one connection never overlap. */
+  #exclusive<T>(fn: (conn: KuzuConnectionLike) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#closing) return Promise.reject(new BackendUnavailableError(`the symbol index at ${this.path} is closed`, { component: COMPONENT }));
+    const run = this.#queue.then(async () => {
+      throwIfAborted(signal, COMPONENT);
+      const { conn } = await this.#open();
+      return fn(conn);
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #query(conn: KuzuConnectionLike, statement: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<Record<string, unknown>[]> {
+    conn.setQueryTimeout(Math.max(1, Math.round(timeoutMs)));
+    let result;
+    try {
+      if (params) {
+        let prepared = this.#prepared.get(statement);
+        if (!prepared) {
+          prepared = await conn.prepare(statement);
+          const p = prepared as { isSuccess?: () => boolean; getErrorMessage?: () => string };
+          if (p.isSuccess && !p.isSuccess()) throw new Error(p.getErrorMessage?.() ?? 'prepare failed');
+          this.#prepared.set(statement, prepared);
+        }
+        result = await conn.execute(prepared, params);
+      } else {
+        result = await conn.query(statement);
+      }
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      return last ? await last.getAll() : [];
+    } catch (cause) {
+      throw mapKuzuError(cause, this.path, timeoutMs);
+    } finally {
+      closeResults(result);
+    }
+  }
+
+  /** Closes the connection and the database once every pending statement is done. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#doClose();
+    return this.#closePromise;
+  }
+
+  async #doClose(): Promise<void> {
+    this.#closing = true;
+    // Statements already queued finish first; new ones are refused.
+    await this.#queue.catch(() => undefined);
+    this.#closed = true;
+    const opening = this.#opening;
+    this.#opening = null;
+    const opened = this.#opened ?? (opening ? await opening.catch(() => null) : null);
+    this.#opened = null;
+    this.#prepared.clear();
+    if (!opened) return;
+    await opened.conn.close().catch(() => undefined);
+    await opened.db.close().catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async healthCheck(options: CallOptions = {}): Promise<HealthStatus> {
+    const started = performance.now();
+    try {
+      const rows = await this.#exclusive((conn) => this.#query(conn, 'MATCH (s:Symbol) RETURN count(*) AS n', undefined, 5000), options.signal);
+      return { ok: true, latencyMs: performance.now() - started, details: { path: this.path, readOnly: !!this.#options.readOnly, symbols: Number(rows[0]?.n ?? 0) } };
+    } catch (error) {
+      return { ok: false, latencyMs: performance.now() - started, error: (error as Error).message };
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Writes
+
+  async reindexRepo(content: SnapshotContent, options: CallOptions = {}): Promise<IndexRunResult> {
+    const started = performance.now();
+    this.#assertWritable();
+    const input: GraphInput = { files: content.files, symbols: content.symbols, chunks: content.chunks, relations: content.relations };
+    const counts = await this.#exclusive(async (conn) => {
+      await this.#deleteSnapshot(conn, content.snapshot.repoId, content.snapshot.snapshotId);
+      return this.#load(conn, content.snapshot, input, options.signal);
+    }, options.signal);
+    return { index: 'symbol', durationMs: performance.now() - started, itemsIndexed: content.symbols.length, details: { ...counts, strategy: this.#strategy() } };
+  }
+
+  /**
+   * Builds the new snapshot from the base one: the graph of every file that did not change is
+   * copied from the base, the changed files' symbols and relations are added. Edges from
+   * unchanged files into a symbol that no longer exists become unresolved (kept by name).
+   */
+  async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
+    const started = performance.now();
+    this.#assertWritable();
+    const replaced = new Set([...delta.changedPaths, ...delta.deletedPaths]);
+    const base: SnapshotRef = { repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId };
+    const result = await this.#exclusive(async (conn) => {
+      const carried = await this.#readSnapshot(conn, base, replaced);
+      const input: GraphInput = {
+        files: [...carried.files, ...delta.files],
+        symbols: [...carried.symbols, ...delta.symbols],
+        chunks: [...carried.chunks, ...delta.chunks.filter((c) => c.kind !== 'project' && c.kind !== 'module')],
+        relations: [...carried.relations, ...delta.relations],
+      };
+      await this.#deleteSnapshot(conn, delta.snapshot.repoId, delta.snapshot.snapshotId);
+      const counts = await this.#load(conn, delta.snapshot, input, options.signal);
+      return { counts, carriedFiles: carried.files.length, baseFound: carried.files.length > 0 || carried.symbols.length > 0 };
+    }, options.signal);
+    return {
+      index: 'symbol',
+      durationMs: performance.now() - started,
+      itemsIndexed: delta.symbols.length,
+      fullRebuild: false,
+      ...(result.baseFound ? {} : { note: `base snapshot ${delta.baseSnapshotId} is not in the symbol index: only the changed files were indexed` }),
+      details: { ...result.counts, carriedFiles: result.carriedFiles, strategy: this.#strategy() },
+    };
+  }
+
+  async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
+    this.#assertWritable();
+    await this.#exclusive((conn) => this.#deleteSnapshot(conn, repoId, snapshotId), options.signal);
+  }
+
+  #assertWritable(): void {
+    if (this.#options.readOnly) throw new ConflictError(`the symbol index at ${this.path} is open read-only: writes go through the indexer's read-write instance`, { component: COMPONENT });
+  }
+
+  #strategy(): 'copy' | 'unwind' {
+    return this.#options.loadStrategy ?? 'copy';
+  }
+
+  async #deleteSnapshot(conn: KuzuConnectionLike, repoId: string, snapshotId?: string): Promise<void> {
+    const where = snapshotId === undefined ? 'n.repo = $repo' : 'n.repo = $repo AND n.snap = $snap';
+    const params: Record<string, unknown> = snapshotId === undefined ? { repo: repoId } : { repo: repoId, snap: snapshotId };
+    for (const table of NODE_TABLES) await this.#query(conn, `MATCH (n:${table}) WHERE ${where} DETACH DELETE n`, params, 600_000);
+  }
+
+  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, signal?: AbortSignal): Promise<Record<string, number>> {
+    const { nodes, edges, counts } = buildGraphRows(ref, input);
+    const run = async (statement: string, params?: Record<string, unknown>) => {
+      throwIfAborted(signal, COMPONENT);
+      await this.#query(conn, statement, params, 600_000);
+    };
+    if (this.#strategy() === 'unwind') await unwindTables(run, [...nodes, ...edges]);
+    else await copyTables(run, [...nodes, ...edges], this.#options.tempDir);
+    return counts;
+  }
+
+  /** The graph of a snapshot minus the files in `exclude`, as parse output again. */
+  async #readSnapshot(conn: KuzuConnectionLike, ref: SnapshotRef, exclude: ReadonlySet<string>): Promise<Required<Pick<GraphInput, 'files' | 'symbols' | 'chunks' | 'relations'>> & { files: { path: string; language: string | null }[] }> {
+    const params = { repo: ref.repoId, snap: ref.snapshotId, exclude: [...exclude] };
+    const T = 600_000;
+    const files = (await this.#query(conn, 'MATCH (f:File) WHERE f.repo = $repo AND f.snap = $snap AND NOT list_contains($exclude, f.path) RETURN f.path AS path, f.language AS language', params, T)).map((r) => ({
+      path: String(r.path),
+      language: nullable(r.language),
+    }));
+    const symbols = (await this.#query(conn, `MATCH (s:Symbol) WHERE s.repo = $repo AND s.snap = $snap AND NOT list_contains($exclude, s.file) RETURN ${SYMBOL_FIELDS}`, params, T)).map(toSymbol);
+    const chunks = (
+      await this.#query(
+        conn,
+        'MATCH (c:Chunk) WHERE c.repo = $repo AND c.snap = $snap AND NOT list_contains($exclude, c.file) OPTIONAL MATCH (p:Chunk)-[:ChildChunk]->(c) RETURN c.id AS id, c.kind AS kind, c.fqn AS fqn, c.file AS file, c.startLine AS startLine, c.endLine AS endLine, p.id AS parentId',
+        params,
+        T,
+      )
+    ).map((r) => ({ id: String(r.id), kind: r.kind as ChunkKind, fqn: String(r.fqn), filePath: String(r.file), startLine: Number(r.startLine), endLine: Number(r.endLine), parentId: nullable(r.parentId) }));
+    const relations: SymbolRelation[] = [];
+    for (const [kind, table] of Object.entries(RELATION_TABLES)) {
+      const rows = await this.#query(
+        conn,
+        `MATCH (a)-[e:${table}]->(b) WHERE a.repo = $repo AND a.snap = $snap AND NOT list_contains($exclude, e.file) RETURN label(a) AS fromLabel, a.id AS fromId, a.path AS fromPath, label(b) AS toLabel, b.id AS toId, b.path AS toPath, e.line AS line, e.toName AS toName, e.file AS file`,
+        params,
+        T,
+      );
+      for (const r of rows) {
+        const fromId = r.fromLabel === 'File' ? `file:${String(r.fromPath)}` : String(r.fromId);
+        const toId = r.toLabel === 'File' ? `file:${String(r.toPath)}` : r.toLabel === 'Symbol' ? String(r.toId) : null;
+        relations.push({ kind: kind as SymbolRelation['kind'], fromId, toId, toName: String(r.toName), resolved: toId !== null, filePath: String(r.file), line: Number(r.line) });
+      }
+    }
+    return { files, symbols, chunks, relations };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Queries
+
+  #bounds(options: SymbolQueryOptions | SearchOptions = {}): { limit: number; timeoutMs: number } {
+    const max = this.#options.maxLimit ?? 1000;
+    const requested = options.limit ?? this.#options.defaultLimit ?? 50;
+    if (!Number.isFinite(requested) || requested < 1) throw new InvalidQueryError(`limit must be a positive number, got ${requested}`, { component: COMPONENT });
+    const timeoutMs = ('timeoutMs' in options && options.timeoutMs) || this.#options.defaultTimeoutMs || 10_000;
+    return { limit: Math.min(Math.floor(requested), max), timeoutMs };
+  }
+
+  /** Definitions of a name (`save`), or of a qualified name (`ChunkStore.save`), optionally of one kind. */
+  async definitions(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolDefinition[]> {
+    const { limit, timeoutMs } = this.#bounds(options);
+    const target = requireName(name);
+    return this.#exclusive((conn) => this.#definitions(conn, snapshot, target, options.kind, limit, timeoutMs), options.signal);
+  }
+
+  async #definitions(conn: KuzuConnectionLike, snapshot: SnapshotRef, name: string, kind: SymbolKind | undefined, limit: number, timeoutMs: number): Promise<SymbolDefinition[]> {
+    const { short, qualified } = splitName(name);
+    const params: Record<string, unknown> = { repo: snapshot.repoId, snap: snapshot.snapshotId, lname: short.toLowerCase(), limit: limit * 4 };
+    let where = 's.repo = $repo AND s.snap = $snap AND s.lname = $lname';
+    if (kind) {
+      where += ' AND s.kind = $kind';
+      params.kind = kind;
+    }
+    const rows = (await this.#query(conn, `MATCH (s:Symbol) WHERE ${where} RETURN ${SYMBOL_FIELDS} ORDER BY s.file, s.startLine LIMIT $limit`, params, timeoutMs)).map(toSymbol);
+    // Exact case first; qualified names must match the tail of the fqn.
+    const matching = rows.filter((s) => !qualified || s.fqn.endsWith(`:${name}`) || s.fqn.endsWith(`.${name}`));
+    const exact = matching.filter((s) => s.name === short);
+    return (exact.length ? exact : matching).slice(0, limit);
+  }
+
+  /** Who calls `name`, up to `depth` hops (default 1), with the call site of each edge. */
+  callers(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolMatch[]> {
+    return this.#walk(snapshot, name, options, ['Calls'], 'in', 1);
+  }
+
+  /** What `name` calls, up to `depth` hops; unresolved callees (library calls) come with `id` `unresolved:<name>`. */
+  callees(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolMatch[]> {
+    return this.#walk(snapshot, name, options, ['Calls'], 'out', 1);
+  }
+
+  /** Everything that uses `name`: calls, type references, base-class and interface uses. */
+  references(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolMatch[]> {
+    return this.#walk(snapshot, name, options, ['Calls', 'RefersTo', 'Extends', 'Implements'], 'in', 1);
+  }
+
+  /** Subclasses and implementations of `name`, transitively up to `depth` (default 10). */
+  implementations(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolMatch[]> {
+    return this.#walk(snapshot, name, options, ['Extends', 'Implements'], 'in', 10);
+  }
+
+  /** The imports of one file, resolved to `file:<path>` where they name a repository file. */
+  async imports(snapshot: SnapshotRef, filePath: string, options: SymbolQueryOptions = {}): Promise<SymbolRelation[]> {
+    const { limit, timeoutMs } = this.#bounds(options);
+    const rows = await this.#exclusive(
+      (conn) =>
+        this.#query(
+          conn,
+          'MATCH (f:File {key: $key})-[e:Imports]->(b) RETURN label(b) AS toLabel, b.path AS toPath, e.toName AS toName, e.line AS line ORDER BY e.line LIMIT $limit',
+          { key: nodeKey(snapshot, `file:${filePath}`), limit },
+          timeoutMs,
+        ),
+      options.signal,
+    );
+    return rows.map((r) => ({
+      kind: 'imports' as const,
+      fromId: `file:${filePath}`,
+      toId: r.toLabel === 'File' ? `file:${String(r.toPath)}` : null,
+      toName: String(r.toName),
+      resolved: r.toLabel === 'File',
+      filePath,
+      line: Number(r.line),
+    }));
+  }
+
+  async #walk(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions, tables: string[], direction: 'in' | 'out', defaultDepth: number): Promise<SymbolMatch[]> {
+    const { limit, timeoutMs } = this.#bounds(options);
+    const depth = Math.max(1, Math.min(options.depth ?? defaultDepth, 10));
+    const target = requireName(name);
+    const deadline = performance.now() + timeoutMs;
+    return this.#exclusive(async (conn) => {
+      const starts = await this.#definitions(conn, snapshot, target, options.kind, this.#options.maxLimit ?? 1000, timeoutMs);
+      let frontier = starts.map((s) => nodeKey(snapshot, s.id));
+      if (direction === 'in') {
+        // Callers of a name that resolves nowhere in the repository (`fetch`, `console.log`).
+        const { short } = splitName(target);
+        const ext = await this.#query(conn, 'MATCH (x:External) WHERE x.repo = $repo AND x.snap = $snap AND (x.name = $name OR x.lname = $lname) RETURN x.key AS key', { repo: snapshot.repoId, snap: snapshot.snapshotId, name: target, lname: short.toLowerCase() }, timeoutMs);
+        frontier.push(...ext.map((r) => String(r.key)));
+      }
+      const seen = new Set(frontier);
+      const out: SymbolMatch[] = [];
+      const pattern = `[e:${tables.join('|')}]`;
+      for (let level = 1; level <= depth && frontier.length && out.length < limit; level++) {
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) throw new TimeoutError(`symbol query for "${target}" ran out of its ${timeoutMs} ms budget at depth ${level}`, { component: COMPONENT });
+        const statement =
+          direction === 'in'
+            ? `MATCH (a)-${pattern}->(b) WHERE b.key IN $keys RETURN a, e.file AS siteFile, e.line AS siteLine ORDER BY siteFile, siteLine LIMIT $limit`
+            : `MATCH (b)-${pattern}->(a) WHERE b.key IN $keys RETURN a, e.file AS siteFile, e.line AS siteLine ORDER BY siteFile, siteLine LIMIT $limit`;
+        const rows = await this.#query(conn, statement, { keys: frontier, limit: (limit - out.length) * 4 + 16 }, remaining);
+        const next: string[] = [];
+        for (const row of rows) {
+          const r = row.a as Record<string, unknown>;
+          const key = String(r.key);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          next.push(key);
+          out.push({ symbol: rowToMatchSymbol(r), depth: level, site: row.siteFile ? { filePath: String(row.siteFile), line: Number(row.siteLine) } : null });
+          if (out.length >= limit) break;
+        }
+        // Only symbols have further edges worth following (files and externals end a path).
+        frontier = next;
+      }
+      return out;
+    }, options.signal);
+  }
+
+  /**
+   * Symbol-name search for the retrieval facade: identifier-like words of the query are matched
+   * against symbol names (exact, then prefix, then substring; `Class.method` against qualified
+   * names). Each hit names the chunk that defines the symbol.
+   */
+  async search(snapshot: SnapshotRef, query: string, options: SearchOptions & { kind?: SymbolKind } = {}): Promise<SearchHit[]> {
+    const { limit, timeoutMs } = this.#bounds(options);
+    const terms = extractTerms(query);
+    if (!terms.length) return [];
+    return this.#exclusive(async (conn) => {
+      const best = new Map<string, { symbol: SymbolDefinition; score: number; term: string }>();
+      for (const term of terms) {
+        const { short, qualified } = splitName(term);
+        const lname = short.toLowerCase();
+        const params: Record<string, unknown> = { repo: snapshot.repoId, snap: snapshot.snapshotId, q: lname, limit: Math.min(limit * 20, 2000) };
+        let where = 's.repo = $repo AND s.snap = $snap AND s.lname CONTAINS $q';
+        if (options.kind) {
+          where += ' AND s.kind = $kind';
+          params.kind = options.kind;
+        }
+        const rows = await this.#query(conn, `MATCH (s:Symbol) WHERE ${where} RETURN ${SYMBOL_FIELDS} ORDER BY size(s.name), s.file LIMIT $limit`, params, timeoutMs);
+        for (const row of rows) {
+          const s = toSymbol(row);
+          let score = scoreName(s, short, lname);
+          if (qualified) score = s.fqn.endsWith(`:${term}`) || s.fqn.endsWith(`.${term}`) ? Math.max(score, 1) : score * 0.6;
+          score += s.visibility === 'public' ? 0.02 : 0;
+          score += s.kind === 'class' || s.kind === 'interface' ? 0.01 : 0;
+          const prev = best.get(s.id);
+          if (!prev || prev.score < score) best.set(s.id, { symbol: s, score, term });
+        }
+      }
+      return [...best.values()]
+        .sort((a, b) => b.score - a.score || a.symbol.fqn.length - b.symbol.fqn.length || (a.symbol.fqn < b.symbol.fqn ? -1 : 1))
+        .slice(0, limit)
+        .map(({ symbol: s, score, term }) => ({
+          chunkId: s.chunkId ?? `symbol:${s.id}`,
+          repoId: snapshot.repoId,
+          snapshotId: snapshot.snapshotId,
+          filePath: s.filePath,
+          symbolId: s.id,
+          score: Math.round(score * 1000) / 1000,
+          index: 'symbol' as const,
+          kind: CHUNK_KIND[s.kind] ?? null,
+          name: s.name,
+          startLine: s.startLine,
+          endLine: s.endLine,
+          matchedLines: [s.startLine],
+          preview: s.fqn,
+          mapping: s.chunkId ? ('exact' as const) : ('unmapped' as const),
+          metadata: { symbolKind: s.kind, fqn: s.fqn, visibility: s.visibility, term },
+        }));
+    }, options.signal);
+  }
+}
+
+function requireName(name: string): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed) throw new InvalidQueryError('a symbol name is required', { component: COMPONENT });
+  return trimmed;
+}
+
+/** `ChunkStore.save` -> short `save`, qualified; `save` -> short `save`. `::` and `#` count as dots. */
+function splitName(name: string): { short: string; qualified: boolean } {
+  const normal = name.replace(/::|#/g, '.');
+  const parts = normal.split('.').filter(Boolean);
+  return { short: parts[parts.length - 1] ?? normal, qualified: parts.length > 1 };
+}
+
+const STOP_WORDS = new Set(['the', 'a', 'an', 'of', 'to', 'in', 'is', 'and', 'or', 'for', 'on', 'with', 'where', 'what', 'who', 'how', 'does', 'do', 'find', 'defined', 'definition', 'calls', 'call', 'function', 'method', 'class']);
+
+/** Identifier-like words of a query, most specific first (at most 5). */
+export function extractTerms(query: string): string[] {
+  const words = query.match(/[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*/g) ?? [];
+  const seen = new Set<string>();
+  const terms: string[] = [];
+  for (const w of words) {
+    if (seen.has(w) || (STOP_WORDS.has(w.toLowerCase()) && words.length > 1) || w.length < 2) continue;
+    seen.add(w);
+    terms.push(w);
+  }
+  const identifierness = (t: string) => (/[A-Z]/.test(t.slice(1)) || /[_.$]|::/.test(t) ? 1 : 0);
+  return terms.sort((a, b) => identifierness(b) - identifierness(a)).slice(0, 5);
+}
+
+function scoreName(s: SymbolDefinition, short: string, lname: string): number {
+  const name = s.name;
+  const lower = name.toLowerCase();
+  if (name === short) return 1;
+  if (lower === lname) return 0.9;
+  if (lower.startsWith(lname)) return 0.6 + 0.2 * (lname.length / lower.length);
+  if (lower.endsWith(lname)) return 0.5 + 0.2 * (lname.length / lower.length);
+  return 0.3 + 0.2 * (lname.length / lower.length);
+}
+
+function nullable(value: unknown): string | null {
+  return value === null || value === undefined || value === '' ? null : String(value);
+}
+
+function toSymbol(r: Record<string, unknown>): SymbolDefinition {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    fqn: String(r.fqn),
+    kind: r.kind as SymbolKind,
+    filePath: String(r.file),
+    startLine: Number(r.startLine),
+    endLine: Number(r.endLine),
+    chunkId: nullable(r.chunkId),
+    ownerId: nullable(r.ownerId),
+    language: nullable(r.language),
+    visibility: nullable(r.visibility) as SymbolDefinition['visibility'],
+  };
+}
+
+/** A row of a walk as a symbol: files stand in as `module` symbols, unresolved names as `unresolved:<name>`. */
+function rowToMatchSymbol(r: Record<string, unknown>): SymbolDefinition {
+  if (r._label === 'Symbol') return toSymbol(r);
+  if (r._label === 'File') {
+    const path = String(r.path);
+    return { id: `file:${path}`, name: path.split('/').pop()!, fqn: path, kind: 'module', filePath: path, startLine: 1, endLine: 1, chunkId: null, ownerId: null, language: nullable(r.language), visibility: null };
+  }
+  const name = String(r.name);
+  return { id: `unresolved:${name}`, name, fqn: name, kind: 'function', filePath: '', startLine: 0, endLine: 0, chunkId: null, ownerId: null, language: null, visibility: null };
+}
+
+async function rawQuery(conn: KuzuConnectionLike, statement: string, path: string): Promise<Record<string, unknown>[]> {
+  let result;
+  try {
+    result = await conn.query(statement);
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return last ? await last.getAll() : [];
+  } catch (cause) {
+    throw mapKuzuError(cause, path);
+  } finally {
+    closeResults(result);
+  }
+}
+
+/** Kuzu's errors as Trawl errors: a held lock is a conflict, an interrupted query a timeout. */
+export function mapKuzuError(cause: unknown, path: string, timeoutMs?: number): TrawlError {
+  if (cause instanceof TrawlError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (/could not set lock|lock on file/i.test(message)) {
+    return new ConflictError(
+      `the Kuzu database ${path} is locked by another process (Kuzu allows one read-write process, or several read-only ones while no writer is open): ${firstLine(message)}. Stop the other writer, or open this one with readOnly: true once it is done`,
+      { component: COMPONENT, cause, context: { path, lock: path } },
+    );
+  }
+  if (/interrupted/i.test(message)) return new TimeoutError(`symbol query exceeded its ${timeoutMs ?? '?'} ms budget and was interrupted`, { component: COMPONENT, cause });
+  if (/read-only/i.test(message)) return new ConflictError(`the Kuzu database ${path} is open read-only: ${firstLine(message)}`, { component: COMPONENT, cause });
+  if (/aborted/i.test(message)) return new AbortedError('symbol index operation aborted', { component: COMPONENT, cause });
+  if (/does not exist|cannot find|not found/i.test(message) && /table|catalog/i.test(message)) {
+    return new NotFoundError(`the symbol index at ${path} has no graph yet (${firstLine(message)}): index a repository first`, { component: COMPONENT, cause });
+  }
+  return new TrawlError('BACKEND_ERROR', `Kuzu failed: ${firstLine(message)}`, { component: COMPONENT, cause, context: { path } });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
