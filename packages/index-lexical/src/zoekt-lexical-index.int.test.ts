@@ -44,6 +44,21 @@ describe('ZoektLexicalIndex', () => {
     }
   });
 
+  it('never returns the marker Zoekt leaves in place of a skipped file', async () => {
+    const chunkStore = new InMemoryChunkStore();
+    const client = new ZoektClient({ url: env.url });
+    const index = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore, maxTrigramCount: 10 });
+    const ref = { repoId: `zk-skip-${Math.random().toString(36).slice(2, 8)}`, snapshotId: 'a' };
+    try {
+      await index.reindexRepo(fixtureSnapshot(ref, [{ path: 'big.txt', content: 'abcdefghijklmnopqrstuvwxyz' }, { path: 'small.txt', content: 'aaaa INDEXED' }]));
+      expect((await client.search('NOT-INDEXED', { repositories: [zoektRepositoryName(ref)] })).files).toHaveLength(1);
+      expect((await index.search(ref, 'INDEXED')).map((h) => h.filePath)).toEqual(['small.txt']);
+    } finally {
+      await index.deleteRepo(ref.repoId);
+      await client.close();
+    }
+  });
+
   it('fails clearly when Zoekt is unreachable', async () => {
     const index = new ZoektLexicalIndex({
       client: () => new ZoektClient({ url: 'http://127.0.0.1:1' }),

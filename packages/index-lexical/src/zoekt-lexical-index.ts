@@ -15,7 +15,8 @@ import {
   type SnapshotRef,
 } from '@trawl/core';
 import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun } from '@trawl/zoekt';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -32,9 +33,18 @@ export interface ZoektLexicalIndexOptions {
   matchesPerHit?: number;
   /** Skip ctags when indexing (faster; Zoekt then has no symbol data for ranking). */
   disableCtags?: boolean;
+  /**
+   * Zoekt skips files with more distinct trigrams than this (minified or generated text) and
+   * files larger than `fileLimitBytes`; the PostgreSQL backend skips neither. Defaults: Zoekt's
+   * (20 000 trigrams, 2 MiB).
+   */
+  maxTrigramCount?: number;
+  fileLimitBytes?: number;
 }
 
 const COMPONENT = 'index-lexical';
+/** Zoekt replaces the text of a file it skipped (too large, binary, too many trigrams) by this marker and the reason. */
+const NOT_INDEXED = 'NOT-INDEXED: ';
 const DEFAULT_LIMIT = 20;
 
 /**
@@ -67,7 +77,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   readonly #chunks: () => ChunkStore;
   readonly #loadTimeoutMs: number;
   readonly #matchesPerHit: number;
-  readonly #disableCtags: boolean;
+  readonly #indexOptions: { disableCtags: boolean; maxTrigramCount?: number; fileLimitBytes?: number };
 
   constructor(options: ZoektLexicalIndexOptions) {
     this.#client = lazy(options.client);
@@ -75,7 +85,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     this.#chunks = lazy(options.chunkStore);
     this.#loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
     this.#matchesPerHit = options.matchesPerHit ?? 20;
-    this.#disableCtags = options.disableCtags ?? false;
+    this.#indexOptions = { disableCtags: options.disableCtags ?? false, maxTrigramCount: options.maxTrigramCount, fileLimitBytes: options.fileLimitBytes };
   }
 
   async reindexRepo(content: SnapshotContent, options: CallOptions = {}): Promise<IndexRunResult> {
@@ -123,7 +133,18 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       };
     }
     const files = new Map<string, string>();
-    for (const f of base.files) if (!replaced.has(f.fileName)) files.set(f.fileName, f.content ?? '');
+    for (const f of base.files) {
+      if (replaced.has(f.fileName)) continue;
+      let text = f.content ?? '';
+      if (text.startsWith(NOT_INDEXED)) {
+        // Zoekt kept only a marker for a file it skipped: re-read it from the working tree so
+        // Zoekt judges it again, or leave it out when the tree is not there.
+        const onDisk = await readFile(join(delta.rootPath, f.fileName), 'utf8').catch(() => null);
+        if (onDisk === null) continue;
+        text = onDisk;
+      }
+      files.set(f.fileName, text);
+    }
     for (const f of delta.files) if (changed.has(f.path)) files.set(f.path, f.content);
     const run = await this.#indexAndLoad(name, [...files].map(([path, content]) => ({ path, content })), options);
     return {
@@ -153,7 +174,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const lines: LexicalLineMatch[] = [];
     for (const file of result.files) {
       for (const m of file.matches) {
-        if (m.fileNameMatch) continue;
+        if (m.fileNameMatch || (m.line === 1 && m.text.startsWith(NOT_INDEXED))) continue;
         // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
         lines.push({ filePath: file.fileName, line: m.line, text: m.text, ranges: m.ranges, score: file.score / 100 + m.score / 10_000, language: file.language ? file.language.toLowerCase() : null });
       }
@@ -200,8 +221,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       await indexer.removeRepository(name, options);
       return { name, durationMs: 0, shards: [], filesIndexed: 0, indexBytes: 0, log: '' };
     }
-    if (files) run = await indexer.indexFiles(files, { name, signal: options.signal, disableCtags: this.#disableCtags });
-    else run = await indexer.indexDirectory(dir!, { name, signal: options.signal, disableCtags: this.#disableCtags });
+    if (files) run = await indexer.indexFiles(files, { ...this.#indexOptions, name, signal: options.signal });
+    else run = await indexer.indexDirectory(dir!, { ...this.#indexOptions, name, signal: options.signal });
     await this.#waitFor(`zoekt-webserver to load the new shard of ${name} (does it serve ${indexer.indexDir}?)`, async () => {
       const [entry] = await this.#listed(name, options);
       return !!entry?.indexTime && entry.indexTime.getTime() >= startedAt;

@@ -180,6 +180,22 @@ describe('ZoektClient and ZoektIndexer against a real zoekt-webserver', () => {
     }
   });
 
+  it('skips files with too many trigrams when asked to', async () => {
+    const name = `zc-trigram-${suffix}`;
+    const run = await indexer.indexFiles([{ path: 'many.txt', content: 'abcdefghijklmnopqrstuvwxyz trigramskip' }, { path: 'few.txt', content: 'aaaa trig' }], { name, maxTrigramCount: 10 });
+    expect(run.filesIndexed).toBe(2);
+    try {
+      await waitFor('the shard', async () => ((await client.listRepositories({ query: `repo:^${name}$` })).length ? true : undefined));
+      expect((await client.search('trigramskip', { repositories: [name] })).files).toEqual([]);
+      // Zoekt keeps a skipped file findable by name, its content replaced by a marker line
+      const trig = await client.search('trig', { repositories: [name] });
+      expect(trig.files.map((f) => f.fileName).sort()).toEqual(['few.txt', 'many.txt']);
+      expect(trig.files.find((f) => f.fileName === 'many.txt')!.matches[0]!.text).toMatch(/^NOT-INDEXED: /);
+    } finally {
+      await indexer.removeRepository(name);
+    }
+  });
+
   it('turns a failing indexer run into an error carrying its output', async () => {
     const bad = new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir });
     const notGit = await mkdtemp(join(tmpdir(), 'trawl-zoekt-notgit-'));

@@ -26,6 +26,11 @@ export interface ZoektIndexRunOptions extends CallOptions {
   disableCtags?: boolean;
   /** Files larger than this are skipped (bytes). Default: Zoekt's 2 MiB. */
   fileLimitBytes?: number;
+  /**
+   * Files with more distinct trigrams than this are skipped as generated or minified text (they
+   * stay findable by name only). Default: Zoekt's 20 000.
+   */
+  maxTrigramCount?: number;
 }
 
 export interface ZoektGitIndexRunOptions extends ZoektIndexRunOptions {
@@ -178,6 +183,7 @@ export class ZoektIndexer {
     const args = ['-index', this.indexDir];
     if (options.disableCtags) args.push('-disable_ctags');
     if (options.fileLimitBytes !== undefined) args.push('-file_limit', String(Math.floor(options.fileLimitBytes)));
+    if (options.maxTrigramCount !== undefined) args.push('-max_trigram_count', String(Math.floor(options.maxTrigramCount)));
     if (this.#parallelism !== undefined) args.push('-parallelism', String(this.#parallelism));
     return args;
   }
