@@ -150,6 +150,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
       await tx.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
       await this.#insert(tx, repoId, snapshotId, rows, options);
     }, options);
+    await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return { index: 'fuzzy', durationMs: performance.now() - started, itemsIndexed: rows.length, details: { identifiers: rows.length } };
   }
 
@@ -175,12 +176,21 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
       await this.#insert(tx, repoId, snapshotId, rows, options);
       return n;
     }, options);
+    await this.#analyzeAfterBulkLoad(store, rows.length + carried, options);
     return {
       index: 'fuzzy',
       durationMs: performance.now() - started,
       itemsIndexed: rows.length,
       details: { identifiers: rows.length, carriedOver: carried, replacedPaths: replaced.length },
     };
+  }
+
+  /**
+   * Fresh statistics after a large load: without them the planner guesses that `%` matches
+   * everything and scans the table instead of using the trigram index. PGlite runs no autovacuum.
+   */
+  async #analyzeAfterBulkLoad(store: PostgresStore, rows: number, options: CallOptions): Promise<void> {
+    if (rows >= 5000) await store.execute('ANALYZE fuzzy_identifiers', [], options);
   }
 
   async #insert(tx: PostgresQueryable, repoId: string, snapshotId: string, rows: readonly IdentifierRow[], options: CallOptions): Promise<void> {
@@ -210,12 +220,19 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     // transaction only so concurrent searches with other thresholds do not interfere.
     const rows = await store.transaction(async (tx) => {
       await tx.execute(`SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, [String(threshold)], call);
+      // Two index-friendly branches instead of one OR (which defeats both indexes): trigram
+      // similarity through the GIN index, and prefixes through the btree pattern index.
+      const cols = COLUMNS.join(', ');
       return tx.fetch<HitRow>(
-        `SELECT ${COLUMNS.join(', ')},
+        `SELECT ${cols},
                 CASE WHEN identifier = $3 THEN 3 WHEN normalized = $4 THEN 2 WHEN normalized LIKE $5 THEN 1 ELSE 0 END AS tier,
                 similarity(normalized, $4) AS sim
-         FROM fuzzy_identifiers
-         WHERE repo_id = $1 AND snapshot_id = $2 AND (normalized % $4 OR normalized LIKE $5)
+         FROM (
+           (SELECT ${cols} FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2 AND normalized % $4)
+           UNION
+           (SELECT ${cols} FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2 AND normalized LIKE $5
+            ORDER BY length(normalized), normalized LIMIT $6)
+         ) AS candidates
          ORDER BY tier DESC, sim DESC, length(normalized), identifier, file_path, line
          LIMIT $6`,
         [snapshot.repoId, snapshot.snapshotId, raw, normalized, `${escapeLike(normalized)}%`, limit],
