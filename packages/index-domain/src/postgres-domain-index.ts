@@ -193,6 +193,7 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
       await tx.execute('DELETE FROM domain_documents WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
       await this.#insert(tx, repoId, snapshotId, rows, options);
     }, options);
+    await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return { index: 'domain', durationMs: performance.now() - started, itemsIndexed: rows.length, details: countBySource(rows) };
   }
 
@@ -219,12 +220,18 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
       await this.#insert(tx, repoId, snapshotId, rows, options);
       return n;
     }, options);
+    await this.#analyzeAfterBulkLoad(store, rows.length + carried, options);
     return {
       index: 'domain',
       durationMs: performance.now() - started,
       itemsIndexed: rows.length,
       details: { ...countBySource(rows), carriedOver: carried, replacedPaths: replaced.length },
     };
+  }
+
+  /** Fresh statistics after a large load, so the planner uses the GIN index (PGlite runs no autovacuum). */
+  async #analyzeAfterBulkLoad(store: PostgresStore, rows: number, options: CallOptions): Promise<void> {
+    if (rows >= 2000) await store.execute('ANALYZE domain_documents', [], options);
   }
 
   async #insert(tx: PostgresQueryable, repoId: string, snapshotId: string, rows: readonly DocumentRow[], options: CallOptions): Promise<void> {

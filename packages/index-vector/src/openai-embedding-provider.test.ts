@@ -61,6 +61,13 @@ describe('OpenAIEmbeddingProvider against an OpenAI-compatible server on loopbac
     expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('spaces requests under requestsPerMinute', async () => {
+    await provider({ batchSize: 1, concurrency: 4, requestsPerMinute: 600 }).embed(['a', 'b', 'c']);
+    expect(server.requests).toHaveLength(3);
+    // 600/min = one start every 100 ms: a lower bound the provider must respect
+    expect(server.requests[2]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(190);
+  });
+
   it('parses Retry-After as seconds, HTTP date or retry-after-ms', () => {
     expect(retryAfterMs({ 'retry-after': '2' })).toBe(2000);
     expect(retryAfterMs({ 'retry-after-ms': '150' })).toBe(150);

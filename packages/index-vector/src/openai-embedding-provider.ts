@@ -37,6 +37,8 @@ export interface OpenAIEmbeddingProviderOptions {
   retryBaseMs?: number;
   /** Longest wait between retries, Retry-After included. Default 30 000. */
   maxRetryDelayMs?: number;
+  /** Start at most this many requests per minute (spaced evenly). Default: no limit beyond `concurrency`. */
+  requestsPerMinute?: number;
   /** Per-request timeout in ms. Default 60 000. */
   timeoutMs?: number;
   headers?: Record<string, string>;
@@ -63,7 +65,10 @@ interface EmbeddingResponse {
 export class OpenAIEmbeddingProvider implements EmbeddingProvider, AsyncDisposable {
   readonly model: string;
   readonly dimensions: number;
-  readonly #o: Required<Omit<OpenAIEmbeddingProviderOptions, 'apiKey' | 'headers' | 'dispatcher'>> & Pick<OpenAIEmbeddingProviderOptions, 'apiKey' | 'headers'>;
+  readonly #o: Required<Omit<OpenAIEmbeddingProviderOptions, 'apiKey' | 'headers' | 'dispatcher' | 'requestsPerMinute'>> &
+    Pick<OpenAIEmbeddingProviderOptions, 'apiKey' | 'headers' | 'requestsPerMinute'>;
+  /** No request starts before this time (ms epoch): spacing for requestsPerMinute, and a 429's Retry-After shared by every worker. */
+  #notBefore = 0;
   readonly #url: string;
   #dispatcher: Dispatcher | undefined;
   #ownsDispatcher = false;
@@ -99,6 +104,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider, AsyncDisposab
       retryBaseMs: options.retryBaseMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
       timeoutMs: positive(options.timeoutMs ?? 60_000, 'timeoutMs'),
+      requestsPerMinute: options.requestsPerMinute === undefined ? undefined : positive(options.requestsPerMinute, 'requestsPerMinute'),
     };
     this.#url = `${url.toString().replace(/\/+$/, '')}/embeddings`;
     this.#dispatcher = options.dispatcher;
@@ -169,6 +175,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider, AsyncDisposab
     if (this.#o.apiKey) headers.authorization = `Bearer ${this.#o.apiKey}`;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(signal, COMPONENT);
+      await this.#takeSlot(signal);
       const timeout = AbortSignal.timeout(this.#o.timeoutMs);
       const requestSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       let status: number;
@@ -195,8 +202,11 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider, AsyncDisposab
       if (status === 200) return this.#parse(text, texts.length);
       const message = errorMessage(text);
       if ((status === 429 || status >= 500) && attempt < this.#o.maxRetries) {
-        const wait = retryAfterMs(responseHeaders) ?? this.#backoff(attempt);
-        await abortableSleep(Math.min(wait, this.#o.maxRetryDelayMs), signal, COMPONENT);
+        const retryAfter = retryAfterMs(responseHeaders);
+        const wait = Math.min(retryAfter ?? this.#backoff(attempt), this.#o.maxRetryDelayMs);
+        // The server asked everyone to slow down: hold back the other workers too.
+        if (retryAfter !== undefined) this.#notBefore = Math.max(this.#notBefore, Date.now() + wait);
+        await abortableSleep(wait, signal, COMPONENT);
         continue;
       }
       const context = { status, model: this.model, url: this.#url };
@@ -247,6 +257,14 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider, AsyncDisposab
       }
       return v as number[];
     });
+  }
+
+  /** Waits for this request's turn under requestsPerMinute and any shared Retry-After. */
+  async #takeSlot(signal: AbortSignal | undefined): Promise<void> {
+    const now = Date.now();
+    const start = Math.max(now, this.#notBefore);
+    if (this.#o.requestsPerMinute) this.#notBefore = start + 60_000 / this.#o.requestsPerMinute;
+    if (start > now) await abortableSleep(start - now, signal, COMPONENT);
   }
 
   #backoff(attempt: number): number {

@@ -62,8 +62,9 @@ function rowValues(items: readonly EmbeddingItem[]): unknown[][] {
   ];
 }
 
+/** pgvector stores float4: nine significant digits round-trip exactly and keep the text (and the wire) short. */
 function vectorLiteral(v: readonly number[]): string {
-  return `[${v.join(',')}]`;
+  return `[${v.map((x) => (Number.isInteger(x) ? x : Number(x.toPrecision(9)))).join(',')}]`;
 }
 
 /**

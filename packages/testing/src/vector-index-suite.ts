@@ -106,11 +106,11 @@ export function describeVectorIndex(title: string, options: VectorIndexSuiteOpti
     });
 
     it('filters by kind and carries chunk fields', async () => {
-      const hits = await index.search(s1, 'charge customer credit card payment gateway', { limit: 3, kinds: ['function'] } as never);
+      const hits = await index.search(s1, 'charge customer credit card payment gateway', { limit: 3, kinds: ['function'] });
       expect(hits.every((h) => h.kind === 'function')).toBe(true);
       const c = chunk('chargeCustomer');
       expect(hits[0]).toMatchObject({ chunkId: c.id, name: 'chargeCustomer', symbolId: c.symbolId, startLine: 2, endLine: 4, kind: 'function' });
-      const methods = await index.search(s1, 'create user email password', { limit: 2, kinds: ['method'] } as never);
+      const methods = await index.search(s1, 'create user email password', { limit: 2, kinds: ['method'] });
       expect(methods[0]?.chunkId).toBe(chunk('createUser').id);
       check();
     });
@@ -152,7 +152,7 @@ export function describeVectorIndex(title: string, options: VectorIndexSuiteOpti
       expect(embedder.embedded.length - before).toBe(5);
       expect(embedder.embedded.slice(before).some((t) => t.includes('deleteUser'))).toBe(true); // inside the changed file/class chunks
       expect(embedder.embedded.slice(before).some((t) => t.startsWith('method src/users.ts:UserAccounts.deleteUser'))).toBe(false);
-      const pay = await index.search(s2, 'charge customer credit card payment gateway', { limit: 1, kinds: ['function'] } as never);
+      const pay = await index.search(s2, 'charge customer credit card payment gateway', { limit: 1, kinds: ['function'] });
       expect(pay[0]).toMatchObject({ chunkId: chunk('chargeCustomer').id, snapshotId: 's2' });
       const inv = await index.search(s2, 'send monthly invoice mailer', { limit: 1 });
       expect(inv[0]?.filePath).toBe('src/billing.ts');
