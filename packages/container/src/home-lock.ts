@@ -5,6 +5,13 @@ import { ConflictError } from '@trawl/core';
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    // A killed process not yet reaped by its parent (a zombie) still answers signal 0.
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z/.test(stat)) return false;
+    } catch {
+      // no procfs: trust the signal
+    }
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';

@@ -11,4 +11,5 @@ export * from './vector-index-suite.js';
 export * from './openapi-contract.js';
 export * from './qdrant-contract-server.js';
 export * from './openai-embedding-server.js';
+export * from './fixture-repo.js';
 export * from './symbol-index-suite.js';
