@@ -1,6 +1,6 @@
 import { INDEX_NAMES, type IndexName } from '@trawl/core';
 import type { TrawlContainer } from '@trawl/container';
-import type { RetrieverResult } from '@trawl/retrieval';
+import { toSearchResponse } from '@trawl/retrieval';
 import { parse, positiveInt } from '../args.js';
 import { UsageError, type CliIo } from '../io.js';
 import { resolveRepo } from '../repo-resolution.js';
@@ -21,28 +21,11 @@ Options:
   --json               print {"hits":[...],"degraded":[...],"tookMs":N}
   -h, --help           show this help`;
 
-/** The JSON shape of `trawl search --json` (and the HTTP API's search response). */
-export function toSearchJson(result: RetrieverResult) {
-  return {
-    hits: result.hits.map((h) => ({
-      chunkId: h.chunkId,
-      file: h.file,
-      startLine: h.startLine,
-      endLine: h.endLine,
-      kind: h.kind,
-      name: h.name,
-      score: h.score,
-      sources: h.sources.map((s) => s.index),
-      preview: h.preview,
-      ...(h.stale ? { stale: true } : {}),
-    })),
-    degraded: result.degraded,
-    tookMs: result.tookMs,
-    repo: result.repo,
-    snapshot: result.snapshot,
-    intent: result.intent,
-  };
-}
+/**
+ * The JSON shape of `trawl search --json`, the same as the HTTP API's search response.
+ * @deprecated use `toSearchResponse` from @trawl/retrieval.
+ */
+export const toSearchJson = toSearchResponse;
 
 export async function searchCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
   const { values, positionals } = parse(
@@ -64,7 +47,7 @@ export async function searchCommand(args: string[], io: CliIo, container: () => 
   const repo = await resolveRepo(trawl, values.repo, io.cwd);
   const result = await (await trawl.retriever()).search(query, { repo, limit, indexes, snapshot: values.snapshot, regex: values.regex, signal: io.signal });
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(toSearchJson(result))}\n`);
+    io.stdout.write(`${JSON.stringify(toSearchResponse(result))}\n`);
     return 0;
   }
   if (result.hits.length === 0) io.stdout.write(`no results for ${JSON.stringify(query)} in ${repo}\n`);

@@ -1,20 +1,87 @@
-import type { TrawlContainer } from '@trawl/container';
-import type { CliIo } from '../io.js';
+import { resolve } from 'node:path';
+import { createContainer, type TrawlContainer } from '@trawl/container';
+import { runServer, SERVER_DEFAULTS } from '@trawl/server';
+import { parse, positiveInt } from '../args.js';
+import { UsageError, type CliIo } from '../io.js';
 
 export const SERVE_HELP = `Usage: trawl serve [options]
 
-Start the HTTP API server. (Arrives with @trawl/server.)`;
+Start the HTTP API: search, repositories, chunks, symbols, index runs, health.
+The OpenAPI document is at /openapi.json and a docs page at /docs.
+SIGTERM or Ctrl-C stops accepting requests, drains the ones in flight, then closes
+the stores.
+
+Options:
+  --host <addr>            address to listen on (default ${SERVER_DEFAULTS.host}); any
+                           non-loopback address needs a token
+  --port <n>               port (default ${SERVER_DEFAULTS.port}; 0 picks a free one)
+  --token <t>              bearer token every /v1 request must send (default:
+                           TRAWL_API_TOKEN)
+  --cors <origins>         comma-separated origins allowed by CORS (default: CORS off)
+  --allow-index-root <dir> folder under which POST /v1/index-runs may index new
+                           repositories (repeatable; default none: only re-index
+                           known ones)
+  --read-only              open the symbol graph read-only and refuse index runs, so
+                           an indexer can run beside the server (needs DATABASE_URL:
+                           the embedded database admits one process at a time)
+  --timeout <ms>           time budget per request (default ${SERVER_DEFAULTS.requestTimeoutMs})
+  --body-limit <bytes>     largest request body (default ${SERVER_DEFAULTS.bodyLimit})
+  --rate-limit <n>         requests per minute per client (default ${SERVER_DEFAULTS.rateLimit.max}; 0 = off)
+  -h, --help               show this help
+
+Logs are JSON lines on stdout (level: TRAWL_LOG_LEVEL, default info).`;
+
+export async function serveCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      cors: { type: 'string' },
+      'allow-index-root': { type: 'string', multiple: true },
+      'read-only': { type: 'boolean' },
+      timeout: { type: 'string' },
+      'body-limit': { type: 'string' },
+      'rate-limit': { type: 'string' },
+    },
+    SERVE_HELP,
+  );
+  if (values.help) return io.stdout.write(`${SERVE_HELP}\n`), 0;
+  if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`, SERVE_HELP);
+  const port = values.port === '0' ? 0 : positiveInt('port', values.port, SERVER_DEFAULTS.port, 65_535);
+  const rate = values['rate-limit'] === '0' ? 0 : positiveInt('rate-limit', values['rate-limit'], SERVER_DEFAULTS.rateLimit.max, 1_000_000);
+  const readOnly = Boolean(values['read-only']);
+  // A read-only server opens its own container so the graph is opened read-only.
+  const trawl = readOnly ? createContainer({ readOnly: true }, io.env) : container();
+  try {
+    await runServer({
+      container: trawl,
+      host: values.host,
+      port,
+      token: values.token ?? io.env.TRAWL_API_TOKEN ?? null,
+      corsOrigins: values.cors ? (values.cors as string).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      allowIndexRoots: ((values['allow-index-root'] as string[] | undefined) ?? []).map((d) => resolve(io.cwd, d)),
+      allowIndexing: !readOnly,
+      requestTimeoutMs: positiveInt('timeout', values.timeout, SERVER_DEFAULTS.requestTimeoutMs, 3_600_000),
+      bodyLimit: positiveInt('body-limit', values['body-limit'], SERVER_DEFAULTS.bodyLimit, 100 * 1024 * 1024),
+      rateLimit: rate === 0 ? false : { max: rate, timeWindowMs: 60_000 },
+      logger: { level: io.env.TRAWL_LOG_LEVEL || 'info', redact: ['req.headers.authorization'], stream: { write: (line: string) => io.stdout.write(line) } },
+      stopSignal: io.signal,
+      onListening: (url) => io.stderr.write(`trawl: serving ${url} (docs at ${url}/docs); SIGTERM or Ctrl-C to stop\n`),
+    });
+  } finally {
+    if (readOnly) await trawl.close();
+  }
+  return 0;
+}
 
 export const MCP_HELP = `Usage: trawl mcp [options]
 
 Start the MCP server. (Arrives with @trawl/mcp.)`;
 
-export async function serveCommand(_args: string[], io: CliIo, _container: () => TrawlContainer): Promise<number> {
-  io.stderr.write('trawl serve: the HTTP server is not part of this build yet\n');
-  return 1;
-}
-
-export async function mcpCommand(_args: string[], io: CliIo, _container: () => TrawlContainer): Promise<number> {
+export async function mcpCommand(args: string[], io: CliIo, _container: () => TrawlContainer): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) return io.stdout.write(`${MCP_HELP}\n`), 0;
   io.stderr.write('trawl mcp: the MCP server is not part of this build yet\n');
   return 1;
 }
