@@ -6,8 +6,9 @@
 # Usage: bash tools/release/consumers/cli.sh <consumerDir>
 set -uo pipefail
 cd "$1" || exit 1
-# The test command exports service URLs; the embedded default must not see them.
-unset DATABASE_URL ZOEKT_URL ZOEKT_INDEX_DIR QDRANT_URL TRAWL_EMBEDDING_URL TRAWL_EMBEDDING_MODEL
+# The test command exports service settings (DATABASE_URL, ZOEKT_*, ...); the embedded default
+# must not see any of them.
+for var in $(env | grep -oE '^(TRAWL_[A-Z0-9_]*|ZOEKT_[A-Z0-9_]*|QDRANT_[A-Z0-9_]*|DATABASE_URL|PG[A-Z]+)=' | tr -d '='); do unset "$var"; done
 export TRAWL_HOME=$PWD/trawl-home
 fail() {
   echo "cli consumer: $*" >&2
