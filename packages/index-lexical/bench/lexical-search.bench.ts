@@ -4,7 +4,12 @@
  * trigram backend (PostgresLexicalIndex on the server) and ripgrep over the same files on disk.
  * Also zoekt-index time and index sizes.
  *
- *   npx tsx --tsconfig tools/tsconfig.check.json packages/index-lexical/bench/lexical-search.bench.ts [--mb 16] [--iterations 5]
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/index-lexical/bench/lexical-search.bench.ts [--mb 16] [--iterations 5] [--only LABEL] [--debug] [--explain]
+ *
+ * `--only` keeps the queries whose label contains LABEL; `--debug` prints, per query, the size
+ * of Zoekt's response and the time to fetch, parse and decode it; `--explain` prints the
+ * PostgreSQL plan of one selective query. "ZoektClient (decode)" is the client alone (HTTP +
+ * JSON + base64/UTF-8 decoding), so ZoektLexicalIndex minus it is the cost of chunk mapping.
  *
  * The default run is short (16 MB); the issue's full size is `--mb 60`. Needs DATABASE_URL (a
  * PostgreSQL server, e.g. `export DATABASE_URL=$(cat /tmp/dev-db-url)`), Zoekt's binaries
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
         const res = await request(`${url}/api/search`, { method: 'POST', body: JSON.stringify({ Q, Opts: { MaxMatchDisplayCount: LIMIT * 20, ShardMaxMatchCount: LIMIT * 20, TotalMaxMatchCount: LIMIT * 20 } }) });
         return res.body.text();
       },
+      'ZoektClient (decode)': (q) => client.search(q.text, { regex: q.options.regex, repositories: [repoName], maxMatches: LIMIT * 20 }),
       ZoektLexicalIndex: (q) => zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       'pg trigram': (q) => pg.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       ripgrep: async (q) => {
@@ -209,6 +215,25 @@ async function main(): Promise<void> {
       },
     };
 
+    if (process.argv.includes('--debug')) {
+      const { decodeSearchResponse } = await import('@trawl/zoekt');
+      for (const q of queries) {
+        const Q = buildZoektQuery({ pattern: q.text, regex: q.options.regex, caseSensitive: false, repositories: [repoName] });
+        for (let i = 0; i < 5; i++) {
+          const t0 = performance.now();
+          const res = await request(`${url}/api/search`, { method: 'POST', body: JSON.stringify({ Q, Opts: { MaxMatchDisplayCount: 400, ShardMaxMatchCount: 400, TotalMaxMatchCount: 400 } }) });
+          const text = await res.body.text();
+          const t1 = performance.now();
+          const json = JSON.parse(text);
+          const t2 = performance.now();
+          decodeSearchResponse(json, Q);
+          const t3 = performance.now();
+          console.log(q.label, 'bytes', text.length, 'fetch', (t1 - t0).toFixed(1), 'parse', (t2 - t1).toFixed(1), 'decode', (t3 - t2).toFixed(1));
+        }
+      }
+    }
+    const only = process.argv.indexOf('--only');
+    if (only > 0) queries.splice(0, queries.length, ...queries.filter((q) => q.label.includes(process.argv[only + 1]!)));
     const times = new Map<string, Map<string, number[]>>();
     const hitCounts = new Map<string, string>();
     for (const q of queries) {

@@ -52,6 +52,25 @@ describe('PostgresLexicalIndex', () => {
     });
   }
 
+  it('matches PostgreSQL-only regex syntax in SQL', async () => {
+    const { store, dispose } = await createTestStore('server');
+    try {
+      const chunkStore = new PostgresChunkStore(store);
+      const index = new PostgresLexicalIndex({ store, chunkStore });
+      const content = fixtureSnapshot({ repoId: 'pgre', snapshotId: 's1' }, [
+        { path: 'a.ts', content: 'const deleteUser = 1;\nconst deleteUserLater = 2;\nconst x = "[[:digit:]]";\n', symbols: [{ name: 'deleteUser', kind: 'function', startLine: 1, endLine: 1 }] },
+      ]);
+      await chunkStore.saveChunks(content.chunks);
+      await index.reindexRepo(content);
+      // \y (word boundary) and [[:digit:]] mean something else, or nothing, in JavaScript
+      expect((await index.search(content.snapshot, '\\ydeleteUser\\y', { regex: true })).map((h) => h.matchedLines)).toEqual([[1]]);
+      expect((await index.search(content.snapshot, 'x = "[[:digit:]]"', { regex: false })).map((h) => h.matchedLines)).toEqual([[3]]);
+      expect((await index.search(content.snapshot, '= [[:digit:]];', { regex: true })).map((h) => h.matchedLines).flat().sort()).toEqual([1, 2]);
+    } finally {
+      await dispose();
+    }
+  });
+
   it('skips writing files when the catalog writes them, and creates its store lazily once', async () => {
     const { store, dispose } = await createTestStore('pglite');
     try {
