@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { createContainer, type TrawlContainer } from '@trawl/container';
+import { runStdioServer, startMcpHttpServer } from '@trawl/mcp';
 import { runServer, SERVER_DEFAULTS } from '@trawl/server';
 import { parse, positiveInt } from '../args.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -78,10 +79,57 @@ export async function serveCommand(args: string[], io: CliIo, container: () => T
 
 export const MCP_HELP = `Usage: trawl mcp [options]
 
-Start the MCP server. (Arrives with @trawl/mcp.)`;
+Start the MCP server (Model Context Protocol) for AI assistants. Tools: search_code,
+find_symbol, find_callers, find_callees, find_references, get_chunk,
+list_repositories, index_status (and index_repository with --allow-indexing).
+
+By default it speaks over stdin/stdout; point your MCP client at the command
+\`trawl mcp\`. With --http it serves Streamable HTTP at http://<host>:<port>/mcp.
+The symbol graph is opened read-only so an indexer can run beside it (with
+DATABASE_URL: the embedded database admits one process at a time).
+
+Options:
+  --http              serve Streamable HTTP instead of stdio
+  --host <addr>       HTTP address (default 127.0.0.1; non-loopback needs a token)
+  --port <n>          HTTP port (default 8378; 0 picks a free one)
+  --token <t>         bearer token HTTP clients must send (default: TRAWL_API_TOKEN)
+  --allow-indexing    add the index_repository tool (opens the graph read-write)
+  -h, --help          show this help`;
 
 export async function mcpCommand(args: string[], io: CliIo, _container: () => TrawlContainer): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) return io.stdout.write(`${MCP_HELP}\n`), 0;
-  io.stderr.write('trawl mcp: the MCP server is not part of this build yet\n');
-  return 1;
+  const { values, positionals } = parse(
+    args,
+    { http: { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'allow-indexing': { type: 'boolean' } },
+    MCP_HELP,
+  );
+  if (values.help) return io.stdout.write(`${MCP_HELP}\n`), 0;
+  if (positionals.length) throw new UsageError(`mcp takes no arguments, got ${positionals.join(' ')}`, MCP_HELP);
+  if (!values.http && (values.host || values.port || values.token)) throw new UsageError('--host, --port and --token apply to --http only', MCP_HELP);
+  const allowIndexing = Boolean(values['allow-indexing']);
+  // Read-only unless this server may index: the graph then admits an indexer beside it.
+  const trawl = createContainer({ readOnly: !allowIndexing }, io.env);
+  try {
+    if (!values.http) {
+      await runStdioServer({ container: trawl, allowIndexing, signal: io.signal });
+      return 0;
+    }
+    const port = values.port === '0' ? 0 : positiveInt('port', values.port, 8378, 65_535);
+    const server = await startMcpHttpServer({
+      container: trawl,
+      allowIndexing,
+      host: values.host,
+      port,
+      token: values.token ?? io.env.TRAWL_API_TOKEN ?? null,
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
+    io.stderr.write(`trawl: MCP over Streamable HTTP at ${server.url}; SIGTERM or Ctrl-C to stop\n`);
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await server.close();
+    return 0;
+  } finally {
+    await trawl.close();
+  }
 }
