@@ -57,6 +57,14 @@ describe('ZoektClient and ZoektIndexer against a real zoekt-webserver', () => {
   it('is ready and healthy', async () => {
     expect(await client.ready()).toBe(true);
     expect((await client.healthCheck()).ok).toBe(true);
+    await using slash = new ZoektClient({ url: `${env.url}/` });
+    expect(await slash.ready()).toBe(true);
+  });
+
+  it('rejects a malformed URL or timeout at construction', () => {
+    expect(() => new ZoektClient({ url: 'not a url' })).toThrow(/invalid Zoekt URL/);
+    expect(() => new ZoektClient({ url: 'ftp://host' })).toThrow(/http or https/);
+    expect(() => new ZoektClient({ url: env.url, timeoutMs: 0 })).toThrow(/timeoutMs must be positive/);
   });
 
   it('lists the indexed repository', async () => {

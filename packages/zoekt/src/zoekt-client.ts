@@ -59,6 +59,8 @@ const COMPONENT = 'zoekt';
 export class ZoektClient implements AsyncDisposable {
   readonly url: string;
   readonly timeoutMs: number;
+  readonly #origin: string;
+  readonly #basePath: string;
   #dispatcher: ZoektDispatcher | undefined;
   #factory: (() => ZoektDispatcher) | undefined;
   #ownsDispatcher: boolean;
@@ -74,7 +76,9 @@ export class ZoektClient implements AsyncDisposable {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new ConfigError(`invalid Zoekt URL "${options.url}": the protocol must be http or https`, { component: COMPONENT });
     }
-    this.url = parsed.origin + parsed.pathname.replace(/\/+$/, '');
+    this.#origin = parsed.origin;
+    this.#basePath = parsed.pathname.replace(/\/+$/, '');
+    this.url = this.#origin + this.#basePath;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     if (!(this.timeoutMs > 0)) throw new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`, { component: COMPONENT });
     if (typeof options.dispatcher === 'function') {
@@ -181,8 +185,8 @@ export class ZoektClient implements AsyncDisposable {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
       return await this.#getDispatcher().request({
-        origin: this.url,
-        path: new URL(this.url + path).pathname,
+        origin: this.#origin,
+        path: this.#basePath + path,
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body,
