@@ -62,9 +62,9 @@ function rowValues(items: readonly EmbeddingItem[]): unknown[][] {
   ];
 }
 
-/** pgvector stores float4: nine significant digits round-trip exactly and keep the text (and the wire) short. */
+// Plain join: formatting shorter numbers (toPrecision) costs more in JS than it saves on the wire.
 function vectorLiteral(v: readonly number[]): string {
-  return `[${v.map((x) => (Number.isInteger(x) ? x : Number(x.toPrecision(9)))).join(',')}]`;
+  return `[${v.join(',')}]`;
 }
 
 /**
@@ -161,6 +161,7 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
   async #write(snapshot: SnapshotRef, items: EmbeddingItem[], carry: { base: string; replaced: string[] } | null, options: CallOptions): Promise<IndexRunResult> {
     const started = performance.now();
     const store = await this.#ready(options);
+    const ready = performance.now();
     const t = this.table;
     const batchSize = this.#o.batchSize ?? 512;
     // 1. Which texts already have a vector in this model's space (any repo, any snapshot)?
@@ -170,6 +171,7 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
       const rows = await store.fetch<{ embed_key: string }>(`SELECT DISTINCT embed_key FROM ${t} WHERE embed_key = ANY($1::text[])`, [keys.slice(i, i + 5000)], options);
       for (const r of rows) known.add(r.embed_key);
     }
+    const lookedUp = performance.now();
     // 2. Embed the rest, outside any transaction (the provider may be slow; PGlite has one connection).
     const fresh = new Map<string, string>();
     const missing = keys.filter((k) => !known.has(k));
@@ -180,6 +182,7 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
       const vectors = await this.#embedder.embed(batch.map((k) => textOf.get(k)!), options);
       batch.forEach((k, j) => fresh.set(k, vectorLiteral(vectors[j]!)));
     }
+    const embeddedAt = performance.now();
     // 3. Replace the snapshot's rows in one transaction.
     const reused = items.filter((i) => !fresh.has(i.key));
     const created = items.filter((i) => fresh.has(i.key));
@@ -236,12 +239,26 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
         options,
       );
     }
+    const writtenAt = performance.now();
     await this.#ensureHnsw(store, options);
     return {
       index: 'vector',
       durationMs: performance.now() - started,
       itemsIndexed: items.length,
-      details: { table: t, model: this.#embedder.model, embedded: fresh.size, reused: reused.length, carriedOver: carry !== null },
+      details: {
+        table: t,
+        model: this.#embedder.model,
+        embedded: fresh.size,
+        reused: reused.length,
+        carriedOver: carry !== null,
+        ms: {
+          ready: Math.round(ready - started),
+          lookup: Math.round(lookedUp - ready),
+          embed: Math.round(embeddedAt - lookedUp),
+          write: Math.round(writtenAt - embeddedAt),
+          hnsw: Math.round(performance.now() - writtenAt),
+        },
+      },
     };
   }
 

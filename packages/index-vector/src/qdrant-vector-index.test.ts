@@ -72,6 +72,14 @@ describe('QdrantVectorIndex wire behaviour', () => {
     server.violations.length = 0;
   });
 
+  it('turns a Qdrant error answer into BACKEND_ERROR with Qdrant\'s message', async () => {
+    const index = new QdrantVectorIndex({ url: server.url, embedder: new HashingEmbeddingProvider({ dimensions: 16 }) });
+    await index.search({ repoId: 'r', snapshotId: 's' }, 'x'); // creates the collection
+    await fetch(`${server.url}/collections/${index.collection}`, { method: 'DELETE' });
+    await expect(index.search({ repoId: 'r', snapshotId: 's' }, 'x')).rejects.toMatchObject({ code: 'BACKEND_ERROR', message: expect.stringMatching(/HTTP 404.*doesn't exist/) });
+    expect(server.violations).toEqual([]);
+  });
+
   it('reports an unreachable Qdrant as BACKEND_UNAVAILABLE and unhealthy', async () => {
     const index = new QdrantVectorIndex({ url: 'http://127.0.0.1:9', embedder: new HashingEmbeddingProvider() });
     await expect(index.search({ repoId: 'r', snapshotId: 's' }, 'x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });

@@ -4,6 +4,7 @@ import {
   BackendUnavailableError,
   ConfigError,
   InvalidQueryError,
+  TimeoutError,
   TrawlError,
   throwIfAborted,
   type CallOptions,
@@ -51,6 +52,8 @@ export interface QdrantVectorIndexOptions extends EmbeddingTextOptions {
   /** Qdrant REST URL, e.g. http://localhost:6333 (when no client is given). */
   url?: string;
   apiKey?: string;
+  /** Per-request timeout of the client this index creates, in ms. Default 30 000. */
+  timeoutMs?: number;
   /** Collection name prefix; the collection is `<prefix>_<model>_<hash>_<dimensions>`. Default `trawl`. */
   collectionPrefix?: string;
   /** Points per upsert and texts per embed() call. Default 256. */
@@ -136,7 +139,7 @@ export class QdrantVectorIndex implements VectorIndex, AsyncDisposable {
       if (this.#o.client) client = typeof this.#o.client === 'function' ? await this.#o.client() : this.#o.client;
       else {
         const { QdrantClient } = await import('@qdrant/js-client-rest');
-        client = new QdrantClient({ url: this.#o.url!, apiKey: this.#o.apiKey, checkCompatibility: false }) as unknown as QdrantClientLike;
+        client = new QdrantClient({ url: this.#o.url!, apiKey: this.#o.apiKey, checkCompatibility: false, timeout: this.#o.timeoutMs ?? 30_000 }) as unknown as QdrantClientLike;
       }
       await this.#call('checking the collection', async () => {
         const { exists } = await client.collectionExists(this.collection);
@@ -338,6 +341,9 @@ function toQdrantError(error: unknown, what: string, collection: string): TrawlE
   const e = error as { status?: number; data?: { status?: { error?: string } }; message?: string; cause?: { code?: string } };
   const detail = e.data?.status?.error ?? e.message ?? String(error);
   const context = { collection, ...(e.status ? { status: e.status } : {}) };
+  if ((error as Error)?.name === 'QdrantClientTimeoutError' || /QdrantClientTimeoutError/.test(String((error as Error)?.constructor?.name))) {
+    return new TimeoutError(`Qdrant did not answer in time while ${what}`, { component: COMPONENT, cause: error, context });
+  }
   if (e.status === undefined || e.cause?.code === 'ECONNREFUSED' || /fetch failed|ECONNREFUSED|ENOTFOUND/i.test(String(e.message))) {
     return new BackendUnavailableError(`cannot reach Qdrant while ${what}: ${detail}; is it running at the configured url?`, { component: COMPONENT, cause: error, context });
   }
