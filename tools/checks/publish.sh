@@ -123,6 +123,15 @@ C=$(new_consumer chunk-store)
 npm_install "$C" "@trawl/chunk-store@$VERSION"
 cp tools/release/consumers/chunk-store.mjs tools/release/consumers/chunk-store.cjs "$C/"
 (cd "$C" && node chunk-store.mjs && node chunk-store.cjs) || fail "@trawl/chunk-store does not work when installed alone (ESM or CJS above)"
+# Its published types, from ESM and CJS TypeScript files (node16 resolution, declaration files
+# checked too: an import the .d.ts files need but the package does not install fails here). A
+# TypeScript consumer on Node has @types/node; added after the tree check above.
+npm_install "$C" -D "@types/node@$(node -p 'require("./package.json").devDependencies["@types/node"]')"
+cp tools/release/consumers/chunk-store-types.mts tools/release/consumers/chunk-store-types.cts "$C/"
+cp tools/release/consumers/tsconfig.consumer.json "$C/tsconfig.json"
+(cd "$C" && "$ROOT/node_modules/.bin/tsc" -p tsconfig.json) ||
+  fail "the published @trawl/chunk-store types do not compile in a TypeScript consumer (above)"
+echo "typescript consumer: @trawl/chunk-store types compile from .mts and .cts"
 node tools/release/assert-tree.mjs "$C" "@trawl/chunk-store" kuzu '@qdrant/*' undici web-tree-sitter || fail "@trawl/chunk-store pulls infra it does not use"
 
 step "consumer: npm install @trawl/zoekt"
