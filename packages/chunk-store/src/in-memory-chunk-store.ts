@@ -70,6 +70,11 @@ const COMPARED_FIELDS = [
   'symbolOwner', 'visibility', 'summary', 'importance', 'attributes', 'lastIndexedCommit',
 ] as const;
 
+/** Copies a chunk so callers never share state with the store (cheaper than structuredClone). */
+function cloneChunk(c: Chunk): Chunk {
+  return { ...c, childIds: [...c.childIds], attributes: Object.keys(c.attributes).length ? structuredClone(c.attributes) : {} };
+}
+
 function sameContent(a: Chunk, b: Chunk): boolean {
   return COMPARED_FIELDS.every((f) => JSON.stringify(a[f]) === JSON.stringify(b[f]));
 }
@@ -104,7 +109,7 @@ export class InMemoryChunkStore implements ChunkStore {
     const key = this.#key(chunk.repoId, chunk.snapshotId, chunk.id);
     const previous = this.#rows.get(key);
     if (previous && !previous.deleted && sameContent(previous, chunk)) return false;
-    const stored: Chunk = { ...structuredClone(chunk), version: previous ? previous.version + 1 : chunk.version, deleted: false };
+    const stored: Chunk = { ...cloneChunk(chunk), version: previous ? previous.version + 1 : chunk.version, deleted: false };
     if (previous && previous.filePath !== stored.filePath) this.#files.get(fileKey(previous, previous.filePath))?.remove(previous.id);
     this.#rows.set(key, stored);
     const copies = (this.#byId.get(chunk.id) ?? []).filter((k) => k !== key);
@@ -122,7 +127,7 @@ export class InMemoryChunkStore implements ChunkStore {
     validateChunk(chunk);
     const normalized = normalizeChunk(chunk);
     this.#write(normalized);
-    return structuredClone(this.#rows.get(this.#key(normalized.repoId, normalized.snapshotId, normalized.id))!);
+    return cloneChunk(this.#rows.get(this.#key(normalized.repoId, normalized.snapshotId, normalized.id))!);
   }
 
   async saveChunks(chunks: readonly ChunkInput[], options?: CallOptions): Promise<number> {
@@ -151,7 +156,7 @@ export class InMemoryChunkStore implements ChunkStore {
   async getChunk(id: string, options?: CallOptions & { snapshot?: SnapshotRef }): Promise<Chunk | null> {
     throwIfAborted(options?.signal, 'chunk-store');
     const row = this.#get(id, options?.snapshot);
-    return row ? structuredClone(row) : null;
+    return row ? cloneChunk(row) : null;
   }
 
   async getChunks(ids: readonly string[], options?: CallOptions & { snapshot?: SnapshotRef }): Promise<Chunk[]> {
@@ -159,7 +164,7 @@ export class InMemoryChunkStore implements ChunkStore {
     const out: Chunk[] = [];
     for (const id of ids) {
       const row = this.#get(id, options?.snapshot);
-      if (row) out.push(structuredClone(row));
+      if (row) out.push(cloneChunk(row));
     }
     return out;
   }
@@ -170,13 +175,13 @@ export class InMemoryChunkStore implements ChunkStore {
       (c) => !c.deleted && c.repoId === repoId && (options?.snapshotId === undefined || c.snapshotId === options.snapshotId),
     );
     out.sort((a, b) => a.snapshotId.localeCompare(b.snapshotId) || a.filePath.localeCompare(b.filePath) || a.startLine - b.startLine || b.endLine - a.endLine || a.id.localeCompare(b.id));
-    return out.map((c) => structuredClone(c));
+    return out.map((c) => cloneChunk(c));
   }
 
   async listFileChunks(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk[]> {
     throwIfAborted(options?.signal, 'chunk-store');
     const intervals = this.#files.get(fileKey(snapshot, filePath));
-    return (intervals?.all() ?? []).filter((c) => !c.deleted).map((c) => structuredClone(c));
+    return (intervals?.all() ?? []).filter((c) => !c.deleted).map((c) => cloneChunk(c));
   }
 
   async findByContentHash(repoId: string, contentHash: string, options?: CallOptions & { snapshotId?: string }): Promise<Chunk[]> {
@@ -187,14 +192,14 @@ export class InMemoryChunkStore implements ChunkStore {
   async findChunkAtLine(snapshot: SnapshotRef, filePath: string, line: number, options?: CallOptions): Promise<Chunk | null> {
     throwIfAborted(options?.signal, 'chunk-store');
     const found = this.#files.get(fileKey(snapshot, filePath))?.at(line) ?? null;
-    return found ? structuredClone(found) : null;
+    return found ? cloneChunk(found) : null;
   }
 
   async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
     throwIfAborted(options?.signal, 'chunk-store');
     return locations.map(({ filePath, line }) => {
       const found = this.#files.get(fileKey(snapshot, filePath))?.at(line) ?? null;
-      return found ? structuredClone(found) : null;
+      return found ? cloneChunk(found) : null;
     });
   }
 
@@ -204,7 +209,7 @@ export class InMemoryChunkStore implements ChunkStore {
       .get(fileKey(snapshot, filePath))
       ?.all()
       .find((c) => c.kind === 'file' && !c.deleted);
-    return file ? structuredClone(file) : null;
+    return file ? cloneChunk(file) : null;
   }
 
   async deleteSnapshot(snapshot: SnapshotRef, options?: CallOptions & { filePaths?: readonly string[] }): Promise<number> {

@@ -20,15 +20,14 @@ export interface PostgresChunkStoreOptions {
   ensureSchema?: boolean;
 }
 
-// Upsert from parallel arrays: 21 parameters per statement whatever the row count, far from the
-// 65,535-parameter limit that one-parameter-per-field inserts hit.
+// Upsert from one JSON document per batch: a single parameter whatever the row count (far from
+// the 65,535-parameter limit of one-parameter-per-field inserts), and JSON.stringify plus the
+// server's jsonb_to_recordset beat serialising 21 Postgres array literals.
 const UPSERT_SQL = `
 INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
-SELECT r, s, c, f, k, n, q, sl, el, h, p, ci::jsonb, l, si, so, v, su, im, at::jsonb, ve, lc, false, clock_timestamp()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
-            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-            $18::real[], $19::text[], $20::int[], $21::text[])
-  AS t(r, s, c, f, k, n, q, sl, el, h, p, ci, l, si, so, v, su, im, at, ve, lc)
+SELECT r, s, c, f, k, n, q, sl, el, h, p, ci, l, si, so, v, su, im, at, ve, lc, false, clock_timestamp()
+FROM jsonb_to_recordset($1::jsonb) AS t(r text, s text, c text, f text, k text, n text, q text, sl int, el int, h text, p text,
+  ci jsonb, l text, si text, so text, v text, su text, im real, at jsonb, ve int, lc text)
 ON CONFLICT (repo_id, snapshot_id, chunk_id) DO UPDATE SET
   file_path = EXCLUDED.file_path, kind = EXCLUDED.kind, name = EXCLUDED.name, fqn = EXCLUDED.fqn,
   start_line = EXCLUDED.start_line, end_line = EXCLUDED.end_line, content_hash = EXCLUDED.content_hash,
@@ -46,24 +45,23 @@ WHERE chunks.deleted
        EXCLUDED.parent_id, EXCLUDED.child_ids, EXCLUDED.language, EXCLUDED.symbol_id, EXCLUDED.symbol_owner, EXCLUDED.visibility,
        EXCLUDED.summary, EXCLUDED.importance, EXCLUDED.attributes, EXCLUDED.last_indexed_commit)`;
 
-function columns(chunks: readonly Chunk[]): unknown[] {
-  const cols: unknown[][] = Array.from({ length: 21 }, () => new Array(chunks.length));
-  chunks.forEach((c, i) => {
-    const values = [
-      c.repoId, c.snapshotId, c.id, c.filePath, c.kind, c.name, c.fqn, c.startLine, c.endLine, c.contentHash,
-      c.parentId, JSON.stringify(c.childIds), c.language, c.symbolId, c.symbolOwner, c.visibility, c.summary,
-      c.importance, JSON.stringify(c.attributes), c.version, c.lastIndexedCommit,
-    ];
-    values.forEach((v, j) => (cols[j]![i] = v));
-  });
-  return cols;
+function batchJson(chunks: readonly Chunk[]): [string] {
+  return [
+    JSON.stringify(
+      chunks.map((c) => ({
+        r: c.repoId, s: c.snapshotId, c: c.id, f: c.filePath, k: c.kind, n: c.name, q: c.fqn, sl: c.startLine, el: c.endLine,
+        h: c.contentHash, p: c.parentId, ci: c.childIds, l: c.language, si: c.symbolId, so: c.symbolOwner, v: c.visibility,
+        su: c.summary, im: c.importance, at: c.attributes, ve: c.version, lc: c.lastIndexedCommit,
+      })),
+    ),
+  ];
 }
 
 const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
 
 /**
- * A ChunkStore on PostgreSQL (a server or PGlite). Batch upserts are one statement per batch over
- * parallel arrays inside one transaction; line lookups run in SQL on the span index; soft-deleted
+ * A ChunkStore on PostgreSQL (a server or PGlite). Batch upserts are one statement per batch (a
+ * JSON document of rows) inside one transaction; line lookups run in SQL on the span index; soft-deleted
  * rows are invisible to every read.
  *
  * ```ts
@@ -102,7 +100,7 @@ export class PostgresChunkStore implements ChunkStore {
     return this.db.transaction(async (tx) => {
       let written = 0;
       for (let i = 0; i < normalized.length; i += this.#batchSize) {
-        written += await tx.execute(UPSERT_SQL, columns(normalized.slice(i, i + this.#batchSize)), options);
+        written += await tx.execute(UPSERT_SQL, batchJson(normalized.slice(i, i + this.#batchSize)), options);
       }
       return written;
     }, options);
@@ -114,7 +112,7 @@ export class PostgresChunkStore implements ChunkStore {
     const normalized = chunks.map(normalizeChunk);
     let written = 0;
     for (let i = 0; i < normalized.length; i += this.#batchSize) {
-      written += await tx.execute(UPSERT_SQL, columns(normalized.slice(i, i + this.#batchSize)), options);
+      written += await tx.execute(UPSERT_SQL, batchJson(normalized.slice(i, i + this.#batchSize)), options);
     }
     return written;
   }
