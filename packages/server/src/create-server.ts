@@ -106,7 +106,7 @@ export function createServer(options: TrawlServerOptions): TrawlServer {
         global: true,
         max: rate.max,
         timeWindow: rate.timeWindowMs,
-        // Per token holder when authenticated requests share an address (proxies), else per address.
+        // Per client address (the socket's: set up trust in a proxy in front if there is one).
         keyGenerator: (request) => request.ip,
         errorResponseBuilder: (_request, context) => new HttpError(429, 'RATE_LIMITED', `too many requests: at most ${context.max} per ${context.after}; retry after ${context.after}`),
       });

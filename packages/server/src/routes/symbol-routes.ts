@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '@trawl/core';
+import { BackendUnavailableError, isTrawlError } from '@trawl/core';
 import type { FastifyInstance } from 'fastify';
 import { runRequestWork } from '../request-work.js';
 import { resolveSnapshot, type RouteContext } from '../route-context.js';
@@ -29,7 +29,16 @@ export function registerSymbolRoutes(app: FastifyInstance, ctx: RouteContext): v
           throw new BackendUnavailableError(`the symbol index is unavailable (${reason}): symbol queries answer once it is built with \`trawl index\``, { component: 'server' });
         }
         const options = { depth, limit, signal, timeoutMs: ctx.requestTimeoutMs };
-        const results = await symbols[action](snapshot, name, options);
+        let results;
+        try {
+          results = await symbols[action](snapshot, name, options);
+        } catch (error) {
+          // The graph missing (never built) or locked by a writer is the index being unavailable, not the caller's mistake.
+          if (isTrawlError(error) && error.component?.includes('symbol') && ['NOT_FOUND', 'CONFLICT', 'BACKEND_UNAVAILABLE'].includes(error.code)) {
+            throw new BackendUnavailableError(`the symbol index is unavailable: ${error.detail}`, { component: 'server', cause: error });
+          }
+          throw error;
+        }
         return { repo, snapshot: snapshot.snapshotId, action, name, results };
       }),
   );
