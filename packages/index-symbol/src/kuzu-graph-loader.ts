@@ -34,22 +34,35 @@ const CHUNK_COLUMNS = ['key', 'repo', 'snap', 'id', 'kind', 'fqn', 'file', 'star
 const EXTERNAL_COLUMNS = ['key', 'repo', 'snap', 'name', 'lname'] as const;
 const EDGE_COLUMNS = ['from', 'to', 'line', 'toName', 'file'] as const;
 
+/** Nodes already in the target snapshot (carried over from a base): edges may point at them. */
+export interface ExistingNodes {
+  filePaths: ReadonlySet<string>;
+  symbolIds: ReadonlySet<string>;
+  chunkIds: ReadonlySet<string>;
+  externalKeys: ReadonlySet<string>;
+}
+
+const NO_NODES: ExistingNodes = { filePaths: new Set(), symbolIds: new Set(), chunkIds: new Set(), externalKeys: new Set() };
+
 /** Turns a snapshot's parse output into node and edge rows, nodes first. */
-export function buildGraphRows(ref: SnapshotRef, input: GraphInput): { nodes: TableRows[]; edges: TableRows[]; counts: Record<string, number> } {
+export function buildGraphRows(ref: SnapshotRef, input: GraphInput, existing: ExistingNodes = NO_NODES): { nodes: TableRows[]; edges: TableRows[]; counts: Record<string, number> } {
   const { repoId: repo, snapshotId: snap } = ref;
   const key = (id: string) => nodeKey(ref, id);
   const fileRows = new Map<string, Cell[]>();
-  for (const f of input.files) fileRows.set(f.path, [key(`file:${f.path}`), repo, snap, f.path, f.language]);
+  for (const f of input.files) if (!existing.filePaths.has(f.path)) fileRows.set(f.path, [key(`file:${f.path}`), repo, snap, f.path, f.language]);
   // Files that only appear through their symbols still get a node.
-  for (const s of input.symbols) if (!fileRows.has(s.filePath)) fileRows.set(s.filePath, [key(`file:${s.filePath}`), repo, snap, s.filePath, s.language]);
+  for (const s of input.symbols) if (!fileRows.has(s.filePath) && !existing.filePaths.has(s.filePath)) fileRows.set(s.filePath, [key(`file:${s.filePath}`), repo, snap, s.filePath, s.language]);
+  const hasFile = (path: string) => fileRows.has(path) || existing.filePaths.has(path);
 
   const symbolRows = new Map<string, Cell[]>();
   for (const s of input.symbols) {
-    if (symbolRows.has(s.id)) continue;
+    if (symbolRows.has(s.id) || existing.symbolIds.has(s.id)) continue;
     symbolRows.set(s.id, [key(s.id), repo, snap, s.id, s.name, s.name.toLowerCase(), s.fqn, s.kind, s.filePath, s.startLine, s.endLine, s.chunkId, s.ownerId, s.language, s.visibility]);
   }
   const chunkRows = new Map<string, Cell[]>();
-  for (const c of input.chunks) if (!chunkRows.has(c.id)) chunkRows.set(c.id, [key(c.id), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine]);
+  const hasSymbol = (id: string) => symbolRows.has(id) || existing.symbolIds.has(id);
+  const hasChunk = (id: string) => chunkRows.has(id) || existing.chunkIds.has(id);
+  for (const c of input.chunks) if (!chunkRows.has(c.id) && !existing.chunkIds.has(c.id)) chunkRows.set(c.id, [key(c.id), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine]);
 
   const externals = new Map<string, Cell[]>();
   const edgeGroups = new Map<string, TableRows>();
@@ -64,35 +77,37 @@ export function buildGraphRows(ref: SnapshotRef, input: GraphInput): { nodes: Ta
   };
 
   for (const s of input.symbols) {
+    if (!symbolRows.has(s.id)) continue; // carried over with its edges
     edge('Defines', undefined, undefined, [key(`file:${s.filePath}`), key(s.id), s.startLine], ['from', 'to', 'line']);
-    if (s.ownerId && symbolRows.has(s.ownerId)) edge('Contains', undefined, undefined, [key(s.ownerId), key(s.id), s.startLine], ['from', 'to', 'line']);
-    if (s.chunkId && chunkRows.has(s.chunkId)) edge('DefinedIn', undefined, undefined, [key(s.id), key(s.chunkId)], ['from', 'to']);
+    if (s.ownerId && hasSymbol(s.ownerId)) edge('Contains', undefined, undefined, [key(s.ownerId), key(s.id), s.startLine], ['from', 'to', 'line']);
+    if (s.chunkId && hasChunk(s.chunkId)) edge('DefinedIn', undefined, undefined, [key(s.id), key(s.chunkId)], ['from', 'to']);
   }
   for (const c of input.chunks) {
-    if (fileRows.has(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [key(`file:${c.filePath}`), key(c.id)], ['from', 'to']);
-    if (c.parentId && chunkRows.has(c.parentId)) edge('ChildChunk', undefined, undefined, [key(c.parentId), key(c.id)], ['from', 'to']);
+    if (!chunkRows.has(c.id)) continue;
+    if (hasFile(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [key(`file:${c.filePath}`), key(c.id)], ['from', 'to']);
+    if (c.parentId && hasChunk(c.parentId)) edge('ChildChunk', undefined, undefined, [key(c.parentId), key(c.id)], ['from', 'to']);
   }
 
   for (const r of input.relations) {
     const table = RELATION_TABLES[r.kind as EdgeKind];
     if (!table) continue; // defines/contains come from the symbols themselves
     const fromIsFile = r.fromId.startsWith('file:');
-    if (fromIsFile ? !fileRows.has(r.fromId.slice(5)) : !symbolRows.has(r.fromId)) continue;
+    if (fromIsFile ? !hasFile(r.fromId.slice(5)) : !hasSymbol(r.fromId)) continue;
     if ((r.kind === 'imports') !== fromIsFile && (r.kind === 'imports' || r.kind === 'extends' || r.kind === 'implements')) continue;
     const fromLabel = fromIsFile ? 'File' : 'Symbol';
     let toLabel: 'Symbol' | 'File' | 'External';
     let toKey: string;
-    if (r.resolved && r.toId && r.toId.startsWith('file:') && fileRows.has(r.toId.slice(5)) && r.kind === 'imports') {
+    if (r.resolved && r.toId && r.toId.startsWith('file:') && hasFile(r.toId.slice(5)) && r.kind === 'imports') {
       toLabel = 'File';
       toKey = key(r.toId);
-    } else if (r.resolved && r.toId && symbolRows.has(r.toId) && r.kind !== 'imports') {
+    } else if (r.resolved && r.toId && hasSymbol(r.toId) && r.kind !== 'imports') {
       toLabel = 'Symbol';
       toKey = key(r.toId);
     } else {
       // Unresolved (or resolved to something this load does not hold): keep the name as written.
       toLabel = 'External';
       toKey = key(`ext:${r.toName}`);
-      if (!externals.has(toKey)) externals.set(toKey, [toKey, repo, snap, r.toName, lastSegment(r.toName).toLowerCase()]);
+      if (!externals.has(toKey) && !existing.externalKeys.has(toKey)) externals.set(toKey, [toKey, repo, snap, r.toName, lastSegment(r.toName).toLowerCase()]);
     }
     edge(table, fromLabel, toLabel, [key(r.fromId), toKey, r.line, r.toName, r.filePath]);
   }

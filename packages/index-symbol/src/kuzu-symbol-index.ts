@@ -27,7 +27,7 @@ import {
   type SymbolRelation,
 } from '@trawl/core';
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
-import { buildGraphRows, copyTables, nodeKey, unwindTables, type GraphInput } from './kuzu-graph-loader.js';
+import { buildGraphRows, copyTables, nodeKey, unwindTables, type ExistingNodes, type GraphInput } from './kuzu-graph-loader.js';
 import { NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
 
 export interface KuzuSymbolIndexOptions {
@@ -50,6 +50,8 @@ export interface KuzuSymbolIndexOptions {
   maxLimit?: number;
   /** Default time budget of one query in milliseconds. Default 10 000. */
   defaultTimeoutMs?: number;
+  /** Called after every Cypher statement with how long it took (tracing, slow-query logs). */
+  onStatement?: (statement: string, durationMs: number) => void;
 }
 
 interface Opened {
@@ -178,6 +180,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
   async #query(conn: KuzuConnectionLike, statement: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<Record<string, unknown>[]> {
     conn.setQueryTimeout(Math.max(1, Math.round(timeoutMs)));
     let result;
+    const started = this.#options.onStatement ? performance.now() : 0;
     try {
       if (params) {
         let prepared = this.#prepared.get(statement);
@@ -197,6 +200,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
       throw mapKuzuError(cause, this.path, timeoutMs);
     } finally {
       closeResults(result);
+      this.#options.onStatement?.(statement, performance.now() - started);
     }
   }
 
@@ -250,35 +254,93 @@ export class KuzuSymbolIndex implements SymbolIndex {
   }
 
   /**
-   * Builds the new snapshot from the base one: the graph of every file that did not change is
-   * copied from the base, the changed files' symbols and relations are added. Edges from
-   * unchanged files into a symbol that no longer exists become unresolved (kept by name).
+   * Builds the new snapshot from the base one inside Kuzu: the graph of every file that did not
+   * change is copied with `COPY ... FROM (MATCH ...)` (no round trip through JavaScript), then the
+   * changed files' symbols and relations are loaded. Edges from unchanged files into a changed
+   * file are re-pointed at the new symbol of the same id, or kept unresolved by name when it is gone.
    */
   async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
     const started = performance.now();
     this.#assertWritable();
-    const replaced = new Set([...delta.changedPaths, ...delta.deletedPaths]);
+    const replaced = [...new Set([...delta.changedPaths, ...delta.deletedPaths])];
     const base: SnapshotRef = { repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId };
     const result = await this.#exclusive(async (conn) => {
-      const carried = await this.#readSnapshot(conn, base, replaced);
-      const input: GraphInput = {
-        files: [...carried.files, ...delta.files],
-        symbols: [...carried.symbols, ...delta.symbols],
-        chunks: [...carried.chunks, ...delta.chunks.filter((c) => c.kind !== 'project' && c.kind !== 'module')],
-        relations: [...carried.relations, ...delta.relations],
-      };
       await this.#deleteSnapshot(conn, delta.snapshot.repoId, delta.snapshot.snapshotId);
-      const counts = await this.#load(conn, delta.snapshot, input, options.signal);
-      return { counts, carriedFiles: carried.files.length, baseFound: carried.files.length > 0 || carried.symbols.length > 0 };
+      const carried = await this.#carryOver(conn, base, delta.snapshot, replaced, options.signal);
+      const input: GraphInput = {
+        files: delta.files,
+        symbols: delta.symbols,
+        chunks: delta.chunks.filter((c) => c.kind !== 'project' && c.kind !== 'module'),
+        relations: [...delta.relations, ...carried.inbound],
+      };
+      const counts = await this.#load(conn, delta.snapshot, input, options.signal, carried.existing);
+      return { counts, carriedFiles: carried.existing.filePaths.size, carriedSymbols: carried.existing.symbolIds.size };
     }, options.signal);
     return {
       index: 'symbol',
       durationMs: performance.now() - started,
       itemsIndexed: delta.symbols.length,
       fullRebuild: false,
-      ...(result.baseFound ? {} : { note: `base snapshot ${delta.baseSnapshotId} is not in the symbol index: only the changed files were indexed` }),
-      details: { ...result.counts, carriedFiles: result.carriedFiles, strategy: this.#strategy() },
+      ...(result.carriedFiles > 0 ? {} : { note: `base snapshot ${delta.baseSnapshotId} has no files in the symbol index: only the changed files were indexed` }),
+      details: { ...result.counts, carriedFiles: result.carriedFiles, carriedSymbols: result.carriedSymbols, strategy: this.#strategy() },
     };
+  }
+
+  async #carryOver(conn: KuzuConnectionLike, base: SnapshotRef, next: SnapshotRef, replaced: readonly string[], signal?: AbortSignal): Promise<{ existing: ExistingNodes; inbound: SymbolRelation[] }> {
+    const T = 600_000;
+    const oldPrefix = nodeKey(base, '');
+    const newPrefix = nodeKey(next, '');
+    const R = cypherString(base.repoId);
+    const B = cypherString(base.snapshotId);
+    const N = cypherString(next.snapshotId);
+    const EX = `[${(replaced.length ? replaced : ['\u0000']).map(cypherString).join(', ')}]`;
+    const rekey = (v: string) => `${cypherString(newPrefix)} + substring(${v}.key, ${oldPrefix.length + 1}, size(${v}.key))`;
+    const kept = (v: string, label: string) => (label === 'File' ? `NOT list_contains(${EX}, ${v}.path)` : label === 'External' ? 'true' : `NOT list_contains(${EX}, ${v}.file)`);
+    const inBase = (v: string) => `${v}.repo = ${R} AND ${v}.snap = ${B}`;
+    const run = async (statement: string) => {
+      throwIfAborted(signal, COMPONENT);
+      await this.#query(conn, statement, undefined, T);
+    };
+    await run(`COPY File FROM (MATCH (n:File) WHERE ${inBase('n')} AND ${kept('n', 'File')} RETURN ${rekey('n')}, n.repo, ${N}, n.path, n.language)`);
+    await run(`COPY Symbol FROM (MATCH (n:Symbol) WHERE ${inBase('n')} AND ${kept('n', 'Symbol')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.name, n.lname, n.fqn, n.kind, n.file, n.startLine, n.endLine, n.chunkId, n.ownerId, n.language, n.visibility)`);
+    await run(`COPY Chunk FROM (MATCH (n:Chunk) WHERE ${inBase('n')} AND ${kept('n', 'Chunk')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.kind, n.fqn, n.file, n.startLine, n.endLine)`);
+    await run(`COPY External FROM (MATCH (n:External) WHERE ${inBase('n')} RETURN ${rekey('n')}, n.repo, ${N}, n.name, n.lname)`);
+    for (const [table, from, to, props] of CARRIED_EDGES) {
+      const pair = MULTI_PAIR_TABLES.has(table) ? ` (from='${from}', to='${to}')` : '';
+      await run(`COPY ${table} FROM (MATCH (a:${from})-[e:${table}]->(b:${to}) WHERE ${inBase('a')} AND ${kept('a', from)} AND ${kept('b', to)} RETURN ${rekey('a')}, ${rekey('b')}${props.map((p) => `, e.${p}`).join('')})${pair}`);
+    }
+    // Edges from unchanged files into changed ones: re-resolved against the new symbols by the load.
+    const inbound: SymbolRelation[] = [];
+    for (const [kind, table] of Object.entries(RELATION_TABLES)) {
+      const toLabel = kind === 'imports' ? 'File' : 'Symbol';
+      const rows = await this.#query(
+        conn,
+        `MATCH (a)-[e:${table}]->(b:${toLabel}) WHERE ${inBase('a')} AND NOT list_contains(${EX}, e.file) AND list_contains(${EX}, ${toLabel === 'File' ? 'b.path' : 'b.file'}) RETURN a, ${toLabel === 'File' ? "'' AS toId, b.path AS toPath" : "b.id AS toId, '' AS toPath"}, e.line AS line, e.toName AS toName, e.file AS file`,
+        undefined,
+        T,
+      );
+      for (const r of rows) {
+        const a = r.a as Record<string, unknown>;
+        inbound.push({
+          kind: kind as SymbolRelation['kind'],
+          fromId: a._label === 'File' ? `file:${String(a.path)}` : String(a.id),
+          toId: toLabel === 'File' ? `file:${String(r.toPath)}` : String(r.toId),
+          toName: String(r.toName),
+          resolved: true,
+          filePath: String(r.file),
+          line: Number(r.line),
+        });
+      }
+    }
+    const params = { repo: next.repoId, snap: next.snapshotId };
+    const ids = async (statement: string) => new Set((await this.#query(conn, statement, params, T)).map((r) => String(r.v)));
+    const existing: ExistingNodes = {
+      filePaths: await ids('MATCH (n:File) WHERE n.repo = $repo AND n.snap = $snap RETURN n.path AS v'),
+      symbolIds: await ids('MATCH (n:Symbol) WHERE n.repo = $repo AND n.snap = $snap RETURN n.id AS v'),
+      chunkIds: await ids('MATCH (n:Chunk) WHERE n.repo = $repo AND n.snap = $snap RETURN n.id AS v'),
+      externalKeys: await ids('MATCH (n:External) WHERE n.repo = $repo AND n.snap = $snap RETURN n.key AS v'),
+    };
+    return { existing, inbound };
   }
 
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
@@ -300,8 +362,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
     for (const table of NODE_TABLES) await this.#query(conn, `MATCH (n:${table}) WHERE ${where} DETACH DELETE n`, params, 600_000);
   }
 
-  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, signal?: AbortSignal): Promise<Record<string, number>> {
-    const { nodes, edges, counts } = buildGraphRows(ref, input);
+  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, signal?: AbortSignal, existing?: ExistingNodes): Promise<Record<string, number>> {
+    const { nodes, edges, counts } = buildGraphRows(ref, input, existing);
     const run = async (statement: string, params?: Record<string, unknown>) => {
       throwIfAborted(signal, COMPONENT);
       await this.#query(conn, statement, params, 600_000);
@@ -309,40 +371,6 @@ export class KuzuSymbolIndex implements SymbolIndex {
     if (this.#strategy() === 'unwind') await unwindTables(run, [...nodes, ...edges]);
     else await copyTables(run, [...nodes, ...edges], this.#options.tempDir);
     return counts;
-  }
-
-  /** The graph of a snapshot minus the files in `exclude`, as parse output again. */
-  async #readSnapshot(conn: KuzuConnectionLike, ref: SnapshotRef, exclude: ReadonlySet<string>): Promise<Required<Pick<GraphInput, 'files' | 'symbols' | 'chunks' | 'relations'>> & { files: { path: string; language: string | null }[] }> {
-    const params = { repo: ref.repoId, snap: ref.snapshotId, exclude: [...exclude] };
-    const T = 600_000;
-    const files = (await this.#query(conn, 'MATCH (f:File) WHERE f.repo = $repo AND f.snap = $snap AND NOT list_contains($exclude, f.path) RETURN f.path AS path, f.language AS language', params, T)).map((r) => ({
-      path: String(r.path),
-      language: nullable(r.language),
-    }));
-    const symbols = (await this.#query(conn, `MATCH (s:Symbol) WHERE s.repo = $repo AND s.snap = $snap AND NOT list_contains($exclude, s.file) RETURN ${SYMBOL_FIELDS}`, params, T)).map(toSymbol);
-    const chunks = (
-      await this.#query(
-        conn,
-        'MATCH (c:Chunk) WHERE c.repo = $repo AND c.snap = $snap AND NOT list_contains($exclude, c.file) OPTIONAL MATCH (p:Chunk)-[:ChildChunk]->(c) RETURN c.id AS id, c.kind AS kind, c.fqn AS fqn, c.file AS file, c.startLine AS startLine, c.endLine AS endLine, p.id AS parentId',
-        params,
-        T,
-      )
-    ).map((r) => ({ id: String(r.id), kind: r.kind as ChunkKind, fqn: String(r.fqn), filePath: String(r.file), startLine: Number(r.startLine), endLine: Number(r.endLine), parentId: nullable(r.parentId) }));
-    const relations: SymbolRelation[] = [];
-    for (const [kind, table] of Object.entries(RELATION_TABLES)) {
-      const rows = await this.#query(
-        conn,
-        `MATCH (a)-[e:${table}]->(b) WHERE a.repo = $repo AND a.snap = $snap AND NOT list_contains($exclude, e.file) RETURN label(a) AS fromLabel, a.id AS fromId, a.path AS fromPath, label(b) AS toLabel, b.id AS toId, b.path AS toPath, e.line AS line, e.toName AS toName, e.file AS file`,
-        params,
-        T,
-      );
-      for (const r of rows) {
-        const fromId = r.fromLabel === 'File' ? `file:${String(r.fromPath)}` : String(r.fromId);
-        const toId = r.toLabel === 'File' ? `file:${String(r.toPath)}` : r.toLabel === 'Symbol' ? String(r.toId) : null;
-        relations.push({ kind: kind as SymbolRelation['kind'], fromId, toId, toName: String(r.toName), resolved: toId !== null, filePath: String(r.file), line: Number(r.line) });
-      }
-    }
-    return { files, symbols, chunks, relations };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -620,6 +648,35 @@ export function mapKuzuError(cause: unknown, path: string, timeoutMs?: number): 
   }
   return new TrawlError('BACKEND_ERROR', `Kuzu failed: ${firstLine(message)}`, { component: COMPONENT, cause, context: { path } });
 }
+
+/** A Cypher string literal (COPY subqueries take no parameters). */
+function cypherString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const MULTI_PAIR_TABLES = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
+
+/** Every FROM/TO pair of every rel table, with the properties a carried edge keeps. */
+const EDGE_PROPS = ['line', 'toName', 'file'];
+const CARRIED_EDGES: readonly [string, string, string, readonly string[]][] = [
+  ['Defines', 'File', 'Symbol', ['line']],
+  ['Contains', 'Symbol', 'Symbol', ['line']],
+  ['DefinedIn', 'Symbol', 'Chunk', []],
+  ['HasChunk', 'File', 'Chunk', []],
+  ['ChildChunk', 'Chunk', 'Chunk', []],
+  ...(['Calls', 'RefersTo'] as const).flatMap((t) => [
+    [t, 'Symbol', 'Symbol', EDGE_PROPS],
+    [t, 'Symbol', 'External', EDGE_PROPS],
+    [t, 'File', 'Symbol', EDGE_PROPS],
+    [t, 'File', 'External', EDGE_PROPS],
+  ] as [string, string, string, readonly string[]][]),
+  ...(['Extends', 'Implements'] as const).flatMap((t) => [
+    [t, 'Symbol', 'Symbol', EDGE_PROPS],
+    [t, 'Symbol', 'External', EDGE_PROPS],
+  ] as [string, string, string, readonly string[]][]),
+  ['Imports', 'File', 'File', EDGE_PROPS],
+  ['Imports', 'File', 'External', EDGE_PROPS],
+];
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.trim();

@@ -1,10 +1,10 @@
 import { basename, posix } from 'node:path';
 import type { Chunk, ChunkKind, SourceFile, SymbolDefinition, SymbolKind, SymbolRelation, Visibility } from '@trawl/core';
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Language, Node, Tree } from 'web-tree-sitter';
 import { getParser } from './grammar-loader.js';
 import { chunkId, fileNodeId, moduleChunkId, projectChunkId, sha256Hex, symbolId } from './ids.js';
 import { languageSpec, type DefinitionInfo, type SpecScope } from './language-specs.js';
-import { detectLanguage, isGrammarLanguage } from './languages.js';
+import { detectLanguage, isGrammarLanguage, type GrammarLanguage } from './languages.js';
 import { linkRelations } from './symbol-linker.js';
 
 /** A file to parse. `content` is the whole text; `language` defaults to detection by name. */
@@ -46,6 +46,7 @@ export interface ParsedFile {
   hasSyntaxErrors: boolean;
 }
 
+const CPP_HINT = /^\s*(namespace\b|class\s+\w+\s*[:{]|template\s*<|(public|private|protected)\s*:)|\w::\w/m;
 const DEFAULT_BLOCK_THRESHOLD = 200;
 const DEFAULT_BLOCK_LINES = 100;
 const MAX_SUMMARY = 400;
@@ -56,6 +57,40 @@ interface ScopeEntry extends SpecScope {
   qualified: string;
   symbolId: string | null;
   chunk: Chunk | null;
+}
+
+const F_DEF = 1;
+const F_CALL = 2;
+const F_IMPORT = 4;
+const F_REF = 8;
+const F_COMMENT = 16;
+const F_ACCESS = 32;
+
+/** Per language: what each node type id is to the walker (0: just descend). */
+const flagTables = new Map<string, Uint8Array>();
+
+function flagTable(language: GrammarLanguage, lang: Language): Uint8Array {
+  let table = flagTables.get(language);
+  if (table) return table;
+  const spec = languageSpec(language);
+  table = new Uint8Array(lang.nodeTypeCount + 1);
+  for (let id = 0; id < lang.nodeTypeCount; id++) {
+    if (!lang.nodeTypeIsNamed(id)) continue;
+    const type = lang.nodeTypeForId(id);
+    if (!type) continue;
+    let f = 0;
+    if (type.includes('comment')) f |= F_COMMENT;
+    else {
+      if (spec.definitionTypes.has(type)) f |= F_DEF;
+      if (spec.callTypes.has(type)) f |= F_CALL;
+      if (spec.importTypes.has(type)) f |= F_IMPORT;
+      if (spec.referenceTypes.has(type)) f |= F_REF;
+      if (spec.accessTypes?.has(type)) f |= F_ACCESS;
+    }
+    table[id] = f;
+  }
+  flagTables.set(language, table);
+  return table;
 }
 
 interface CommentInfo {
@@ -90,8 +125,10 @@ export function fileParentChunkId(repoId: string, path: string): string {
  * ```
  */
 export async function parseFile(input: ParseFileInput): Promise<ParsedFile> {
-  const language = input.language === undefined ? detectLanguage(input.path) : input.language;
   const content = input.content;
+  let language = input.language === undefined ? detectLanguage(input.path) : input.language;
+  // `.h` is C or C++: the content decides.
+  if (language === 'c' && input.path.endsWith('.h') && CPP_HINT.test(content)) language = 'cpp';
   const lines = content.split('\n');
   const lineCount = countLines(content);
   const contentHash = input.contentHash ?? sha256Hex(content);
@@ -132,7 +169,7 @@ export async function parseFile(input: ParseFileInput): Promise<ParsedFile> {
     tree = parser.parse(content);
     if (!tree) return result;
     result.hasSyntaxErrors = tree.rootNode.hasError;
-    walkTree(input, language, tree, lines, result, fileChunk);
+    walkTree(input, language, flagTable(language, parser.language!), tree, lines, result, fileChunk);
   } finally {
     tree?.delete();
   }
@@ -193,8 +230,7 @@ function endLineOf(node: Node): number {
   return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
 }
 
-function walkTree(input: ParseFileInput, language: ReturnType<typeof detectLanguage> & string, tree: Tree, lines: string[], result: ParsedFile, fileChunk: Chunk): void {
-  if (!isGrammarLanguage(language)) return;
+function walkTree(input: ParseFileInput, language: GrammarLanguage, flags: Uint8Array, tree: Tree, lines: string[], result: ParsedFile, fileChunk: Chunk): void {
   const spec = languageSpec(language);
   const fileId = fileNodeId(input.path);
   const comments: CommentInfo[] = [];
@@ -209,27 +245,27 @@ function walkTree(input: ParseFileInput, language: ReturnType<typeof detectLangu
   try {
     for (;;) {
       while (stack.length > 1 && stack[stack.length - 1]!.depth >= depth) stack.pop();
-      if (cursor.nodeIsNamed) {
-        const type = cursor.nodeType;
+      const f = flags[cursor.nodeTypeId] ?? 0;
+      if (f !== 0) {
         const scope = stack[stack.length - 1]!;
-        if (type.includes('comment')) {
+        if (f & F_COMMENT) {
           const start = cursor.startPosition;
-          const end = cursor.endPosition;
           const lineText = lines[start.row] ?? '';
           if (lineText.slice(0, start.column).trim() === '') {
+            const end = cursor.endPosition;
             comments.push({ startRow: start.row, endRow: end.column === 0 && end.row > start.row ? end.row - 1 : end.row, text: cursor.nodeText });
           }
         } else {
-          if (spec.definitionTypes.has(type)) {
-            const node = cursor.currentNode;
+          const node = cursor.currentNode;
+          if (f & F_DEF) {
             const def = spec.definition(node, scope);
             if (def && def.name) {
               const entry = addDefinition(input, result, spec.language, def, scope, depth, lines, comments, seenQualified, pendingOwners, fileId);
               stack.push(entry);
             }
           }
-          if (spec.callTypes.has(type)) {
-            const call = spec.call(cursor.currentNode);
+          if (f & F_CALL) {
+            const call = spec.call(node);
             if (call) {
               result.relations.push({
                 kind: 'calls',
@@ -238,35 +274,35 @@ function walkTree(input: ParseFileInput, language: ReturnType<typeof detectLangu
                 toName: call.target,
                 resolved: false,
                 filePath: input.path,
-                line: cursor.startPosition.row + 1,
+                line: node.startPosition.row + 1,
               });
             }
           }
-          if (spec.importTypes.has(type)) {
-            const found = spec.imports(cursor.currentNode);
+          if (f & F_IMPORT) {
+            const found = spec.imports(node);
             const list = found === null ? [] : Array.isArray(found) ? found : [found];
-            const line = cursor.startPosition.row + 1;
+            const line = node.startPosition.row + 1;
             for (const imp of list) {
               if (!imp.source) continue;
               result.relations.push({ kind: 'imports', fromId: fileId, toId: null, toName: imp.source, resolved: false, filePath: input.path, line });
               for (const b of imp.bindings) result.imports.push({ source: imp.source, local: b.local, imported: b.imported, line });
             }
           }
-          if (spec.referenceTypes.has(type)) {
+          if (f & F_REF) {
             const top = stack[stack.length - 1]!;
-            const isOwnName = cursor.currentFieldName === 'name' && top.depth === depth - 1;
+            const isOwnName = top.depth === depth - 1 && cursor.currentFieldName === 'name';
             if (!isOwnName) {
               const from = innermostSymbol(stack) ?? fileId;
-              const name = cursor.nodeText;
+              const name = node.text;
               const key = `${from}\u0000${name}`;
               if (!referenceSeen.has(key)) {
                 referenceSeen.add(key);
-                result.relations.push({ kind: 'references', fromId: from, toId: null, toName: name, resolved: false, filePath: input.path, line: cursor.startPosition.row + 1 });
+                result.relations.push({ kind: 'references', fromId: from, toId: null, toName: name, resolved: false, filePath: input.path, line: node.startPosition.row + 1 });
               }
             }
           }
-          if (spec.accessTypes?.has(type) && spec.access) {
-            const access = spec.access(cursor.currentNode);
+          if (f & F_ACCESS && spec.access) {
+            const access = spec.access(node);
             if (access) scope.access = access;
           }
         }

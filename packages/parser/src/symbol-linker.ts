@@ -37,6 +37,7 @@ const SELF_NAMES = new Set(['this', 'self', 'Self', '$this', '@', 'super', 'base
 const CALLABLE: ReadonlySet<SymbolKind> = new Set(['function', 'method', 'constructor', 'class', 'struct']);
 const TYPE_LIKE: ReadonlySet<SymbolKind> = new Set(['class', 'interface', 'struct', 'trait', 'type', 'enum']);
 const PACKAGE_SCOPED = new Set(['go', 'java', 'csharp', 'c', 'cpp', 'php', 'ruby']);
+const REEXPORTING = new Set(['typescript', 'tsx', 'javascript', 'python', 'rust']);
 const JS_EXTS = ['.ts', '.tsx', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'];
 
 /**
@@ -76,6 +77,28 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   const languageByFile = new Map<string, string | null>();
   for (const f of files) languageByFile.set(f.file.path, f.file.language);
 
+  /** name -> symbols, per file (lazily built) and per directory. */
+  const fileNames = new Map<string, Map<string, SymbolDefinition[]>>();
+  const namesInFile = (path: string, name: string): SymbolDefinition[] => {
+    let index = fileNames.get(path);
+    if (!index) {
+      index = new Map();
+      for (const s of byFile.get(path) ?? []) push(index, s.name, s);
+      fileNames.set(path, index);
+    }
+    return index.get(name) ?? [];
+  };
+  const dirNames = new Map<string, Map<string, SymbolDefinition[]>>();
+  const namesInDir = (dir: string, name: string): SymbolDefinition[] => {
+    let index = dirNames.get(dir);
+    if (!index) {
+      index = new Map();
+      for (const p of dirs.get(dir) ?? []) for (const s of byFile.get(p) ?? []) push(index, s.name, s);
+      dirNames.set(dir, index);
+    }
+    return index.get(name) ?? [];
+  };
+
   const moduleCache = new Map<string, string[]>();
   const resolveModule = (source: string, fromPath: string, language: string | null): string[] => {
     const key = `${language}\u0000${posix.dirname(fromPath)}\u0000${source}`;
@@ -85,6 +108,19 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
       moduleCache.set(key, hit);
     }
     return hit;
+  };
+
+  /** Every file that a file's wildcard imports (`#include`, `from x import *`) bring in, resolved once. */
+  const wildcardCache = new Map<string, string[]>();
+  const wildcardModules = (path: string, language: string | null): string[] => {
+    let list = wildcardCache.get(path);
+    if (!list) {
+      const set = new Set<string>();
+      for (const imp of importsByFile.get(path) ?? []) if (imp.local === '*') for (const p of resolveModule(imp.source, path, language)) set.add(p);
+      list = [...set].sort();
+      wildcardCache.set(path, list);
+    }
+    return list;
   };
 
   const enclosingType = (id: string): SymbolDefinition | null => {
@@ -117,19 +153,30 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   };
 
   /** Symbols named `name` (or members of type `qualifierType`) exported by module files, following re-exports. */
+  const moduleLookups = new Map<string, SymbolDefinition[]>();
   const findInModule = (modulePaths: string[], name: string, qualifierType: string | null, kinds: ReadonlySet<SymbolKind>, depth = 0): SymbolDefinition[] => {
+    const memoKey = `${modulePaths.join('\u0001')}\u0000${name}\u0000${qualifierType ?? ''}\u0000${kinds === CALLABLE ? 'c' : 't'}\u0000${depth}`;
+    let memo = moduleLookups.get(memoKey);
+    if (!memo) {
+      memo = findInModuleUncached(modulePaths, name, qualifierType, kinds, depth);
+      moduleLookups.set(memoKey, memo);
+    }
+    return memo;
+  };
+  const findInModuleUncached = (modulePaths: string[], name: string, qualifierType: string | null, kinds: ReadonlySet<SymbolKind>, depth: number): SymbolDefinition[] => {
     const out: SymbolDefinition[] = [];
     for (const p of modulePaths) {
-      const fileSymbols = byFile.get(p) ?? [];
       if (qualifierType) {
-        for (const t of fileSymbols) if (t.name === qualifierType && TYPE_LIKE.has(t.kind)) out.push(...membersNamed(t.id, name, kinds, true));
+        for (const t of namesInFile(p, qualifierType)) if (TYPE_LIKE.has(t.kind)) out.push(...membersNamed(t.id, name, kinds, true));
       } else {
-        for (const s of fileSymbols) if (s.name === name && kinds.has(s.kind) && isTopLevel(s, symbolsById)) out.push(s);
+        for (const s of namesInFile(p, name)) if (kinds.has(s.kind) && isTopLevel(s, symbolsById)) out.push(s);
       }
     }
     if (out.length || depth >= 3) return out;
-    // Barrels: `export * from './x'`, `export { a } from './x'`, `from .x import *`.
+    // Barrels: `export * from './x'`, `export { a } from './x'`, `from .x import *`, `pub use`.
+    // (C/C++ includes are not re-exports in this sense: the unique-name step covers them.)
     for (const p of modulePaths) {
+      if (!REEXPORTING.has(languageByFile.get(p) ?? '')) continue;
       for (const imp of importsByFile.get(p) ?? []) {
         if (imp.local !== '*' && imp.local !== (qualifierType ?? name)) continue;
         const next = resolveModule(imp.source, p, languageByFile.get(p) ?? null);
@@ -149,10 +196,8 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     const selfish = qualifier.length === 1 && SELF_NAMES.has(qualifier[0]!);
     const from = symbolsById.get(rel.fromId) ?? null;
     const ownType = from ? enclosingType(from.id) : null;
-    const unique = (list: SymbolDefinition[]): SymbolDefinition | null => {
-      const distinct = [...new Map(list.map((s) => [s.id, s])).values()].filter((s) => !(rel.kind !== 'calls' && s.id === rel.fromId));
-      return distinct.length === 1 ? distinct[0]! : null;
-    };
+    const excludeSelf = rel.kind !== 'calls' ? rel.fromId : null;
+    const unique = (list: SymbolDefinition[]): SymbolDefinition | null => onlyOne(list, excludeSelf);
 
     // 1. The enclosing class (and its bases): `this.go()`, `self.wag()`, implicit `go()` in Java/C#/Ruby.
     if (ownType && (selfish || qualifier.length === 0) && rel.kind === 'calls') {
@@ -169,17 +214,16 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
       if (selfish) return null;
     }
 
-    const fileSymbols = byFile.get(rel.filePath) ?? [];
     const qualifierType = qualifier.length && !selfish ? qualifier[qualifier.length - 1]! : null;
     // 2. The same file.
     if (!qualifierType) {
-      const local = fileSymbols.filter((s) => s.name === name && kinds.has(s.kind));
+      const local = namesInFile(rel.filePath, name).filter((s) => kinds.has(s.kind));
       const top = local.filter((s) => isTopLevel(s, symbolsById));
       const hit = unique(top.length ? top : local);
       if (hit) return hit;
     } else {
       const found: SymbolDefinition[] = [];
-      for (const t of fileSymbols) if (t.name === qualifierType && TYPE_LIKE.has(t.kind)) found.push(...membersNamed(t.id, name, kinds, true));
+      for (const t of namesInFile(rel.filePath, qualifierType)) if (TYPE_LIKE.has(t.kind)) found.push(...membersNamed(t.id, name, kinds, true));
       const hit = unique(found);
       if (hit) return hit;
     }
@@ -217,10 +261,9 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
       const hit = unique(found);
       if (hit) return hit;
     }
-    for (const imp of imports) {
-      if (imp.local !== '*') continue;
-      const modulePaths = resolveModule(imp.source, rel.filePath, language);
-      const hit = unique(findInModule(modulePaths, name, qualifierType, kinds));
+    const wildcard = wildcardModules(rel.filePath, language);
+    if (wildcard.length) {
+      const hit = unique(findInModule(wildcard, name, qualifierType, kinds));
       if (hit) return hit;
     }
     if (importedExternally) return null; // `fmt.Println`, `os.path.join`: a library, not this repository
@@ -228,18 +271,32 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     // 4. The same package (a directory, for languages whose packages are directories or global).
     if (language && PACKAGE_SCOPED.has(language)) {
       const found: SymbolDefinition[] = [];
-      for (const p of dirs.get(posix.dirname(rel.filePath)) ?? []) {
-        for (const s of byFile.get(p) ?? []) {
-          if (qualifierType) {
-            if (s.name === qualifierType && TYPE_LIKE.has(s.kind)) found.push(...membersNamed(s.id, name, kinds, true));
-          } else if (s.name === name && kinds.has(s.kind) && isTopLevel(s, symbolsById)) found.push(s);
-        }
+      const dir = posix.dirname(rel.filePath);
+      if (qualifierType) {
+        for (const t of namesInDir(dir, qualifierType)) if (TYPE_LIKE.has(t.kind)) found.push(...membersNamed(t.id, name, kinds, true));
+      } else {
+        for (const s of namesInDir(dir, name)) if (kinds.has(s.kind) && isTopLevel(s, symbolsById)) found.push(s);
       }
       const hit = unique(found);
       if (hit) return hit;
     }
 
     // 5. A name unique in the repository (for qualified calls, among members of a type of that name).
+    const globalKey = `${name}\u0000${qualifierType ?? ''}\u0000${kinds === CALLABLE ? 'c' : 't'}\u0000${language === 'go' ? 'g' : ''}`;
+    let found = globalMemo.get(globalKey);
+    if (found === undefined) {
+      found = globalUnique(name, qualifierType, kinds, language);
+      globalMemo.set(globalKey, found);
+    }
+    return found && !(rel.kind !== 'calls' && found.id === rel.fromId) ? found : null;
+  };
+
+  const globalMemo = new Map<string, SymbolDefinition | null>();
+  const globalUnique = (name: string, qualifierType: string | null, kinds: ReadonlySet<SymbolKind>, language: string | null): SymbolDefinition | null => {
+    const unique = (list: SymbolDefinition[]): SymbolDefinition | null => {
+      const distinct = new Set(list.map((s) => s.id));
+      return distinct.size === 1 ? list[0]! : null;
+    };
     const candidates = (byName.get(name) ?? []).filter((s) => kinds.has(s.kind));
     if (qualifierType) {
       const owned = candidates.filter((s) => s.ownerId && symbolsById.get(s.ownerId)?.name === qualifierType);
@@ -294,6 +351,17 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     }
   }
   return { resolved, unresolved };
+}
+
+/** The single distinct symbol of a list (ignoring `exclude`), or null when there are none or several. */
+function onlyOne(list: readonly SymbolDefinition[], exclude: string | null): SymbolDefinition | null {
+  let found: SymbolDefinition | null = null;
+  for (const s of list) {
+    if (s.id === exclude) continue;
+    if (found === null) found = s;
+    else if (found.id !== s.id) return null;
+  }
+  return found;
 }
 
 function isTopLevel(s: SymbolDefinition, byId: Map<string, SymbolDefinition>): boolean {

@@ -47,6 +47,9 @@ function zoo(ref: SnapshotRef, helper = 'helper'): SnapshotContent {
     rel('calls', id('src/main.ts:main'), id(`src/main.ts:${helper}`), helper, 'src/main.ts', 4),
     rel('calls', id(`src/main.ts:${helper}`), null, 'console.log', 'src/main.ts', 6),
     rel('calls', 'file:src/main.ts', id('src/main.ts:main'), 'main', 'src/main.ts', 7),
+    // From an unchanged file into the one the incremental test changes.
+    rel('calls', id('src/dog.ts:Dog.speak'), id('src/main.ts:main'), 'main', 'src/dog.ts', 3),
+    ...(helper === 'helper' ? [rel('calls', id('src/dog.ts:Dog.speak'), id('src/main.ts:helper'), 'helper', 'src/dog.ts', 3)] : [rel('calls', id('src/dog.ts:Dog.speak'), null, 'helper', 'src/dog.ts', 3)]),
     rel('references', id('src/dog.ts:Dog'), id('src/animal.ts:Animal'), 'Animal', 'src/dog.ts', 1),
     rel('imports', 'file:src/dog.ts', 'file:src/animal.ts', './animal', 'src/dog.ts', 1),
     rel('imports', 'file:src/main.ts', 'file:src/dog.ts', './dog', 'src/main.ts', 1),
@@ -100,9 +103,10 @@ export function describeSymbolIndex(options: SymbolIndexSuiteOptions): void {
       expect(three.map((m) => [m.symbol.fqn, m.depth])).toEqual([
         ['src/animal.ts:Animal.greet', 1],
         ['src/main.ts:main', 2],
+        ['src/dog.ts:Dog.speak', 3],
         ['src/main.ts', 3], // top-level code of the file
       ]);
-      expect(three[2]!.symbol).toMatchObject({ id: 'file:src/main.ts', kind: 'module' });
+      expect(three[3]!.symbol).toMatchObject({ id: 'file:src/main.ts', kind: 'module' });
       expect(await index.callers(s1, 'Animal.speak', { depth: 3, limit: 2 })).toHaveLength(2);
     });
 
@@ -164,6 +168,9 @@ export function describeSymbolIndex(options: SymbolIndexSuiteOptions): void {
       expect(fqns(await index.callers(s2, 'Animal.speak'))).toEqual(['src/animal.ts:Animal.greet']);
       expect(fqns(await index.callees(s2, 'main'))).toEqual(['src/animal.ts:Animal.greet', 'src/dog.ts:Dog', 'src/main.ts:assist']);
       expect((await index.imports(s2, 'src/dog.ts')).map((r) => r.toId)).toEqual(['file:src/animal.ts']);
+      // Edges from unchanged files into the changed one: kept where the target survived, unresolved where it is gone.
+      expect((await index.callees(s1, 'Dog.speak')).map((m) => m.symbol.fqn).sort()).toEqual(['src/main.ts:helper', 'src/main.ts:main']);
+      expect((await index.callees(s2, 'Dog.speak')).map((m) => m.symbol.id).sort()).toEqual([(await index.definitions(s2, 'main'))[0]!.id, 'unresolved:helper']);
       // The base is untouched.
       expect((await index.definitions(s1, 'helper')).length).toBe(1);
     });

@@ -1,0 +1,89 @@
+/**
+ * A real source corpus for benchmarks, copied from this workspace's node_modules: JavaScript and
+ * TypeScript packages, Kuzu's vendored C/C++ sources, and whatever Python, Go, Rust, Java, Ruby,
+ * PHP and C# files are there. Files are picked round-robin by language (sorted paths, so the
+ * corpus is the same every run) up to a byte budget, and written under a temp directory with
+ * `node_modules` removed from their paths (the walker would skip it otherwise).
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import { detectLanguage, isGrammarLanguage } from '../src/index.js';
+
+export const WORKSPACE = resolve(new URL('../../..', import.meta.url).pathname);
+
+export interface Corpus {
+  root: string;
+  files: number;
+  bytes: number;
+  byLanguage: Map<string, { files: number; bytes: number }>;
+  cleanup(): Promise<void>;
+}
+
+const SKIP_DIRS = new Set(['.bin', '.cache', 'test', 'tests', '__tests__', 'fixtures', 'benchmark', 'dataset', 'third_party']);
+
+export async function buildCorpus(megabytes: number, maxFileBytes = 256 * 1024): Promise<Corpus> {
+  const byLang = new Map<string, { path: string; size: number }[]>();
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) await walk(p);
+      } else if (e.isFile()) {
+        const language = detectLanguage(e.name);
+        if (!isGrammarLanguage(language) || e.name.endsWith('.d.ts') || /\.min\.js$/.test(e.name)) continue;
+        const size = (await stat(p)).size;
+        if (size === 0 || size > maxFileBytes) continue;
+        const list = byLang.get(language) ?? [];
+        list.push({ path: p, size });
+        byLang.set(language, list);
+      }
+    }
+  };
+  await walk(join(WORKSPACE, 'node_modules'));
+  const budget = megabytes * 1024 * 1024;
+  const root = await mkdtemp(join(tmpdir(), 'trawl-corpus-'));
+  const queues = [...byLang.entries()].map(([language, list]) => ({ language, list, i: 0 }));
+  const byLanguage = new Map<string, { files: number; bytes: number }>();
+  let bytes = 0;
+  let files = 0;
+  while (bytes < budget && queues.some((q) => q.i < q.list.length)) {
+    for (const q of queues) {
+      if (q.i >= q.list.length || bytes >= budget) continue;
+      const f = q.list[q.i++]!;
+      const rel = relative(join(WORKSPACE, 'node_modules'), f.path).split('/').filter((s) => s !== 'node_modules').join('/');
+      const dest = join(root, rel);
+      await mkdir(dirname(dest), { recursive: true });
+      await copyFile(f.path, dest);
+      bytes += f.size;
+      files++;
+      const entry = byLanguage.get(q.language) ?? { files: 0, bytes: 0 };
+      entry.files++;
+      entry.bytes += f.size;
+      byLanguage.set(q.language, entry);
+    }
+  }
+  return { root, files, bytes, byLanguage, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i > 0) return Number(process.argv[i + 1]);
+  const env = process.env[`TRAWL_BENCH_${name.toUpperCase()}`];
+  return env ? Number(env) : fallback;
+}
+
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function table(rows: Record<string, string | number>[]): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
+  return [line(cols), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}
+
+export { extname };
