@@ -173,6 +173,33 @@ describe('Streamable HTTP', () => {
     expect(await status('POST', { host: u.host, 'content-type': 'application/json' }, '{nope')).toBe(400);
   });
 
+  it('offers index_repository only behind allowIndexing, and bounds tool time', async () => {
+    const writableHome = await mkdtemp(join(tmpdir(), 'trawl-mcp-writable-'));
+    cleanups.push(() => rm(writableHome, { recursive: true, force: true }));
+    const writable = createContainer({ home: writableHome }, {});
+    cleanups.push(() => writable.close());
+    const endpoint = await startMcpHttpServer({ container: writable, allowIndexing: true, port: 0, log: () => undefined });
+    cleanups.push(() => endpoint.close());
+    const client = new Client({ name: 'trawl-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(endpoint.url)));
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('index_repository');
+    const relative = await call(client, 'index_repository', { path: 'src' });
+    expect(relative).toMatchObject({ isError: true });
+    const indexed = await call(client, 'index_repository', { path: repoRoot, repo: 'fresh' });
+    expect(indexed.text).toMatch(/^Indexed fresh@\w+: 2 files/);
+    expect((await call(client, 'search_code', { query: 'createUser', repo: 'fresh' })).text).toContain('src/users.ts');
+    await client.close();
+
+    const hurried = await startMcpHttpServer({ container: writable, toolTimeoutMs: 1, port: 0, log: () => undefined });
+    cleanups.push(() => hurried.close());
+    const impatient = new Client({ name: 'trawl-test', version: '1.0.0' });
+    await impatient.connect(new StreamableHTTPClientTransport(new URL(hurried.url)));
+    const slow = await call(impatient, 'search_code', { query: 'createUser', repo: 'fresh' });
+    expect(slow.isError).toBe(true);
+    expect(slow.text).toMatch(/TIMEOUT.*longer than 1 ms/);
+    await impatient.close();
+  });
+
   it('says how to build an index when nothing is indexed', async () => {
     const empty = createContainer({ home: emptyHome, readOnly: true }, {});
     cleanups.push(() => empty.close());

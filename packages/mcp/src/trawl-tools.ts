@@ -1,5 +1,5 @@
 import type { TrawlContainer } from '@trawl/container';
-import { INDEX_NAMES, InvalidInputError, NotFoundError, isTrawlError, type IndexName, type SymbolDefinition, type SymbolMatch } from '@trawl/core';
+import { INDEX_NAMES, InvalidInputError, NotFoundError, TimeoutError, isTrawlError, type IndexName, type SymbolDefinition, type SymbolMatch } from '@trawl/core';
 import { readChunkWithContext, toSearchResponse } from '@trawl/retrieval';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -12,6 +12,8 @@ export interface TrawlToolsOptions {
   allowIndexing?: boolean;
   /** Longest text a tool returns (default 20 000 characters); longer output is cut with a note. */
   maxOutputChars?: number;
+  /** Time budget of one tool call in ms (default 60 s; `index_repository` is not limited). */
+  toolTimeoutMs?: number;
 }
 
 const HOW_TO_INDEX = 'Build an index with `trawl index <path>` (using the same TRAWL_HOME or DATABASE_URL as this server), then call this tool again.';
@@ -42,13 +44,29 @@ export function registerTrawlTools(server: McpServer, options: TrawlToolsOptions
   const { container } = options;
   const max = options.maxOutputChars ?? 20_000;
 
+  const timeoutMs = options.toolTimeoutMs ?? 60_000;
   const run =
-    <A>(fn: (args: A, signal: AbortSignal) => Promise<string>) =>
+    <A>(fn: (args: A, signal: AbortSignal) => Promise<string>, limited = true) =>
     async (args: A, extra: { signal: AbortSignal }): Promise<CallToolResult> => {
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(extra.signal.reason);
+      extra.signal.addEventListener('abort', onAbort, { once: true });
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        if (!limited) return;
+        timer = setTimeout(() => {
+          const error = new TimeoutError(`the tool took longer than ${timeoutMs} ms: narrow the request (smaller limit or depth) and retry`, { component: 'mcp' });
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+      });
       try {
-        return text(await fn(args, extra.signal), max);
+        return text(await Promise.race([fn(args, controller.signal), deadline]), max);
       } catch (error) {
         return text(errorText(error), max, true);
+      } finally {
+        clearTimeout(timer);
+        extra.signal.removeEventListener('abort', onAbort);
       }
     };
 
@@ -233,7 +251,7 @@ export function registerTrawlTools(server: McpServer, options: TrawlToolsOptions
         const repoId = args.repo ?? basename(args.path).replace(/[^\w.@:+-]/g, '_');
         const result = await (await container.indexer()).indexRepository({ repoId, root: args.path, incremental: args.full ? false : undefined, signal });
         return `${result.mode === 'unchanged' ? 'Up to date' : 'Indexed'} ${repoId}@${result.snapshotId}: ${result.files} files, ${result.chunks} chunks (${result.mode}), ${result.skipped.length} skipped, ${Math.round(result.durationMs)} ms.`;
-      }),
+      }, false),
     );
   }
 }
