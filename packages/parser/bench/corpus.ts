@@ -8,7 +8,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { detectLanguage, isGrammarLanguage } from '../src/index.js';
+import { DEFAULT_IGNORE_PATTERNS, detectLanguage, isGrammarLanguage } from '../src/index.js';
 
 export const WORKSPACE = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -20,7 +20,8 @@ export interface Corpus {
   cleanup(): Promise<void>;
 }
 
-const SKIP_DIRS = new Set(['.bin', '.cache', 'test', 'tests', '__tests__', 'fixtures', 'benchmark', 'dataset', 'third_party']);
+// Directories the walker ignores by default are left out, so every corpus byte is indexable.
+const SKIP_DIRS = new Set(['.bin', '.cache', 'test', 'tests', '__tests__', 'fixtures', 'benchmark', 'dataset', ...DEFAULT_IGNORE_PATTERNS.filter((p) => p.endsWith('/') && !p.includes('*')).map((p) => p.slice(0, -1))]);
 
 export async function buildCorpus(megabytes: number, maxFileBytes = 256 * 1024): Promise<Corpus> {
   const byLang = new Map<string, { path: string; size: number }[]>();
@@ -33,7 +34,7 @@ export async function buildCorpus(megabytes: number, maxFileBytes = 256 * 1024):
         if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) await walk(p);
       } else if (e.isFile()) {
         const language = detectLanguage(e.name);
-        if (!isGrammarLanguage(language) || e.name.endsWith('.d.ts') || /\.min\.js$/.test(e.name)) continue;
+        if (!isGrammarLanguage(language) || e.name.endsWith('.d.ts') || /\.(min|bundle)\.js$|\.generated\./.test(e.name)) continue;
         const size = (await stat(p)).size;
         if (size === 0 || size > maxFileBytes) continue;
         const list = byLang.get(language) ?? [];

@@ -123,6 +123,14 @@ describe('parseFile', () => {
     expect(big.symbols).toEqual([]);
   });
 
+  it('gives long stretches outside any definition of a parsed file their own blocks', async () => {
+    const script = ['import os', ...Array.from({ length: 150 }, (_, i) => `print(${i})`), 'def tail():', '    return 1', ...Array.from({ length: 60 }, (_, i) => `x${i} = ${i}`)].join('\n');
+    const p = await parse('scripts/run.py', script);
+    expect(p.chunks.map((c) => `${c.kind} ${c.startLine}-${c.endLine}`)).toEqual(['file 1-213', 'block 1-100', 'block 101-151', 'function 152-153', 'block 154-213']);
+    expect(p.chunks[0]!.childIds).toEqual(p.chunks.slice(1).map((c) => c.id));
+    assertTree(p.chunks);
+  });
+
   it('survives syntax errors and empty files', async () => {
     const broken = await parse('src/broken.ts', 'export class A {\n  m() { return ; \n');
     expect(broken.hasSyntaxErrors).toBe(true);

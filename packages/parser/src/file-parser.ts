@@ -49,6 +49,8 @@ export interface ParsedFile {
 const CPP_HINT = /^\s*(namespace\b|class\s+\w+\s*[:{]|template\s*<|(public|private|protected)\s*:)|\w::\w/m;
 const DEFAULT_BLOCK_THRESHOLD = 200;
 const DEFAULT_BLOCK_LINES = 100;
+/** Uncovered stretches of a parsed file shorter than this stay with the file chunk. */
+const MIN_GAP_LINES = 40;
 const MAX_SUMMARY = 400;
 
 interface ScopeEntry extends SpecScope {
@@ -173,6 +175,7 @@ export async function parseFile(input: ParseFileInput): Promise<ParsedFile> {
   } finally {
     tree?.delete();
   }
+  addGapBlocks(input, result, lines, lineCount, fileChunk);
   linkRelations([result], { pathsKnown: false, keepUnresolvedReferences: true });
   return result;
 }
@@ -222,6 +225,54 @@ function addBlocks(input: ParseFileInput, result: ParsedFile, lines: string[], l
     fileChunk.childIds.push(chunk.id);
     result.chunks.push(chunk);
   }
+}
+
+/**
+ * Long stretches of a parsed file that no definition covers (top-level scripts, big literal
+ * tables) get `block` chunks too, so a line there maps to something smaller than the file.
+ */
+function addGapBlocks(input: ParseFileInput, result: ParsedFile, lines: string[], lineCount: number, fileChunk: Chunk): void {
+  const threshold = input.blockThresholdLines ?? DEFAULT_BLOCK_THRESHOLD;
+  const size = Math.max(1, input.blockLines ?? DEFAULT_BLOCK_LINES);
+  if (lineCount <= threshold) return;
+  const byId = new Map(result.chunks.map((c) => [c.id, c]));
+  const covered = fileChunk.childIds.map((id) => byId.get(id)!).sort((a, b) => a.startLine - b.startLine);
+  const gaps: [number, number][] = [];
+  let next = 1;
+  for (const c of covered) {
+    if (c.startLine - next >= MIN_GAP_LINES) gaps.push([next, c.startLine - 1]);
+    next = Math.max(next, c.endLine + 1);
+  }
+  if (lineCount - next + 1 >= MIN_GAP_LINES) gaps.push([next, lineCount]);
+  if (!gaps.length) return;
+  for (const [from, to] of gaps) {
+    for (let start = from; start <= to; start += size) {
+      const end = Math.min(to, start + size - 1);
+      const chunk = makeChunk(input, {
+        kind: 'block',
+        name: `${basename(input.path)}:${start}-${end}`,
+        fqn: `${input.path}:${start}-${end}`,
+        startLine: start,
+        endLine: end,
+        contentHash: sha256Hex(lines.slice(start - 1, end).join('\n')),
+        parentId: fileChunk.id,
+        language: fileChunk.language,
+        visibility: null,
+        summary: null,
+        symbolId: null,
+        symbolOwner: null,
+        importance: 0.3,
+        attributes: {},
+      });
+      fileChunk.childIds.push(chunk.id);
+      result.chunks.push(chunk);
+    }
+  }
+  // Keep document order: children by start line, parents before their children.
+  const rest = result.chunks.slice(1).sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
+  result.chunks.splice(1, rest.length, ...rest);
+  const order = new Map(result.chunks.map((c, i) => [c.id, i]));
+  fileChunk.childIds.sort((a, b) => order.get(a)! - order.get(b)!);
 }
 
 function endLineOf(node: Node): number {

@@ -150,6 +150,7 @@ export function rebasePattern(line: string, base: string): string | null {
 }
 
 const BINARY_SNIFF_BYTES = 8000;
+const FILE_CHECK_CONCURRENCY = 64;
 const NO_RULES: IgnoreRules = { matcher: ignore(), sources: new Map(), patterns: [] };
 
 /**
@@ -207,7 +208,7 @@ export async function walkRepository(root: string, options: WalkOptions = {}): P
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const checks: Promise<void>[] = [];
+    const toCheck: string[] = [];
     const subdirs: string[] = [];
     for (const entry of entries) {
       const rel = dirRel + entry.name;
@@ -225,9 +226,17 @@ export async function walkRepository(root: string, options: WalkOptions = {}): P
         continue;
       }
       if (isDir) subdirs.push(`${rel}/`);
-      else checks.push(checkFile(root, rel, maxFileBytes).then((r) => void ('reason' in r ? skipped.push(r) : files.push(r))));
+      else toCheck.push(rel);
     }
-    await Promise.all(checks);
+    // A bounded number of files open at once, even in a directory of thousands.
+    for (let i = 0; i < toCheck.length; i += FILE_CHECK_CONCURRENCY) {
+      throwIfAborted(options.signal, 'parser');
+      const results = await Promise.all(toCheck.slice(i, i + FILE_CHECK_CONCURRENCY).map((rel) => checkFile(root, rel, maxFileBytes)));
+      for (const r of results) {
+        if ('reason' in r) skipped.push(r);
+        else files.push(r);
+      }
+    }
     for (const sub of subdirs) await walkDir(sub, rules);
   };
 
