@@ -34,6 +34,7 @@ step() { printf '[publish] %s (%ss)\n' "$*" "$SECONDS" >&2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/trawl-publish.XXXXXX")
 REGISTRY_PID=
 cleanup() {
+  if [ -n "${CLI_PID:-}" ]; then kill "$CLI_PID" 2>/dev/null; wait "$CLI_PID" 2>/dev/null; fi
   if [ -n "$REGISTRY_PID" ] && kill -0 "$REGISTRY_PID" 2>/dev/null; then
     kill "$REGISTRY_PID" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$REGISTRY_PID" 2>/dev/null || break; sleep 0.1; done
@@ -98,10 +99,15 @@ export npm_config_registry=$REGISTRY
 step "Verdaccio on $REGISTRY; changeset publish"
 (cd "$WS" && node node_modules/@changesets/cli/bin.js publish --no-git-tag >"$WORK/publish.log" 2>&1) ||
   { tail -40 "$WORK/publish.log" >&2; fail "changeset publish failed"; }
-for dir in $(public_packages); do
-  got=$(npm view "@trawl/$dir@$VERSION" version 2>/dev/null)
-  [ "$got" = "$VERSION" ] || { tail -40 "$WORK/publish.log" >&2; fail "@trawl/$dir@$VERSION is not on the registry after changeset publish"; }
-done
+# One Node process asks the registry for every package (an `npm view` each would cost seconds).
+node -e '
+  const [registry, version, ...dirs] = process.argv.slice(1);
+  Promise.all(dirs.map(async (dir) => {
+    const response = await fetch(`${registry}@trawl%2f${dir}`);
+    const body = response.ok ? await response.json() : {};
+    if (!body.versions?.[version]) throw new Error(`@trawl/${dir}@${version} is not on the registry after changeset publish`);
+  })).catch((error) => { console.error(error.message); process.exit(1); });
+' "$REGISTRY" "$VERSION" $(public_packages) || { tail -40 "$WORK/publish.log" >&2; fail "changeset publish left packages unpublished"; }
 step "published $(public_packages | wc -l | tr -d ' ') packages at $VERSION"
 
 # --- 3. fresh consumer projects ----------------------------------------------------------------
@@ -118,21 +124,33 @@ npm_install() { # npm_install DIR SPEC...
     { tail -30 "$dir/install.log" >&2; fail "npm install $* failed in a fresh project"; }
 }
 
+# The CLI's tree is the big one (PGlite, Kuzu, grammars): install it in the background while the
+# small consumers run. kuzu needs its install script (it puts the native binding in place);
+# tree-sitter-c's only looks for a native build the parser never uses (it loads the grammar's
+# .wasm): allow one, deny the other, as the READMEs tell consumers to.
+CLI_PID=
+if [ -f packages/cli/package.json ] && public_packages | grep -qx cli; then
+  step "consumer: npm install @trawl/cli (background)"
+  CLI_DIR=$(new_consumer cli '{ "kuzu": true, "tree-sitter-c": false }')
+  (cd "$CLI_DIR" && npm install --no-audit --no-fund --loglevel=warn "@trawl/cli@$VERSION" >"$CLI_DIR/install.log" 2>&1) &
+  CLI_PID=$!
+fi
+
 step "consumer: npm install @trawl/chunk-store"
 C=$(new_consumer chunk-store)
 npm_install "$C" "@trawl/chunk-store@$VERSION"
 cp tools/release/consumers/chunk-store.mjs tools/release/consumers/chunk-store.cjs "$C/"
 (cd "$C" && node chunk-store.mjs && node chunk-store.cjs) || fail "@trawl/chunk-store does not work when installed alone (ESM or CJS above)"
+node tools/release/assert-tree.mjs "$C" "@trawl/chunk-store" kuzu '@qdrant/*' undici web-tree-sitter || fail "@trawl/chunk-store pulls infra it does not use"
 # Its published types, from ESM and CJS TypeScript files (node16 resolution, declaration files
 # checked too: an import the .d.ts files need but the package does not install fails here). A
-# TypeScript consumer on Node has @types/node; added after the tree check above.
+# TypeScript consumer on Node has @types/node, so add it now that the tree has been checked.
 npm_install "$C" -D "@types/node@$(node -p 'require("./package.json").devDependencies["@types/node"]')"
 cp tools/release/consumers/chunk-store-types.mts tools/release/consumers/chunk-store-types.cts "$C/"
 cp tools/release/consumers/tsconfig.consumer.json "$C/tsconfig.json"
 (cd "$C" && "$ROOT/node_modules/.bin/tsc" -p tsconfig.json) ||
   fail "the published @trawl/chunk-store types do not compile in a TypeScript consumer (above)"
 echo "typescript consumer: @trawl/chunk-store types compile from .mts and .cts"
-node tools/release/assert-tree.mjs "$C" "@trawl/chunk-store" kuzu '@qdrant/*' undici web-tree-sitter || fail "@trawl/chunk-store pulls infra it does not use"
 
 step "consumer: npm install @trawl/zoekt"
 C=$(new_consumer zoekt)
@@ -141,18 +159,15 @@ cp tools/release/consumers/zoekt.mjs tools/release/consumers/zoekt.cjs "$C/"
 (cd "$C" && node zoekt.mjs && node zoekt.cjs) || fail "@trawl/zoekt does not work when installed alone (ESM or CJS above)"
 node tools/release/assert-tree.mjs "$C" "@trawl/zoekt" pg kysely kuzu '@electric-sql/*' || fail "@trawl/zoekt pulls infra it does not use"
 
-if [ -f packages/cli/package.json ] && public_packages | grep -qx cli; then
-  step "consumer: npm install @trawl/cli"
-  # kuzu needs its install script (it puts the native binding in place); tree-sitter-c's only
-  # finds a native build the parser never uses (it loads the grammar's .wasm): allow one, deny
-  # the other, as the READMEs tell consumers to.
-  C=$(new_consumer cli '{ "kuzu": true, "tree-sitter-c": false }')
-  npm_install "$C" "@trawl/cli@$VERSION"
-  if grep -q 'not yet covered by allowScripts' "$C/install.log"; then
+if [ -n "$CLI_PID" ]; then
+  step "consumer: waiting for npm install @trawl/cli"
+  wait "$CLI_PID" || { tail -30 "$CLI_DIR/install.log" >&2; fail "npm install @trawl/cli failed in a fresh project"; }
+  if grep -q 'not yet covered by allowScripts' "$CLI_DIR/install.log"; then
     echo "publish: warning: installing @trawl/cli leaves install scripts unreviewed; document them in the READMEs' allowScripts:" >&2
-    grep 'install-scripts  ' "$C/install.log" >&2
+    grep 'install-scripts  ' "$CLI_DIR/install.log" >&2
   fi
-  bash tools/release/consumers/cli.sh "$C" || fail "the published CLI does not work (see above)"
+  step "consumer: npx trawl --help, index, search"
+  bash tools/release/consumers/cli.sh "$CLI_DIR" || fail "the published CLI does not work (see above)"
 fi
 
 step "done: version $VERSION published and consumed"
