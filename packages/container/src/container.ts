@@ -200,6 +200,7 @@ export class TrawlContainer implements AsyncDisposable {
         components[name] = await bounded(extra().then((h) => ({ ...h, configured: true })), timeoutMs, failed);
       }
     }
+    for (const c of Object.values(components)) c.latencyMs = Math.round(c.latencyMs * 10) / 10;
     return { ok: Object.values(components).every((c) => c.ok), components };
   }
 
@@ -211,10 +212,8 @@ export class TrawlContainer implements AsyncDisposable {
     this.#closing ??= (async () => {
       const timeoutMs = options.timeoutMs ?? 10_000;
       const work = (async () => {
-        if (this.#optional) {
-          for (const index of [this.#optional.vector, this.#optional.symbol, this.#optional.lexical]) await index?.close?.().catch(() => undefined);
-          await this.#optional.close().catch(() => undefined);
-        }
+        // Indexes (Kuzu, clients) first, then the pool they query through.
+        await this.#optional?.close().catch(() => undefined);
         await this.#postgres?.close().catch(() => undefined);
       })();
       await bounded(work, timeoutMs, () => undefined);

@@ -1,5 +1,6 @@
 import type { ChunkStore, HealthStatus, IndexName, LexicalIndex, SymbolIndex, VectorIndex } from '@trawl/core';
 import { PostgresLexicalIndex, ZoektLexicalIndex } from '@trawl/index-lexical';
+import { KuzuSymbolIndex } from '@trawl/index-symbol';
 import { OpenAIEmbeddingProvider, PgVectorIndex, QdrantVectorIndex } from '@trawl/index-vector';
 import type { PostgresStore } from '@trawl/postgres';
 import { ZoektClient, ZoektIndexer } from '@trawl/zoekt';
@@ -27,6 +28,8 @@ export async function buildOptionalIndexes(settings: TrawlSettings, deps: Option
   const result: OptionalIndexes = { lexical: null, symbol: null, vector: null, backends: {}, disabled: [], extraHealth: {}, async close() {} };
   const closers: (() => Promise<void>)[] = [];
   result.close = async () => {
+    // Indexes first (Kuzu must close its results before its database), then their clients.
+    for (const index of [result.vector, result.symbol, result.lexical]) await index?.close?.().catch(() => undefined);
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
 
@@ -80,6 +83,9 @@ export async function buildOptionalIndexes(settings: TrawlSettings, deps: Option
     }
   }
 
-  result.disabled.push({ index: 'symbol', reason: 'not wired yet' });
+  // Kuzu opens lazily on first use; readers (servers) open it read-only beside the indexer.
+  const symbol = new KuzuSymbolIndex({ path: settings.kuzuPath, readOnly: settings.readOnly });
+  result.symbol = symbol;
+  result.backends.symbol = 'kuzu';
   return result;
 }

@@ -287,17 +287,13 @@ function repoRootForTest(): string {
 }
 
 describe('symbols', () => {
-  it('answers definitions, or 503 with a clear message while the symbol index is unavailable', async () => {
-    const symbols = await trawl.symbols();
-    const res = await get('/v1/repos/app/symbols/definitions?name=hashPassword');
-    if (symbols) {
-      expect(res.status).toBe(200);
-      expect(res.body.results.some((r: any) => r.name === 'hashPassword')).toBe(true);
-    } else {
-      expect(res.status).toBe(503);
-      expect(res.body.error.code).toBe('BACKEND_UNAVAILABLE');
-      expect(res.body.error.message).toMatch(/symbol index/);
-    }
+  it('answers definitions, callers and callees from the symbol graph', async () => {
+    const defs = await get('/v1/repos/app/symbols/definitions?name=hashPassword');
+    expect(defs.status).toBe(200);
+    expect(defs.body.results.some((r: any) => r.name === 'hashPassword')).toBe(true);
+    const callers = await get('/v1/repos/app/symbols/callers?name=hashPassword');
+    expect(callers.status).toBe(200);
+    expect(JSON.stringify(callers.body.results)).toMatch(/createUser/);
   });
   it('rejects an unknown action and a missing name', async () => {
     expect((await get('/v1/repos/app/symbols/everything?name=x')).status).toBe(400);
