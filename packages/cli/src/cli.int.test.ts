@@ -141,6 +141,15 @@ describe.each(FLAVOURS)('trawl end to end on the $name', (flavour) => {
     expect(again.mode).toBe('unchanged');
   });
 
+  it('answers symbol queries from the graph', async () => {
+    const defs = JSON.parse((await runCli(['symbols', 'def', 'UserService', '--repo', repoId, '--json'], env)).stdout);
+    expect(defs.results[0]).toMatchObject({ name: 'UserService', kind: 'class', filePath: 'src/accounts/user-service.ts' });
+    const callers = JSON.parse((await runCli(['symbols', 'callers', 'hashPassword', '--repo', repoId, '--json'], env)).stdout);
+    expect(callers.results.map((r: { symbol: { name: string } }) => r.symbol.name)).toContain('createUser');
+    const impls = await runCli(['symbols', 'impls', 'BaseService', '--repo', repoId], env);
+    expect(impls.stdout).toMatch(/class .*UserService/);
+  });
+
   it('reports status, migrations and health', async () => {
     const status = JSON.parse((await runCli(['status', '--json'], env)).stdout);
     expect(status.repos[0].snapshots.filter((s: { status: string }) => s.status === 'ready').length).toBeGreaterThanOrEqual(1);
