@@ -21,9 +21,9 @@ export interface Corpus {
 }
 
 // Directories the walker ignores by default are left out, so every corpus byte is indexable.
-const SKIP_DIRS = new Set(['.bin', '.cache', 'test', 'tests', '__tests__', 'fixtures', 'benchmark', 'dataset', ...DEFAULT_IGNORE_PATTERNS.filter((p) => p.endsWith('/') && !p.includes('*')).map((p) => p.slice(0, -1))]);
+const SKIP_DIRS = new Set(['.bin', '.cache', ...DEFAULT_IGNORE_PATTERNS.filter((p) => p.endsWith('/') && !p.includes('*')).map((p) => p.slice(0, -1))]);
 
-export async function buildCorpus(megabytes: number, maxFileBytes = 256 * 1024): Promise<Corpus> {
+export async function buildCorpus(megabytes: number, maxFileBytes = 1024 * 1024 - 1): Promise<Corpus> {
   const byLang = new Map<string, { path: string; size: number }[]>();
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -34,7 +34,7 @@ export async function buildCorpus(megabytes: number, maxFileBytes = 256 * 1024):
         if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) await walk(p);
       } else if (e.isFile()) {
         const language = detectLanguage(e.name);
-        if (!isGrammarLanguage(language) || e.name.endsWith('.d.ts') || /\.(min|bundle)\.js$|\.generated\./.test(e.name)) continue;
+        if (!isGrammarLanguage(language) || /\.(min|bundle)\.js$|\.generated\./.test(e.name)) continue;
         const size = (await stat(p)).size;
         if (size === 0 || size > maxFileBytes) continue;
         const list = byLang.get(language) ?? [];
