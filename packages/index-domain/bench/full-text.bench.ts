@@ -19,7 +19,13 @@ const QUERIES = arg('queries', 50);
 const PER_FILE = 20;
 
 let seed = 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+// mulberry32: a proper 32-bit generator (a float LCG overflows and cycles, duplicating data)
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 // A Zipf-ish vocabulary: a few common words, a long tail of rare ones, some identifiers.
 const COMMON = 'the a of to and in is for that with on as by this be are from or it can when which each'.split(' ');
 const TOPICS = 'snapshot index chunk repository search query vector embedding symbol graph retrieval fusion ranking lexical fuzzy domain schema migration store cache pool connection transaction timeout retry backoff health shutdown container settings server client request response token session user account invoice payment order billing refund policy report metric event queue worker batch stream file parser grammar language commit branch merge deploy release version config secret'.split(' ');

@@ -19,7 +19,13 @@ const SIZE = arg('size', 100_000);
 const QUERIES = arg('queries', 50);
 
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+// mulberry32: a proper 32-bit generator (a float LCG overflows and cycles, duplicating data)
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
 const VERBS = ['get', 'set', 'create', 'update', 'delete', 'find', 'load', 'save', 'parse', 'render', 'build', 'fetch', 'handle', 'validate', 'compute', 'resolve', 'index', 'search', 'merge', 'apply'];
 const NOUNS = ['user', 'account', 'order', 'invoice', 'payment', 'chunk', 'snapshot', 'repo', 'file', 'symbol', 'query', 'result', 'token', 'session', 'config', 'schema', 'vector', 'cache', 'request', 'response', 'item', 'batch', 'event', 'metric', 'report', 'policy', 'record', 'entry', 'node', 'edge'];
