@@ -262,3 +262,43 @@ describe('an index run killed midway', () => {
     }
   }, 180_000);
 });
+
+describe('Ctrl-C during an index run', () => {
+  it('exits 130, leaves no snapshot half-built and keeps the previous one answering', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'trawl-cli-home-'));
+    const repo = await mkdtemp(join(tmpdir(), 'trawl-cli-repo-'));
+    const env = { TRAWL_HOME: home };
+    try {
+      await writeFixtureRepo(repo);
+      expect((await runCli(['index', repo, '--repo', 'sigint'], env)).code).toBe(0);
+      const extra: Record<string, string> = {};
+      for (let i = 0; i < 300; i++) extra[`src/more/file${i}.ts`] = `export function interrupted${i}() {\n  return ${i};\n}\n`;
+      await writeFixtureRepo(repo, extra);
+      // node directly (not npx), so SIGINT reaches the trawl process itself.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/bin.ts', 'index', repo, '--repo', 'sigint'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, ZOEKT_URL: '', DATABASE_URL: '', TSX_TSCONFIG_PATH: join(ROOT, 'tools/tsconfig.check.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.stderr.on('data', (d: Buffer) => {
+        output += d.toString();
+        if (/^plan/m.test(output) && !child.killed) child.kill('SIGINT');
+      });
+      expect(await exited, output).toBe(130);
+      expect(output).toMatch(/stopping \(SIGINT\)/);
+      const status = JSON.parse((await runCli(['status', '--json', '--repo', 'sigint'], env)).stdout);
+      const states = status.repos[0].snapshots.map((s: { status: string }) => s.status).sort();
+      expect(states).toContain('ready');
+      expect(states).not.toContain('indexing');
+      const search = JSON.parse((await runCli(['search', 'createUser', '--repo', 'sigint', '--json'], env)).stdout);
+      expect(search.hits[0]).toMatchObject({ name: 'createUser' });
+      const rerun = await runCli(['index', repo, '--repo', 'sigint', '--json'], env);
+      expect(JSON.parse(rerun.stdout).files).toBe(307);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+      await rm(repo, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
