@@ -148,14 +148,17 @@ interface LanguageCase {
   visibility?: Record<string, string>;
   summary?: Record<string, string>;
   heritage?: [string, 'extends' | 'implements', string][];
+  /** [from qualified name, callee name]: resolved inside the file. */
+  calls?: [string, string][];
 }
 
 const CASES: Record<string, LanguageCase> = {
   tsx: {
     path: 'ui/Button.tsx',
-    content: `export function Button(props: Props) {\n  const onClick = () => props.go();\n  return <button onClick={onClick}>ok</button>;\n}\nexport class Panel extends React.Component { render() { return <div/>; } }\n`,
+    content: `export function Button(props: Props) {\n  const onClick = () => props.go();\n  return <button onClick={onClick}>ok</button>;\n}\nexport class Panel extends React.Component { render() { return <div><Button /></div>; } }\n`,
     expected: ['function Button', 'function Button.onClick', 'class Panel', 'method Panel.render'],
     heritage: [['Panel', 'extends', 'React.Component']],
+    calls: [['Panel.render', 'Button']],
   },
   javascript: {
     path: 'lib/app.js',
@@ -179,6 +182,7 @@ const CASES: Record<string, LanguageCase> = {
     visibility: { Serve: 'public', listen: 'internal' },
     summary: { Server: 'Server serves requests.' },
     heritage: [['Server', 'extends', 'Base']],
+    calls: [['Server.Serve', 'listen']],
   },
   java: {
     path: 'src/main/java/com/acme/Dog.java',
@@ -187,6 +191,7 @@ const CASES: Record<string, LanguageCase> = {
     visibility: { bark: 'protected', wag: 'internal', Dog: 'public' },
     summary: { Dog: 'A dog.' },
     heritage: [['Dog', 'extends', 'Animal'], ['Dog', 'implements', 'Pet']],
+    calls: [['Dog.bark', 'wag']],
   },
   rust: {
     path: 'src/geo.rs',
@@ -194,6 +199,7 @@ const CASES: Record<string, LanguageCase> = {
     expected: ['struct Point', 'trait Shape', 'type impl Shape for Point', 'method Point.area', 'type impl Point', 'method Point.norm', 'namespace inner', 'function inner.helper'],
     visibility: { Point: 'public', helper: 'internal', norm: 'public' },
     summary: { Point: 'A point in space.' },
+    calls: [['Point.area', 'norm']],
   },
   c: {
     path: 'src/math.c',
@@ -201,6 +207,7 @@ const CASES: Record<string, LanguageCase> = {
     expected: ['function add', 'function twice', 'struct vec', 'struct point_t'],
     visibility: { add: 'public', twice: 'private' },
     summary: { add: 'Adds two numbers.' },
+    calls: [['twice', 'add']],
   },
   cpp: {
     path: 'src/shape.cpp',
@@ -208,6 +215,7 @@ const CASES: Record<string, LanguageCase> = {
     expected: ['namespace geo', 'class geo.Shape', 'method geo.Shape.area', 'method geo.Shape.secret', 'method Shape.perimeter', 'function maxOf'],
     visibility: { area: 'public', secret: 'private' },
     heritage: [['Shape', 'extends', 'Base']],
+    calls: [['Shape.perimeter', 'area']],
   },
   csharp: {
     path: 'src/Zoo/Dog.cs',
@@ -216,14 +224,16 @@ const CASES: Record<string, LanguageCase> = {
     visibility: { Bark: 'private', Wag: 'internal', Dog: 'public' },
     summary: { Dog: 'A dog.' },
     heritage: [['Dog', 'extends', 'Animal'], ['Dog', 'implements', 'IPet']],
+    calls: [['Zoo.Dog.Bark', 'Wag']],
   },
   ruby: {
     path: 'lib/zoo.rb',
-    content: `module Zoo\n  # A dog.\n  class Dog < Animal\n    def bark\n      wag\n    end\n\n    private\n\n    def secret; end\n\n    def self.create; end\n  end\nend\n`,
+    content: `module Zoo\n  # A dog.\n  class Dog < Animal\n    def bark\n      secret\n    end\n\n    private\n\n    def secret; end\n\n    def self.create; end\n  end\nend\n`,
     expected: ['namespace Zoo', 'class Zoo.Dog', 'method Zoo.Dog.bark', 'method Zoo.Dog.secret', 'method Zoo.Dog.create'],
     visibility: { bark: 'public', secret: 'private' },
     summary: { Dog: 'A dog.' },
     heritage: [['Dog', 'extends', 'Animal']],
+    calls: [['Zoo.Dog.bark', 'secret']],
   },
   php: {
     path: 'src/Dog.php',
@@ -232,6 +242,7 @@ const CASES: Record<string, LanguageCase> = {
     visibility: { bark: 'public', wag: 'private' },
     summary: { Dog: 'A dog.' },
     heritage: [['Dog', 'extends', 'Animal'], ['Dog', 'implements', 'Pet']],
+    calls: [['Dog.bark', 'wag']],
   },
 };
 
@@ -246,6 +257,11 @@ describe.each(Object.entries(CASES))('parseFile %s', (language, c) => {
     for (const [from, kind, to] of c.heritage ?? []) {
       const fromSym = p.symbols.find((s) => s.name === from)!;
       expect(p.relations.some((r) => r.kind === kind && r.fromId === fromSym.id && r.toName === to), `${from} ${kind} ${to}`).toBe(true);
+    }
+    for (const [from, to] of c.calls ?? []) {
+      const fromSym = p.symbols.find((s) => s.fqn.endsWith(`:${from}`))!;
+      const target = p.symbols.find((s) => s.name === to)!;
+      expect(p.relations.find((r) => r.kind === 'calls' && r.fromId === fromSym.id && (r.toName === to || r.toName.endsWith(`.${to}`))), `${from} calls ${to}`).toMatchObject({ resolved: true, toId: target.id });
     }
     assertTree(p.chunks);
   });

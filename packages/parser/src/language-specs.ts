@@ -249,8 +249,13 @@ function makeJsSpec(language: 'typescript' | 'tsx' | 'javascript'): LanguageSpec
       }
       return null;
     },
-    callTypes: set('call_expression', 'new_expression'),
+    callTypes: language === 'typescript' ? set('call_expression', 'new_expression') : set('call_expression', 'new_expression', 'jsx_opening_element', 'jsx_self_closing_element'),
     call(node) {
+      if (node.type === 'jsx_opening_element' || node.type === 'jsx_self_closing_element') {
+        // `<Button />` renders (calls) the component; lower-case tags are HTML elements.
+        const tag = field(node, 'name');
+        return tag && /^[A-Z]/.test(tag.text) && (tag.type === 'identifier' || tag.type === 'member_expression') ? { target: dotted(tag)! } : null;
+      }
       const callee = node.type === 'new_expression' ? field(node, 'constructor') : field(node, 'function');
       if (!callee) return null;
       if (callee.type === 'identifier' && callee.text === 'require') return null;
@@ -832,6 +837,9 @@ function makeCSpec(language: 'c' | 'cpp'): LanguageSpec {
 // ---------------------------------------------------------------------------------------------
 // Ruby
 
+const RUBY_STATEMENT_PARENTS = new Set(['body_statement', 'then', 'else', 'begin', 'block_body', 'parenthesized_statements', 'do']);
+const RUBY_ACCESS = new Set(['private', 'protected', 'public', 'module_function']);
+
 const rubySpec: LanguageSpec = {
   language: 'ruby',
   definitionTypes: set('class', 'module', 'method', 'singleton_method'),
@@ -852,8 +860,14 @@ const rubySpec: LanguageSpec = {
     }
     return null;
   },
-  callTypes: set('call'),
+  callTypes: set('call', 'identifier'),
   call(node) {
+    if (node.type === 'identifier') {
+      // A bare name used as a statement is a method call without arguments (`wag`).
+      const parent = node.parent?.type;
+      if (!parent || !RUBY_STATEMENT_PARENTS.has(parent) || RUBY_ACCESS.has(node.text)) return null;
+      return { target: node.text };
+    }
     const method = text(field(node, 'method'));
     if (!method || method === 'require' || method === 'require_relative') return null;
     const receiver = field(node, 'receiver');

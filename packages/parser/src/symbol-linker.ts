@@ -187,15 +187,27 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     return out;
   };
 
+  /** A Go call whose qualifier is short and lower-case, from a method: most likely its receiver. */
+  const isReceiverCall = (rel: SymbolRelation): boolean => {
+    const from = symbolsById.get(rel.fromId);
+    return !!from && from.kind === 'method' && !!from.ownerId;
+  };
+
   const resolveTarget = (rel: SymbolRelation, language: string | null): SymbolDefinition | null => {
     const kinds = rel.kind === 'calls' ? CALLABLE : TYPE_LIKE;
     const segments = rel.toName.split('.').filter(Boolean);
     const name = segments.pop();
     if (!name) return null;
     const qualifier = segments;
+    // Go and Rust-free receivers: `s.listen()` inside `func (s *Server) ...` is a call on self.
     const selfish = qualifier.length === 1 && SELF_NAMES.has(qualifier[0]!);
     const from = symbolsById.get(rel.fromId) ?? null;
     const ownType = from ? enclosingType(from.id) : null;
+    // Go receivers: `s.listen()` inside `func (s *Server) ...` calls a method of Server when it has one.
+    if (language === 'go' && ownType && rel.kind === 'calls' && qualifier.length === 1 && /^[a-z]\w{0,3}$/.test(qualifier[0]!) && isReceiverCall(rel)) {
+      const hit = onlyOne(membersNamed(ownType.id, name, kinds, true), null);
+      if (hit) return hit;
+    }
     const excludeSelf = rel.kind !== 'calls' ? rel.fromId : null;
     const unique = (list: SymbolDefinition[]): SymbolDefinition | null => onlyOne(list, excludeSelf);
 
