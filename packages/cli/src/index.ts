@@ -1,3 +1,2 @@
 export { main, COMMANDS, MAIN_HELP, VERSION, type Command } from './cli.js';
 export { EXIT, UsageError, type CliIo } from './io.js';
-export { toSearchJson } from './commands/search-command.js';

@@ -223,18 +223,20 @@ export class Retriever {
     throwIfAborted(options.signal, 'retrieval');
 
     let fused = this.#fusion(lists.filter((l): l is RankedList => l !== null));
-    const chunkIds = fused.slice(0, Math.max(limit, this.#options.rerankDepth ?? 50)).map((f) => f.chunkId);
-    const chunks = new Map((await this.#options.chunks.getChunks(chunkIds.filter((id) => !id.startsWith('virtual:')), { snapshot: ref, signal: options.signal })).map((c) => [c.id, c]));
-    const files = await this.#loadFiles(ref, fused.slice(0, Math.max(limit, this.#options.rerankDepth ?? 50)), chunks, options.signal);
+    // Hydrate only what is shown, or what the reranker reads.
+    const head = fused.slice(0, this.#options.reranker ? Math.max(limit, this.#options.rerankDepth ?? 50) : limit);
+    const chunkIds = head.map((f) => f.chunkId).filter((id) => !id.startsWith('virtual:'));
+    const chunks = new Map((await this.#options.chunks.getChunks(chunkIds, { snapshot: ref, signal: options.signal })).map((c) => [c.id, c]));
+    const files = await this.#loadFiles(ref, head, chunks, options.signal);
 
     if (this.#options.reranker && fused.length > 1) {
       const depth = Math.min(fused.length, this.#options.rerankDepth ?? 50);
       const candidates = fused.slice(0, depth).map((f) => ({ id: f.chunkId, text: chunkText(chunks.get(f.chunkId), f.sources[0]!.hit, files) ?? f.sources[0]!.hit.preview ?? '' }));
       try {
         const scores = new Map((await this.#options.reranker.rerank(classified.text, candidates, { topN: depth, signal: options.signal })).map((s) => [s.id, s.score]));
-        const head = fused.slice(0, depth);
-        const scored = head.filter((f) => scores.has(f.chunkId)).sort((a, b) => scores.get(b.chunkId)! - scores.get(a.chunkId)!);
-        fused = [...scored, ...head.filter((f) => !scores.has(f.chunkId)), ...fused.slice(depth)];
+        const top = fused.slice(0, depth);
+        const scored = top.filter((f) => scores.has(f.chunkId)).sort((a, b) => scores.get(b.chunkId)! - scores.get(a.chunkId)!);
+        fused = [...scored, ...top.filter((f) => !scores.has(f.chunkId)), ...fused.slice(depth)];
       } catch (error) {
         if (options.signal?.aborted) throw error;
         degraded.push({ index: 'rerank', code: isTrawlError(error) ? error.code : 'INTERNAL', reason: (error as Error).message });

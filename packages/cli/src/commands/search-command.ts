@@ -21,11 +21,6 @@ Options:
   --json               print {"hits":[...],"degraded":[...],"tookMs":N}
   -h, --help           show this help`;
 
-/**
- * The JSON shape of `trawl search --json`, the same as the HTTP API's search response.
- * @deprecated use `toSearchResponse` from @trawl/retrieval.
- */
-export const toSearchJson = toSearchResponse;
 
 export async function searchCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
   const { values, positionals } = parse(
