@@ -47,6 +47,8 @@ trap 'exit 130' INT TERM
 
 step "building"
 build_all || fail "build failed"
+PUBLIC=$(public_packages)
+COUNT=$(wc -w <<<"$PUBLIC" | tr -d ' ')
 
 # --- 1. version a copy of the workspace -----------------------------------------------------
 step "changeset version in a temp copy"
@@ -59,7 +61,7 @@ if ! ls "$WS"/.changeset/*.md >/dev/null 2>&1; then
   # No pending changeset (the last release consumed them): prove the flow with a synthetic one.
   {
     echo '---'
-    for dir in $(public_packages); do echo "\"@trawl/$dir\": patch"; done
+    for dir in $PUBLIC; do echo "\"@trawl/$dir\": patch"; done
     echo '---'
     echo
     echo 'Release check: synthetic patch changeset written by tools/checks/publish.sh.'
@@ -107,8 +109,8 @@ node -e '
     const body = response.ok ? await response.json() : {};
     if (!body.versions?.[version]) throw new Error(`@trawl/${dir}@${version} is not on the registry after changeset publish`);
   })).catch((error) => { console.error(error.message); process.exit(1); });
-' "$REGISTRY" "$VERSION" $(public_packages) || { tail -40 "$WORK/publish.log" >&2; fail "changeset publish left packages unpublished"; }
-step "published $(public_packages | wc -l | tr -d ' ') packages at $VERSION"
+' "$REGISTRY" "$VERSION" $PUBLIC || { tail -40 "$WORK/publish.log" >&2; fail "changeset publish left packages unpublished"; }
+step "published $COUNT packages at $VERSION"
 
 # --- 3. fresh consumer projects ----------------------------------------------------------------
 new_consumer() { # new_consumer NAME [allowScripts JSON]: an empty project outside the workspace
@@ -129,7 +131,7 @@ npm_install() { # npm_install DIR SPEC...
 # tree-sitter-c's only looks for a native build the parser never uses (it loads the grammar's
 # .wasm): allow one, deny the other, as the READMEs tell consumers to.
 CLI_PID=
-if [ -f packages/cli/package.json ] && public_packages | grep -qx cli; then
+if grep -qx cli <<<"$PUBLIC"; then
   step "consumer: npm install @trawl/cli (background)"
   CLI_DIR=$(new_consumer cli '{ "kuzu": true, "tree-sitter-c": false }')
   (cd "$CLI_DIR" && npm install --no-audit --no-fund --loglevel=warn "@trawl/cli@$VERSION" >"$CLI_DIR/install.log" 2>&1) &
@@ -171,4 +173,4 @@ if [ -n "$CLI_PID" ]; then
 fi
 
 step "done: version $VERSION published and consumed"
-echo "publish: changesets version + publish of $(public_packages | wc -l | tr -d ' ') packages to a local registry, consumers OK (${SECONDS}s)"
+echo "publish: changesets version + publish of $COUNT packages to a local registry, consumers OK (${SECONDS}s)"

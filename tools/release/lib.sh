@@ -1,7 +1,7 @@
 # Helpers shared by tools/checks/publish-lint.sh and tools/checks/publish.sh. Source it.
 
-# Directories (packages/<dir>) of every public package, one per line, in dependency-safe order
-# is not needed here: callers that care sort themselves.
+# Folder names (packages/<dir>) of every public package, one per line, sorted by name. Packages
+# are discovered at run time, so packages added later are covered; private ones are skipped.
 public_packages() {
   node -e '
     const fs = require("fs");
