@@ -10,7 +10,8 @@
 //      package that talks to them;
 //   5. nothing published imports or depends on a private package (@trawl/testing).
 // Imports are read with the TypeScript parser: static imports/exports, `import type`,
-// `import('x')` (calls and type positions), `require('x')` and `import x = require('x')`.
+// `import('x')` (calls and type positions), `require('x')`, `require.resolve('x')`,
+// `import.meta.resolve('x')` and `import x = require('x')`.
 // Test files (*.test.ts, *.int.test.ts) and bench/ are not shipped and are not checked.
 //
 // Usage: node tools/release/check-layers.mjs [workspaceRoot]   (exit 1 and one line per violation)
@@ -121,7 +122,8 @@ export function extractImports(fileName, text) {
       const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
       const isRequireResolve = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require' && callee.name.text === 'resolve';
-      if (isImport || isRequire || isRequireResolve) add(node, node.arguments[0], false);
+      const isMetaResolve = ts.isPropertyAccessExpression(callee) && ts.isMetaProperty(callee.expression) && callee.expression.keywordToken === ts.SyntaxKind.ImportKeyword && callee.name.text === 'resolve';
+      if (isImport || isRequire || isRequireResolve || isMetaResolve) add(node, node.arguments[0], false);
     }
     ts.forEachChild(node, visit);
   };

@@ -123,10 +123,12 @@ describe('check-layers', () => {
       "import e = require('e');",
       "const f = await import('f');",
       "type G = typeof import('g');",
+      "const h = import.meta.resolve('h/grammar.wasm');",
+      "const i = require.resolve('i/package.json');",
       "// import('commented-out')",
       "const s = \"require('in-a-string')\";",
     ].join('\n');
     const found = extractImports('x.ts', text).map((i: { specifier: string; typeOnly: boolean }) => `${i.specifier}${i.typeOnly ? ':type' : ''}`);
-    expect(found).toEqual(['a:type', 'b:type', 'c', 'd', 'e', 'f', 'g:type']);
+    expect(found).toEqual(['a:type', 'b:type', 'c', 'd', 'e', 'f', 'g:type', 'h/grammar.wasm', 'i/package.json']);
   });
 });
