@@ -62,9 +62,10 @@ function rowValues(items: readonly EmbeddingItem[]): unknown[][] {
   ];
 }
 
-// Plain join: formatting shorter numbers (toPrecision) costs more in JS than it saves on the wire.
+// pgvector stores float4 (~7.2 significant digits): 8 digits lose nothing, format faster than a
+// plain join of doubles, and halve the text PGlite must move and parse (its slowest step).
 function vectorLiteral(v: readonly number[]): string {
-  return `[${v.join(',')}]`;
+  return `[${v.map((x) => x.toPrecision(8)).join(',')}]`;
 }
 
 /**
