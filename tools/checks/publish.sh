@@ -34,7 +34,12 @@ step() { printf '[publish] %s (%ss)\n' "$*" "$SECONDS" >&2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/trawl-publish.XXXXXX")
 REGISTRY_PID=
 cleanup() {
-  if [ -n "${CLI_PID:-}" ]; then kill "$CLI_PID" 2>/dev/null; wait "$CLI_PID" 2>/dev/null; fi
+  # The background CLI install (only still running when we fail early): npm, then its subshell.
+  if [ -n "${CLI_PID:-}" ] && kill -0 "$CLI_PID" 2>/dev/null; then
+    pkill -TERM -P "$CLI_PID" 2>/dev/null
+    kill "$CLI_PID" 2>/dev/null
+    wait "$CLI_PID" 2>/dev/null
+  fi
   if [ -n "$REGISTRY_PID" ] && kill -0 "$REGISTRY_PID" 2>/dev/null; then
     kill "$REGISTRY_PID" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$REGISTRY_PID" 2>/dev/null || break; sleep 0.1; done
@@ -57,7 +62,7 @@ mkdir -p "$WS"
 tar -C "$ROOT" --exclude=node_modules --exclude=.nx -cf - package.json .changeset packages | tar -C "$WS" -xf - ||
   fail "could not copy the workspace"
 ln -s "$ROOT/node_modules" "$WS/node_modules"
-if ! ls "$WS"/.changeset/*.md >/dev/null 2>&1; then
+if [ -z "$(find "$WS/.changeset" -maxdepth 1 -name '*.md' ! -name README.md)" ]; then
   # No pending changeset (the last release consumed them): prove the flow with a synthetic one.
   {
     echo '---'
