@@ -16,7 +16,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { docFormatOf, identifierTerms, splitDocument, type DocFormat } from './doc-sections.js';
 
 export interface PostgresDomainIndexOptions {
@@ -209,12 +209,9 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
     const store = await this.#ready(options);
     const carried = await store.transaction(async (tx) => {
       await tx.execute('DELETE FROM domain_documents WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
-      const cols = COLUMNS.join(', ');
-      const n = await tx.execute(
-        `INSERT INTO domain_documents (repo_id, snapshot_id, ${cols})
-         SELECT repo_id, $2, ${cols} FROM domain_documents
-         WHERE repo_id = $1 AND snapshot_id = $3 AND file_path <> ALL($4::text[])`,
-        [repoId, snapshotId, delta.baseSnapshotId, replaced],
+      const n = await carryOverSnapshotRows(
+        tx,
+        { table: 'domain_documents', columns: COLUMNS, repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
         options,
       );
       await this.#insert(tx, repoId, snapshotId, rows, options);

@@ -12,7 +12,7 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { identifierWords, normalizeIdentifier } from './identifier-forms.js';
 
 export interface PostgresFuzzyIndexOptions {
@@ -166,11 +166,9 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const store = await this.#ready(options);
     const carried = await store.transaction(async (tx) => {
       await tx.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
-      const n = await tx.execute(
-        `INSERT INTO fuzzy_identifiers (repo_id, snapshot_id, ${COLUMNS.join(', ')})
-         SELECT repo_id, $2, ${COLUMNS.join(', ')} FROM fuzzy_identifiers
-         WHERE repo_id = $1 AND snapshot_id = $3 AND file_path <> ALL($4::text[])`,
-        [repoId, snapshotId, delta.baseSnapshotId, replaced],
+      const n = await carryOverSnapshotRows(
+        tx,
+        { table: 'fuzzy_identifiers', columns: COLUMNS, repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
         options,
       );
       await this.#insert(tx, repoId, snapshotId, rows, options);

@@ -14,7 +14,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -164,12 +164,17 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     let carried = 0;
     await db.transaction(async (tx) => {
       await this.#ensureSnapshot(tx, delta.snapshot, options);
-      carried = await tx.execute(
-        `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
-         SELECT repo_id, $2, file_path, content_hash, language, size_bytes, line_count FROM files
-         WHERE repo_id = $1 AND snapshot_id = $3 AND NOT (file_path = ANY($4::text[]))
-         ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING`,
-        [repoId, snapshotId, delta.baseSnapshotId, [...delta.changedPaths, ...delta.deletedPaths]],
+      carried = await carryOverSnapshotRows(
+        tx,
+        {
+          table: 'files',
+          columns: ['file_path', 'content_hash', 'language', 'size_bytes', 'line_count'],
+          repoId,
+          fromSnapshotId: delta.baseSnapshotId,
+          toSnapshotId: snapshotId,
+          exceptPaths: [...delta.changedPaths, ...delta.deletedPaths],
+          onConflictDoNothing: ['repo_id', 'snapshot_id', 'file_path'],
+        },
         options,
       );
       await tx.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [repoId, snapshotId, delta.deletedPaths], options);

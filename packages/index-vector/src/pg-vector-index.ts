@@ -12,7 +12,7 @@ import {
   type SnapshotRef,
   type VectorIndex,
 } from '@trawl/core';
-import type { PostgresQueryable, PostgresStore } from '@trawl/postgres';
+import { carryOverSnapshotRows, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { embeddingItems, vectorSpaceName, type EmbeddingItem, type EmbeddingTextOptions } from './embedding-text.js';
 import type { VectorSearchOptions } from './vector-search-options.js';
 
@@ -196,11 +196,9 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
         SELECT DISTINCT ON (embed_key) embed_key, embedding FROM ${t} WHERE embed_key = ANY($1::text[])`, [[...new Set(reused.map((i) => i.key))]], options);
       await tx.execute(`DELETE FROM ${t} WHERE repo_id = $1 AND snapshot_id = $2`, [snapshot.repoId, snapshot.snapshotId], options);
       if (carry) {
-        await tx.execute(
-          `INSERT INTO ${t} (repo_id, snapshot_id, ${cols}, embedding)
-           SELECT repo_id, $2, ${cols}, embedding FROM ${t}
-           WHERE repo_id = $1 AND snapshot_id = $3 AND file_path <> ALL($4::text[])`,
-          [snapshot.repoId, snapshot.snapshotId, carry.base, carry.replaced],
+        await carryOverSnapshotRows(
+          tx,
+          { table: t, columns: [...ROW_COLUMNS, 'embedding'], repoId: snapshot.repoId, fromSnapshotId: carry.base, toSnapshotId: snapshot.snapshotId, exceptPaths: carry.replaced },
           options,
         );
       }

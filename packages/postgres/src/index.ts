@@ -14,3 +14,4 @@ export {
   type MigrationStatusEntry,
   type RunMigrationsOptions,
 } from './migrator.js';
+export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
