@@ -110,7 +110,10 @@ describe('KuzuSymbolIndex lifecycle', () => {
 
   it('exits cleanly after open/query/close cycles (no QueryResult left open)', async () => {
     const script = join(here, 'test-support', 'open-close-cycles.ts');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, path], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), timeout: 120_000 });
+    const workspace = fileURLToPath(new URL('../../..', import.meta.url));
+    // Resolve @trawl/* to source, as vitest does: a fresh clone has no dist/ to import.
+    const env = { ...process.env, TSX_TSCONFIG_PATH: join(workspace, 'tools/tsconfig.check.json') };
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, path], { cwd: workspace, env, timeout: 120_000 });
     expect(stdout.trim()).toBe('cycles ok');
   });
 

@@ -1,10 +1,26 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { OpenApiContract, type ContractOptions } from './openapi-contract.js';
 
-/** Where the Qdrant OpenAPI contract lives: `QDRANT_OPENAPI`, else `../shared/qdrant/openapi.json` next to the checkout. */
+/**
+ * Where the Qdrant OpenAPI contract lives: `QDRANT_OPENAPI`, else `shared/qdrant/openapi.json`
+ * in the nearest folder above the checkout that has one (the workplace keeps `shared/` beside
+ * its checkouts, and CI may clone elsewhere), else the workplace's own `/work/shared`.
+ */
 export function qdrantOpenApiPath(): string {
-  return process.env.QDRANT_OPENAPI ?? new URL('../../../../shared/qdrant/openapi.json', import.meta.url).pathname;
+  if (process.env.QDRANT_OPENAPI) return process.env.QDRANT_OPENAPI;
+  const relative = join('shared', 'qdrant', 'openapi.json');
+  for (let dir = fileURLToPath(new URL('../../..', import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  const workplace = join('/work', relative);
+  if (existsSync(workplace)) return workplace;
+  throw new Error(`Qdrant's OpenAPI contract (${relative}) was not found above this checkout: set QDRANT_OPENAPI to its path`);
 }
 
 type Payload = Record<string, unknown>;
