@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConflictError } from '@trawl/core';
-import { createTestDatabase, type TestDatabase } from '@trawl/testing';
+import { createTestDatabase, writeFixtureRepo, type TestDatabase } from '@trawl/testing';
 import { createContainer, type TrawlContainer } from './container.js';
 import { loadSettings } from './settings.js';
 
@@ -35,24 +35,6 @@ describe('loadSettings', () => {
   });
 });
 
-async function writeFixture(root: string): Promise<void> {
-  await mkdir(join(root, 'src'), { recursive: true });
-  await mkdir(join(root, 'docs'), { recursive: true });
-  await writeFile(join(root, 'src/users.ts'), [
-    'import { hashPassword } from "./crypto";',
-    '',
-    '/** Creates a user account with a hashed password. */',
-    'export class UserService {',
-    '  createUser(name: string, password: string) {',
-    '    return { name, hash: hashPassword(password) };',
-    '  }',
-    '}',
-    '',
-  ].join('\n'));
-  await writeFile(join(root, 'src/crypto.ts'), 'export function hashPassword(p: string): string {\n  return p.split("").reverse().join("");\n}\n');
-  await writeFile(join(root, 'docs/guide.md'), '# Guide\n\n## Onboarding\n\nNew members are invited by email and must confirm their address.\n');
-}
-
 describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) => {
   let home: string;
   let repo: string;
@@ -61,7 +43,7 @@ describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) =
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'trawl-home-'));
     repo = await mkdtemp(join(tmpdir(), 'trawl-repo-'));
-    await writeFixture(repo);
+    await writeFixtureRepo(repo);
     if (flavour === 'server') db = await createTestDatabase();
     trawl = createContainer({ home }, db ? { DATABASE_URL: db.url } : {});
   });
@@ -81,12 +63,12 @@ describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) =
   it('indexes a repository through the real parser and answers searches', async () => {
     const result = await (await trawl.indexer()).indexRepository({ repoId: 'fixture', root: repo });
     expect(result.mode).toBe('full');
-    expect(result.files).toBe(3);
+    expect(result.files).toBe(7);
     const retriever = await trawl.retriever();
     const fuzzy = await retriever.search('craeteUser', { repo: 'fixture', indexes: ['fuzzy'] });
-    expect(fuzzy.hits[0]).toMatchObject({ name: 'createUser', file: 'src/users.ts' });
+    expect(fuzzy.hits[0]).toMatchObject({ name: 'createUser', file: 'src/accounts/user-service.ts' });
     const docs = await retriever.search('invited by email', { repo: 'fixture', indexes: ['domain'] });
-    expect(docs.hits[0]!.file).toBe('docs/guide.md');
+    expect(docs.hits[0]!.file).toBe('docs/onboarding.md');
   });
 
   it('reports every component in its health check', async () => {
