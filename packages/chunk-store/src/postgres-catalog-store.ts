@@ -11,7 +11,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { ensureSchema, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
 import { validateFile, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
@@ -61,7 +61,6 @@ const fileInfo = (r: FileRow): SourceFileInfo => ({
 });
 
 const SNAPSHOT_COLUMNS = 'repo_id, snapshot_id, status, commit_sha, base_snapshot_id, created_at, finished_at, error, stats';
-const FILE_BATCH = 2000;
 
 /**
  * Repositories, snapshots and file contents on PostgreSQL. File text is stored once per distinct
@@ -188,33 +187,7 @@ export class PostgresCatalogStore implements CatalogStore {
     return this.db.transaction(async (tx) => {
       const exists = await tx.fetchValue('SELECT 1 FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options);
       if (!exists) throw new NotFoundError(`unknown snapshot ${ref.repoId}@${ref.snapshotId}: beginSnapshot first`, { component: 'catalog' });
-      let n = 0;
-      for (let i = 0; i < files.length; i += FILE_BATCH) {
-        const batch = files.slice(i, i + FILE_BATCH);
-        await tx.execute(
-          `INSERT INTO file_contents (content_hash, content) SELECT DISTINCT ON (h) h, c FROM unnest($1::text[], $2::text[]) AS t(h, c)
-           ON CONFLICT (content_hash) DO NOTHING`,
-          [batch.map((f) => f.contentHash), batch.map((f) => f.content)],
-          options,
-        );
-        n += await tx.execute(
-          `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
-           SELECT $1, $2, p, h, l, s, lc FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS t(p, h, l, s, lc)
-           ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash, language = EXCLUDED.language,
-             size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count`,
-          [
-            ref.repoId,
-            ref.snapshotId,
-            batch.map((f) => f.path),
-            batch.map((f) => f.contentHash),
-            batch.map((f) => f.language),
-            batch.map((f) => f.sizeBytes),
-            batch.map((f) => f.lineCount),
-          ],
-          options,
-        );
-      }
-      return n;
+      return upsertSnapshotFiles(tx, ref, files, options);
     }, options);
   }
 

@@ -14,7 +14,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { carryOverSnapshotRows, ensureSchema, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -35,7 +35,6 @@ export interface PostgresLexicalIndexOptions {
 
 const COMPONENT = 'index-lexical';
 const DEFAULT_LIMIT = 20;
-const FILE_BATCH = 500;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
@@ -284,24 +283,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
         throw new InvalidInputError(`file "${f.path}" needs a path, a contentHash and its content`, { component: COMPONENT });
       }
     }
-    for (let i = 0; i < files.length; i += FILE_BATCH) {
-      throwIfAborted(options.signal, COMPONENT);
-      const batch = files.slice(i, i + FILE_BATCH);
-      await tx.execute(
-        `INSERT INTO file_contents (content_hash, content) SELECT DISTINCT ON (h) h, c FROM unnest($1::text[], $2::text[]) AS t(h, c)
-         ON CONFLICT (content_hash) DO NOTHING`,
-        [batch.map((f) => f.contentHash), batch.map((f) => f.content)],
-        options,
-      );
-      await tx.execute(
-        `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
-         SELECT $1, $2, p, h, l, s, lc FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS t(p, h, l, s, lc)
-         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash, language = EXCLUDED.language,
-           size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count`,
-        [ref.repoId, ref.snapshotId, batch.map((f) => f.path), batch.map((f) => f.contentHash), batch.map((f) => f.language), batch.map((f) => f.sizeBytes), batch.map((f) => f.lineCount)],
-        options,
-      );
-    }
+    await upsertSnapshotFiles(tx, ref, files, options);
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Chunk, SourceFile } from '@trawl/core';
+import type { Chunk, SnapshotDelta, SourceFile } from '@trawl/core';
 
 /** One chunk ready to be embedded: its text and the key its vector is cached under. */
 export interface EmbeddingItem {
@@ -46,3 +46,24 @@ export function vectorSpaceName(prefix: string, model: string, dimensions: numbe
   const hash = createHash('sha256').update(model).digest('hex').slice(0, 8);
   return `${prefix}_${slug}_${hash}_${dimensions}`;
 }
+
+/** The base snapshot to carry unchanged vectors from, and the files not to carry. */
+export interface VectorCarryOver {
+  base: string;
+  replaced: string[];
+}
+
+/**
+ * What an incremental run embeds (the changed files' chunks) and what it carries over from the
+ * base snapshot: the same for every vector backend.
+ */
+export function deltaEmbeddingItems(delta: SnapshotDelta, options: EmbeddingTextOptions = {}): { items: EmbeddingItem[]; carry: VectorCarryOver } {
+  const changed = new Set(delta.changedPaths);
+  const items = embeddingItems(
+    delta.chunks.filter((c) => changed.has(c.filePath)),
+    delta.files.filter((f) => changed.has(f.path)),
+    options,
+  );
+  return { items, carry: { base: delta.baseSnapshotId, replaced: [...new Set([...delta.changedPaths, ...delta.deletedPaths])] } };
+}
+

@@ -13,7 +13,7 @@ import {
   type VectorIndex,
 } from '@trawl/core';
 import { carryOverSnapshotRows, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
-import { embeddingItems, vectorSpaceName, type EmbeddingItem, type EmbeddingTextOptions } from './embedding-text.js';
+import { deltaEmbeddingItems, embeddingItems, vectorSpaceName, type EmbeddingItem, type EmbeddingTextOptions } from './embedding-text.js';
 import type { VectorSearchOptions } from './vector-search-options.js';
 
 const COMPONENT = 'pgvector';
@@ -150,13 +150,8 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
   }
 
   async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
-    const changed = new Set(delta.changedPaths);
-    const items = embeddingItems(
-      delta.chunks.filter((c) => changed.has(c.filePath)),
-      delta.files.filter((f) => changed.has(f.path)),
-      this.#o,
-    );
-    return this.#write(delta.snapshot, items, { base: delta.baseSnapshotId, replaced: [...new Set([...delta.changedPaths, ...delta.deletedPaths])] }, options);
+    const { items, carry } = deltaEmbeddingItems(delta, this.#o);
+    return this.#write(delta.snapshot, items, carry, options);
   }
 
   async #write(snapshot: SnapshotRef, items: EmbeddingItem[], carry: { base: string; replaced: string[] } | null, options: CallOptions): Promise<IndexRunResult> {

@@ -17,7 +17,7 @@ import {
   type SnapshotRef,
   type VectorIndex,
 } from '@trawl/core';
-import { embeddingItems, vectorSpaceName, type EmbeddingItem, type EmbeddingTextOptions } from './embedding-text.js';
+import { deltaEmbeddingItems, embeddingItems, vectorSpaceName, type EmbeddingItem, type EmbeddingTextOptions } from './embedding-text.js';
 import type { VectorSearchOptions } from './vector-search-options.js';
 
 const COMPONENT = 'qdrant';
@@ -177,13 +177,8 @@ export class QdrantVectorIndex implements VectorIndex, AsyncDisposable {
   }
 
   async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
-    const changed = new Set(delta.changedPaths);
-    const items = embeddingItems(
-      delta.chunks.filter((c) => changed.has(c.filePath)),
-      delta.files.filter((f) => changed.has(f.path)),
-      this.#o,
-    );
-    return this.#write(delta.snapshot, items, { base: delta.baseSnapshotId, replaced: [...new Set([...delta.changedPaths, ...delta.deletedPaths])] }, options);
+    const { items, carry } = deltaEmbeddingItems(delta, this.#o);
+    return this.#write(delta.snapshot, items, carry, options);
   }
 
   async #scrollAll(client: QdrantClientLike, filter: Filter, withVector: boolean, signal?: AbortSignal): Promise<QdrantPoint[]> {

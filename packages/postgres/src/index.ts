@@ -15,3 +15,4 @@ export {
   type RunMigrationsOptions,
 } from './migrator.js';
 export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
+export { upsertSnapshotFiles } from './snapshot-files.js';
