@@ -38,6 +38,15 @@ describe('KuzuSymbolIndex (UNWIND loads)', () => {
   });
 });
 
+describe('KuzuSymbolIndex (no name cache: every lookup scans the graph)', () => {
+  describeSymbolIndex({
+    async create() {
+      const index = new KuzuSymbolIndex({ path: await tempDb(), nameCacheSize: 0 });
+      return { index, dispose: () => index.close() };
+    },
+  });
+});
+
 const here = fileURLToPath(new URL('.', import.meta.url));
 const kuzuEntry = fileURLToPath(new URL('../../../node_modules/kuzu/index.js', import.meta.url));
 

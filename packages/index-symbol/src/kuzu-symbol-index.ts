@@ -29,6 +29,7 @@ import {
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
 import { buildGraphRows, copyTables, nodeKey, unwindTables, type ExistingNodes, type GraphInput } from './kuzu-graph-loader.js';
 import { NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
+import { SymbolNameTable } from './symbol-name-table.js';
 
 export interface KuzuSymbolIndexOptions {
   /** The database file (Kuzu keeps it plus `<path>.wal`). `:memory:` for an in-memory graph. */
@@ -52,6 +53,12 @@ export interface KuzuSymbolIndexOptions {
   defaultTimeoutMs?: number;
   /** Called after every Cypher statement with how long it took (tracing, slow-query logs). */
   onStatement?: (statement: string, durationMs: number) => void;
+  /**
+   * Snapshots whose symbol names are kept in memory for `search` and `definitions` (most recently
+   * used first; about 200 bytes per symbol). Default 4; 0 turns the cache off and every lookup
+   * scans the graph.
+   */
+  nameCacheSize?: number;
 }
 
 interface Opened {
@@ -100,6 +107,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
   #closing = false;
   #closePromise: Promise<void> | null = null;
   readonly #prepared = new Map<string, KuzuPreparedStatementLike>();
+  /** Name tables by `repo\0snapshot`, least recently used first. */
+  readonly #nameTables = new Map<string, Promise<SymbolNameTable>>();
 
   constructor(options: KuzuSymbolIndexOptions) {
     if (!options?.path) throw new InvalidInputError('KuzuSymbolIndex needs a database path (or ":memory:")', { component: COMPONENT });
@@ -357,6 +366,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
   }
 
   async #deleteSnapshot(conn: KuzuConnectionLike, repoId: string, snapshotId?: string): Promise<void> {
+    const prefix = snapshotId === undefined ? `${repoId}\0` : nameTableKey({ repoId, snapshotId });
+    for (const key of [...this.#nameTables.keys()]) if (key.startsWith(prefix)) this.#nameTables.delete(key);
     const where = snapshotId === undefined ? 'n.repo = $repo' : 'n.repo = $repo AND n.snap = $snap';
     const params: Record<string, unknown> = snapshotId === undefined ? { repo: repoId } : { repo: repoId, snap: snapshotId };
     for (const table of NODE_TABLES) await this.#query(conn, `MATCH (n:${table}) WHERE ${where} DETACH DELETE n`, params, 600_000);
@@ -384,6 +395,30 @@ export class KuzuSymbolIndex implements SymbolIndex {
     return { limit: Math.min(Math.floor(requested), max), timeoutMs };
   }
 
+  /**
+   * The snapshot's name table, loaded on first use and cached (null when the cache is off). Runs
+   * inside `#exclusive`, so it never sees a snapshot half written; writes drop the tables of the
+   * snapshots they touch.
+   */
+  async #nameTable(conn: KuzuConnectionLike, snapshot: SnapshotRef): Promise<SymbolNameTable | null> {
+    const size = this.#options.nameCacheSize ?? 4;
+    if (size <= 0) return null;
+    const key = nameTableKey(snapshot);
+    let table = this.#nameTables.get(key);
+    if (table) {
+      this.#nameTables.delete(key); // most recently used moves to the end
+    } else {
+      table = this.#query(conn, 'MATCH (s:Symbol) WHERE s.repo = $repo AND s.snap = $snap RETURN ' + SYMBOL_FIELDS, { repo: snapshot.repoId, snap: snapshot.snapshotId }, 600_000).then(
+        (rows) => new SymbolNameTable(rows.map(toSymbol)),
+      );
+      // A snapshot with no symbols (not indexed here, or written later by another process) is not kept.
+      table.then((t) => t.size === 0 && this.#nameTables.delete(key), () => this.#nameTables.delete(key));
+    }
+    this.#nameTables.set(key, table);
+    while (this.#nameTables.size > size) this.#nameTables.delete(this.#nameTables.keys().next().value!);
+    return table;
+  }
+
   /** Definitions of a name (`save`), or of a qualified name (`ChunkStore.save`), optionally of one kind. */
   async definitions(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolDefinition[]> {
     const { limit, timeoutMs } = this.#bounds(options);
@@ -399,7 +434,14 @@ export class KuzuSymbolIndex implements SymbolIndex {
       where += ' AND s.kind = $kind';
       params.kind = kind;
     }
-    const rows = (await this.#query(conn, `MATCH (s:Symbol) WHERE ${where} RETURN ${SYMBOL_FIELDS} ORDER BY s.file, s.startLine LIMIT $limit`, params, timeoutMs)).map(toSymbol);
+    const table = await this.#nameTable(conn, snapshot);
+    const rows = table
+      ? table
+          .named(short)
+          .filter((s) => !kind || s.kind === kind)
+          .sort((a, b) => (a.filePath < b.filePath ? -1 : a.filePath > b.filePath ? 1 : a.startLine - b.startLine))
+          .slice(0, limit * 4)
+      : (await this.#query(conn, `MATCH (s:Symbol) WHERE ${where} RETURN ${SYMBOL_FIELDS} ORDER BY s.file, s.startLine LIMIT $limit`, params, timeoutMs)).map(toSymbol);
     // Exact case first; qualified names must match the tail of the fqn.
     const matching = rows.filter((s) => !qualified || s.fqn.endsWith(`:${name}`) || s.fqn.endsWith(`.${name}`));
     const exact = matching.filter((s) => s.name === short);
@@ -503,18 +545,25 @@ export class KuzuSymbolIndex implements SymbolIndex {
     if (!terms.length) return [];
     return this.#exclusive(async (conn) => {
       const best = new Map<string, { symbol: SymbolDefinition; score: number; term: string }>();
+      const table = await this.#nameTable(conn, snapshot);
       for (const term of terms) {
         const { short, qualified } = splitName(term);
         const lname = short.toLowerCase();
-        const params: Record<string, unknown> = { repo: snapshot.repoId, snap: snapshot.snapshotId, q: lname, limit: Math.min(limit * 20, 2000) };
-        let where = 's.repo = $repo AND s.snap = $snap AND s.lname CONTAINS $q';
-        if (options.kind) {
-          where += ' AND s.kind = $kind';
-          params.kind = options.kind;
+        let candidates: SymbolDefinition[];
+        if (table) {
+          // Every symbol containing the term is scored (the scan below keeps the shortest names only).
+          candidates = table.containing(lname);
+          if (options.kind) candidates = candidates.filter((s) => s.kind === options.kind);
+        } else {
+          const params: Record<string, unknown> = { repo: snapshot.repoId, snap: snapshot.snapshotId, q: lname, limit: Math.min(limit * 20, 2000) };
+          let where = 's.repo = $repo AND s.snap = $snap AND s.lname CONTAINS $q';
+          if (options.kind) {
+            where += ' AND s.kind = $kind';
+            params.kind = options.kind;
+          }
+          candidates = (await this.#query(conn, `MATCH (s:Symbol) WHERE ${where} RETURN ${SYMBOL_FIELDS} ORDER BY size(s.name), s.file LIMIT $limit`, params, timeoutMs)).map(toSymbol);
         }
-        const rows = await this.#query(conn, `MATCH (s:Symbol) WHERE ${where} RETURN ${SYMBOL_FIELDS} ORDER BY size(s.name), s.file LIMIT $limit`, params, timeoutMs);
-        for (const row of rows) {
-          const s = toSymbol(row);
+        for (const s of candidates) {
           let score = scoreName(s, short, lname);
           if (qualified) score = s.fqn.endsWith(`:${term}`) || s.fqn.endsWith(`.${term}`) ? Math.max(score, 1) : score * 0.6;
           score += s.visibility === 'public' ? 0.02 : 0;
@@ -545,6 +594,10 @@ export class KuzuSymbolIndex implements SymbolIndex {
         }));
     }, options.signal);
   }
+}
+
+function nameTableKey(snapshot: SnapshotRef): string {
+  return `${snapshot.repoId}\0${snapshot.snapshotId}\0`;
 }
 
 function requireName(name: string): string {

@@ -155,6 +155,18 @@ export function describeSymbolIndex(options: SymbolIndexSuiteOptions): void {
       expect(await index.callers(s1, 'Animal.speak')).toHaveLength(1);
     });
 
+    it('answers with the new names when a snapshot is indexed again with other content', async () => {
+      const ref: SnapshotRef = { repoId: 'zoo', snapshotId: 'redo' };
+      await index.reindexRepo(zoo(ref, 'helper'));
+      expect((await index.search(ref, 'helper')).map((h) => h.name)).toEqual(['helper']);
+      await index.reindexRepo(zoo(ref, 'assist'));
+      expect(await index.search(ref, 'helper')).toEqual([]);
+      expect(await index.definitions(ref, 'helper')).toEqual([]);
+      expect((await index.search(ref, 'assist')).map((h) => h.name)).toEqual(['assist']);
+      await index.deleteRepo('zoo', 'redo');
+      expect(await index.search(ref, 'assist')).toEqual([]);
+    });
+
     it('builds a snapshot incrementally from its base', async () => {
       const next = zoo(s2, 'assist');
       const delta = fixtureDelta(base, next);
