@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@trawl/testing';
 import { createContainer, type TrawlContainer } from '@trawl/container';
+import type { IndexProgressEvent } from '@trawl/retrieval';
 import { arg, buildCorpus, peakRssMb } from '../../parser/bench/corpus.js';
 
 const run = promisify(execFile);
@@ -27,6 +28,7 @@ const corpus = await buildCorpus(MB);
 console.log(`corpus: ${corpus.files} files, ${(corpus.bytes / 1048576).toFixed(1)} MB under ${corpus.root}`);
 const rows: string[][] = [];
 const searchRows: string[][] = [];
+const stageRows: string[][] = [];
 
 // The peer: zoekt-index alone over the same folder.
 let zoektMs = NaN;
@@ -39,11 +41,40 @@ if (process.env.ZOEKT_BIN_DIR) {
   rows.push(['zoekt-index alone', '-', `${f1(zoektMs / 1000)} s`, '1.00x', '-', '-']);
 }
 
+/** Stage timings from the indexer's progress events: where a run's time goes besides the indexes. */
+function stageTimer(): { onProgress: (e: IndexProgressEvent) => void; summary: () => string } {
+  const t0 = performance.now();
+  let last = t0;
+  const parts: [string, number][] = [];
+  const mark = (name: string) => {
+    const now = performance.now();
+    parts.push([name, now - last]);
+    last = now;
+  };
+  let parsing = false;
+  return {
+    onProgress: (e) => {
+      if (e.stage === 'scan') mark('scan');
+      else if (e.stage === 'plan') mark('plan');
+      else if (e.stage === 'parse' && !parsing) {
+        parsing = true;
+        mark('base+parse start');
+      } else if (e.stage === 'store') mark('parse+store');
+      else if (e.stage === 'index' && e.status === 'start') mark('between');
+      else if (e.stage === 'index' && e.status !== 'start') mark(e.index);
+      else if (e.stage === 'done') mark('finish+prune');
+    },
+    summary: () => parts.filter(([n, ms]) => !(n === 'between' && ms < 50)).map(([n, ms]) => `${n} ${f1(ms / 1000)}`).join(', '),
+  };
+}
+
 async function measure(label: string, trawl: TrawlContainer): Promise<void> {
   const indexer = await trawl.indexer();
   let t = performance.now();
-  const full = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root });
+  const fullStages = stageTimer();
+  const full = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root, onProgress: fullStages.onProgress });
   const fullMs = performance.now() - t;
+  stageRows.push([`${label}: full`, fullStages.summary()]);
   const stages = full.indexes.map((i) => `${i.index} ${f1(i.durationMs / 1000)}s`).join(', ');
   rows.push([`${label}: full index`, `${full.chunks.toLocaleString('en-US')} chunks`, `${f1(fullMs / 1000)} s`, Number.isFinite(zoektMs) ? `${(fullMs / zoektMs).toFixed(2)}x` : '-', `${Math.round(peakRssMb())} MB`, stages]);
 
@@ -51,8 +82,10 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
   const first = (await (await trawl.catalog()).listFiles({ repoId: 'corpus', snapshotId: full.snapshotId })).find((f) => f.language === 'typescript' || f.language === 'javascript');
   await appendFile(join(corpus.root, first!.path), '\nexport function benchmarkAddedFunction() { return 42; }\n');
   t = performance.now();
-  const inc = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root });
+  const incStages = stageTimer();
+  const inc = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root, onProgress: incStages.onProgress });
   const incMs = performance.now() - t;
+  stageRows.push([`${label}: 1 file`, incStages.summary()]);
   rows.push([`${label}: re-index after 1 changed file`, `${inc.changedPaths.length} changed`, `${f1(incMs / 1000)} s`, `${((incMs / fullMs) * 100).toFixed(1)}% of full`, `${Math.round(peakRssMb())} MB`, inc.indexes.map((i) => `${i.index} ${f1(i.durationMs / 1000)}s${i.fullRebuild ? ' (rebuild)' : ''}`).join(', ')]);
 
   // Hybrid search: identifiers and words drawn from the corpus's own chunks.
@@ -110,5 +143,7 @@ const table = (header: string[], body: string[][]) => {
 };
 console.log();
 table(['run', 'size', 'time', 'vs zoekt-index', 'peak RSS', 'per index'], rows);
+console.log();
+table(['indexing stages', 'seconds (from progress events)'], stageRows);
 console.log();
 table(['hybrid search', 'chunks', 'queries', 'p50 ms', 'p95 ms', 'per index p50/p95 ms', 'degraded'], searchRows);
