@@ -54,7 +54,12 @@ const MIN_GAP_LINES = 40;
 const MAX_SUMMARY = 400;
 
 interface ScopeEntry extends SpecScope {
-  depth: number;
+  /** The definition node (null for the file). Nodes inside it come after it and start before `end`. */
+  node: Node | null;
+  start: number;
+  end: number;
+  /** Ids of the node's `name` field children, computed when a reference inside needs them. */
+  nameIds: Set<number | undefined> | null;
   /** Qualified name prefix for members (`Outer.Inner`). */
   qualified: string;
   symbolId: string | null;
@@ -68,14 +73,20 @@ const F_REF = 8;
 const F_COMMENT = 16;
 const F_ACCESS = 32;
 
-/** Per language: what each node type id is to the walker (0: just descend). */
-const flagTables = new Map<string, Uint8Array>();
+/** Per language: what each node type id is to the walker (0: skip), and the flagged type names. */
+interface FlagTable {
+  flags: Uint8Array;
+  types: string[];
+}
 
-function flagTable(language: GrammarLanguage, lang: Language): Uint8Array {
+const flagTables = new Map<string, FlagTable>();
+
+function flagTable(language: GrammarLanguage, lang: Language): FlagTable {
   let table = flagTables.get(language);
   if (table) return table;
   const spec = languageSpec(language);
-  table = new Uint8Array(lang.nodeTypeCount + 1);
+  const flags = new Uint8Array(lang.nodeTypeCount + 1);
+  const types = new Set<string>();
   for (let id = 0; id < lang.nodeTypeCount; id++) {
     if (!lang.nodeTypeIsNamed(id)) continue;
     const type = lang.nodeTypeForId(id);
@@ -89,8 +100,10 @@ function flagTable(language: GrammarLanguage, lang: Language): Uint8Array {
       if (spec.referenceTypes.has(type)) f |= F_REF;
       if (spec.accessTypes?.has(type)) f |= F_ACCESS;
     }
-    table[id] = f;
+    flags[id] = f;
+    if (f) types.add(type);
   }
+  table = { flags, types: [...types] };
   flagTables.set(language, table);
   return table;
 }
@@ -281,99 +294,96 @@ function endLineOf(node: Node): number {
   return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
 }
 
-function walkTree(input: ParseFileInput, language: GrammarLanguage, flags: Uint8Array, tree: Tree, lines: string[], result: ParsedFile, fileChunk: Chunk): void {
+/** A point past any node: `descendantsOfType` then searches the whole tree. */
+const END_OF_TREE = { row: 0xffffffff, column: 0xffffffff };
+const START_OF_TREE = { row: 0, column: 0 };
+
+/**
+ * Finds the nodes the flag table cares about in one call into wasm (`descendantsOfType` walks the
+ * tree in C and returns them in document order, the order a TreeCursor visits them), instead of
+ * stepping a cursor through every node from JavaScript: about 7% of the nodes are flagged, and
+ * each cursor step is several calls across the wasm boundary. Nesting is recovered from byte
+ * ranges (a node inside an open definition starts before the definition ends).
+ */
+function walkTree(input: ParseFileInput, language: GrammarLanguage, table: FlagTable, tree: Tree, lines: string[], result: ParsedFile, fileChunk: Chunk): void {
   const spec = languageSpec(language);
+  const { flags } = table;
+  const content = input.content;
   const fileId = fileNodeId(input.path);
   const comments: CommentInfo[] = [];
   const seenQualified = new Map<string, number>();
   const pendingOwners: { symbol: SymbolDefinition; chunk: Chunk | null; ownerName: string }[] = [];
   const referenceSeen = new Set<string>();
-  const root: ScopeEntry = { depth: -1, kind: null, symbolKind: null, name: null, access: null, qualified: '', symbolId: null, chunk: fileChunk };
+  const root: ScopeEntry = { node: null, start: -1, end: Infinity, nameIds: null, kind: null, symbolKind: null, name: null, access: null, qualified: '', symbolId: null, chunk: fileChunk };
   const stack: ScopeEntry[] = [root];
 
-  const cursor = tree.walk();
-  let depth = 0;
-  try {
-    for (;;) {
-      while (stack.length > 1 && stack[stack.length - 1]!.depth >= depth) stack.pop();
-      const f = flags[cursor.nodeTypeId] ?? 0;
-      if (f !== 0) {
-        const scope = stack[stack.length - 1]!;
-        if (f & F_COMMENT) {
-          const start = cursor.startPosition;
-          const lineText = lines[start.row] ?? '';
-          if (lineText.slice(0, start.column).trim() === '') {
-            const end = cursor.endPosition;
-            comments.push({ startRow: start.row, endRow: end.column === 0 && end.row > start.row ? end.row - 1 : end.row, text: cursor.nodeText });
-          }
-        } else {
-          const node = cursor.currentNode;
-          if (f & F_DEF) {
-            const def = spec.definition(node, scope);
-            if (def && def.name) {
-              const entry = addDefinition(input, result, spec.language, def, scope, depth, lines, comments, seenQualified, pendingOwners, fileId);
-              stack.push(entry);
-            }
-          }
-          if (f & F_CALL) {
-            const call = spec.call(node);
-            if (call) {
-              result.relations.push({
-                kind: 'calls',
-                fromId: innermostSymbol(stack) ?? fileId,
-                toId: null,
-                toName: call.target,
-                resolved: false,
-                filePath: input.path,
-                line: node.startPosition.row + 1,
-              });
-            }
-          }
-          if (f & F_IMPORT) {
-            const found = spec.imports(node);
-            const list = found === null ? [] : Array.isArray(found) ? found : [found];
-            const line = node.startPosition.row + 1;
-            for (const imp of list) {
-              if (!imp.source) continue;
-              result.relations.push({ kind: 'imports', fromId: fileId, toId: null, toName: imp.source, resolved: false, filePath: input.path, line });
-              for (const b of imp.bindings) result.imports.push({ source: imp.source, local: b.local, imported: b.imported, line });
-            }
-          }
-          if (f & F_REF) {
-            const top = stack[stack.length - 1]!;
-            const isOwnName = top.depth === depth - 1 && cursor.currentFieldName === 'name';
-            if (!isOwnName) {
-              const from = innermostSymbol(stack) ?? fileId;
-              const name = node.text;
-              const key = `${from}\u0000${name}`;
-              if (!referenceSeen.has(key)) {
-                referenceSeen.add(key);
-                result.relations.push({ kind: 'references', fromId: from, toId: null, toName: name, resolved: false, filePath: input.path, line: node.startPosition.row + 1 });
-              }
-            }
-          }
-          if (f & F_ACCESS && spec.access) {
-            const access = spec.access(node);
-            if (access) scope.access = access;
-          }
-        }
+  const nodes = tree.rootNode.descendantsOfType(table.types, START_OF_TREE, END_OF_TREE);
+  for (const node of nodes) {
+    const f = flags[node.typeId] ?? 0;
+    if (f === 0) continue; // an anonymous token spelled like a flagged named type
+    const start = node.startIndex;
+    const end = node.endIndex;
+    while (stack.length > 1 && !encloses(stack[stack.length - 1]!, node, start, end)) stack.pop();
+    const scope = stack[stack.length - 1]!;
+    if (f & F_COMMENT) {
+      const startPos = node.startPosition;
+      const lineText = lines[startPos.row] ?? '';
+      if (lineText.slice(0, startPos.column).trim() === '') {
+        const endPos = node.endPosition;
+        comments.push({ startRow: startPos.row, endRow: endPos.column === 0 && endPos.row > startPos.row ? endPos.row - 1 : endPos.row, text: content.slice(start, end) });
       }
-      if (cursor.gotoFirstChild()) {
-        depth++;
-        continue;
-      }
-      let done = false;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) {
-          done = true;
-          break;
-        }
-        depth--;
-      }
-      if (done || depth === 0) break;
+      continue;
     }
-  } finally {
-    cursor.delete();
+    if (f & F_DEF) {
+      const def = spec.definition(node, scope);
+      if (def && def.name) {
+        const entry = addDefinition(input, result, spec.language, def, scope, node, start, end, lines, comments, seenQualified, pendingOwners, fileId);
+        stack.push(entry);
+      }
+    }
+    if (f & F_CALL) {
+      const call = spec.call(node);
+      if (call) {
+        result.relations.push({
+          kind: 'calls',
+          fromId: innermostSymbol(stack) ?? fileId,
+          toId: null,
+          toName: call.target,
+          resolved: false,
+          filePath: input.path,
+          line: node.startPosition.row + 1,
+        });
+      }
+    }
+    if (f & F_IMPORT) {
+      const found = spec.imports(node);
+      const list = found === null ? [] : Array.isArray(found) ? found : [found];
+      const line = node.startPosition.row + 1;
+      for (const imp of list) {
+        if (!imp.source) continue;
+        result.relations.push({ kind: 'imports', fromId: fileId, toId: null, toName: imp.source, resolved: false, filePath: input.path, line });
+        for (const b of imp.bindings) result.imports.push({ source: imp.source, local: b.local, imported: b.imported, line });
+      }
+    }
+    if (f & F_REF) {
+      // A definition's own name (its `name` field child) is not a reference to itself.
+      const top = stack[stack.length - 1]!;
+      if (top.node) top.nameIds ??= new Set(top.node.childrenForFieldName('name').map((c) => c?.id));
+      const isOwnName = top.nameIds?.has(node.id) ?? false;
+      if (!isOwnName) {
+        const from = innermostSymbol(stack) ?? fileId;
+        const name = content.slice(start, end);
+        const key = `${from}\u0000${name}`;
+        if (!referenceSeen.has(key)) {
+          referenceSeen.add(key);
+          result.relations.push({ kind: 'references', fromId: from, toId: null, toName: name, resolved: false, filePath: input.path, line: node.startPosition.row + 1 });
+        }
+      }
+    }
+    if (f & F_ACCESS && spec.access) {
+      const access = spec.access(node);
+      if (access) scope.access = access;
+    }
   }
 
   // Owners named by syntax (Go receivers, `Foo::bar`, Rust impls) rather than by nesting.
@@ -394,6 +404,21 @@ function isTypeKind(kind: SymbolKind): boolean {
   return kind === 'class' || kind === 'interface' || kind === 'struct' || kind === 'enum' || kind === 'trait' || kind === 'type';
 }
 
+/**
+ * Whether a node that comes after `entry`'s node in document order lies inside it. Such a node
+ * starts before the entry ends; only a zero-width node right at the end (a MISSING token the
+ * parser inserted) is ambiguous, and its parents decide.
+ */
+function encloses(entry: ScopeEntry, node: Node, start: number, end: number): boolean {
+  if (start < entry.end) return true;
+  if (start > entry.end || end !== start || !entry.node) return false;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.id === entry.node.id) return true;
+    if (p.startIndex < entry.start) return false;
+  }
+  return false;
+}
+
 function innermostSymbol(stack: ScopeEntry[]): string | null {
   for (let i = stack.length - 1; i > 0; i--) if (stack[i]!.symbolId) return stack[i]!.symbolId;
   return null;
@@ -405,7 +430,9 @@ function addDefinition(
   language: string,
   def: DefinitionInfo,
   scope: ScopeEntry,
-  depth: number,
+  node: Node,
+  start: number,
+  end: number,
   lines: string[],
   comments: CommentInfo[],
   seenQualified: Map<string, number>,
@@ -489,7 +516,10 @@ function addDefinition(
   }
 
   return {
-    depth,
+    node,
+    start,
+    end,
+    nameIds: null,
     kind: def.kind,
     symbolKind: def.symbolKind,
     name: def.noSymbol ? def.ownerName ?? def.name : def.name,
