@@ -97,3 +97,49 @@ describe('many matches on one long non-ASCII line', () => {
     for (const r of m.ranges) expect(m.text.slice(r.start, r.end)).toBe('needle');
   });
 });
+
+describe('lazily decoded line matches', () => {
+  const text = 'const 이름 = "needle";';
+  const offset = Buffer.byteLength('const 이름 = "');
+  const body = () => ({
+    Result: {
+      Files: [
+        {
+          FileName: 'a.ts',
+          Repository: 'r',
+          LineMatches: [{ Line: b64(`${text}\r\n`), LineNumber: 3, Before: b64('x\ny\n'), After: b64('z\n'), Score: 2, LineFragments: [{ LineOffset: offset, MatchLength: 6 }] }],
+        },
+      ],
+    },
+  });
+
+  it('reads as plain fields: spread, JSON and deep equality see the decoded values', () => {
+    const m = decodeSearchResponse(body(), 'q').files[0]!.matches[0]!;
+    const plain = { line: 3, text, ranges: [{ start: text.indexOf('needle'), end: text.indexOf('needle') + 6 }], before: ['x', 'y'], after: ['z'], score: 2, fileNameMatch: false };
+    expect(m).toEqual(plain);
+    expect({ ...m }).toEqual(plain);
+    expect(JSON.parse(JSON.stringify(m))).toEqual(plain);
+    expect(Object.keys(m)).toEqual(Object.keys(plain));
+    expect(m.text).toBe(m.text);
+    expect(m.ranges).toBe(m.ranges); // decoded once, then kept
+  });
+
+  it('lets a caller replace a decoded field', () => {
+    const m = decodeSearchResponse(body(), 'q').files[0]!.matches[0]!;
+    m.text = 'replaced';
+    m.before = [];
+    expect(m).toMatchObject({ text: 'replaced', before: [], after: ['z'] });
+  });
+
+  it('checks the shape of every field before decoding any', () => {
+    const bad = (patch: Record<string, unknown>) => {
+      const b = body();
+      Object.assign(b.Result.Files[0]!.LineMatches[0]!, patch);
+      return () => decodeSearchResponse(b, 'q');
+    };
+    expect(bad({ Line: 5 })).toThrow(/LineMatches\[0\].Line should be base64 text/);
+    expect(bad({ After: [1] })).toThrow(/LineMatches\[0\].After should be base64 text/);
+    expect(bad({ LineFragments: [{ LineOffset: 'x' }] })).toThrow(/LineFragments\[0\].LineOffset should be a number/);
+    expect(bad({ LineFragments: [{ LineOffset: 1 }] })).toThrow(/LineFragments\[0\].MatchLength should be a number/);
+  });
+});

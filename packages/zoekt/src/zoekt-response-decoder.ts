@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { TrawlError } from '@trawl/core';
 import type { ZoektFileMatch, ZoektLineMatch, ZoektMatchRange, ZoektRepository, ZoektSearchResult, ZoektSearchStats } from './zoekt-types.js';
 
@@ -41,10 +42,15 @@ function list(o: Json, key: string, path: string): unknown[] {
 }
 
 function bytes(o: Json, key: string, path: string): Buffer {
+  return Buffer.from(base64(o, key, path), 'base64');
+}
+
+/** A `[]byte` field, checked but still base64: decoding waits until the bytes are read. */
+function base64(o: Json, key: string, path: string): string {
   const v = o[key];
-  if (v === undefined || v === null) return Buffer.alloc(0);
+  if (v === undefined || v === null) return '';
   if (typeof v !== 'string') throw shapeError(`${path}.${key}`, 'base64 text', v);
-  return Buffer.from(v, 'base64');
+  return v;
 }
 
 function stripEol(line: Buffer): Buffer {
@@ -75,8 +81,8 @@ export function byteOffsetToColumn(line: Buffer, byteOffset: number): number {
  * thousands of matches; converting each from the line start would be quadratic). ASCII lines,
  * the common case, map offsets to themselves.
  */
-function columnsOf(line: Buffer, text: string, offsets: number[]): number[] {
-  if (text.length === line.length) return offsets.map((o) => Math.max(0, Math.min(o, line.length)));
+function columnsOf(line: Buffer, offsets: number[]): number[] {
+  if (isAscii(line)) return offsets.map((o) => Math.max(0, Math.min(o, line.length)));
   const order = offsets.map((o, i) => [o, i] as const).sort((a, b) => a[0] - b[0]);
   const out = new Array<number>(offsets.length);
   let byte = 0;
@@ -94,22 +100,63 @@ function columnsOf(line: Buffer, text: string, offsets: number[]): number[] {
   return out;
 }
 
+/**
+ * A line match whose shape is checked now and whose text is decoded on first read. A broad query
+ * returns hundreds of lines (minified ones can be megabytes) while a caller such as the lexical
+ * index shows a few of them: base64 and UTF-8 decoding, column conversion and context splitting
+ * are paid only for the lines whose `text`, `ranges`, `before` or `after` is read, once each.
+ * The fields are own, enumerable accessors, so spreading, `JSON.stringify` and deep equality see
+ * plain values; assigning one replaces it.
+ */
 function decodeLineMatch(raw: unknown, path: string): ZoektLineMatch {
   const m = obj(raw, path);
-  const line = stripEol(bytes(m, 'Line', path));
-  const text = line.toString('utf8');
-  const fragments = list(m, 'LineFragments', path).map((f, i) => {
-    const fragment = obj(f, `${path}.LineFragments[${i}]`);
-    return { offset: num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`), length: num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`) };
-  });
-  const columns = columnsOf(line, text, fragments.flatMap((f) => [f.offset, f.offset + f.length]));
-  const ranges: ZoektMatchRange[] = fragments.map((_, i) => ({ start: columns[2 * i]!, end: columns[2 * i + 1]! }));
+  const lineBase64 = base64(m, 'Line', path);
+  const beforeBase64 = base64(m, 'Before', path);
+  const afterBase64 = base64(m, 'After', path);
+  const fragments = list(m, 'LineFragments', path);
+  const offsets = new Array<number>(fragments.length * 2);
+  for (let i = 0; i < fragments.length; i++) {
+    const fragment = obj(fragments[i], `${path}.LineFragments[${i}]`);
+    const offset = num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`);
+    offsets[2 * i] = offset;
+    offsets[2 * i + 1] = offset + num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`);
+  }
+  let buffer: Buffer | undefined;
+  let text: string | undefined;
+  let ranges: ZoektMatchRange[] | undefined;
+  let before: string[] | undefined;
+  let after: string[] | undefined;
+  const lineBytes = () => (buffer ??= stripEol(Buffer.from(lineBase64, 'base64')));
   return {
     line: num(m, 'LineNumber', path),
-    text,
-    ranges,
-    before: splitLines(bytes(m, 'Before', path)),
-    after: splitLines(bytes(m, 'After', path)),
+    get text() {
+      return (text ??= lineBytes().toString('utf8'));
+    },
+    set text(value) {
+      text = value;
+    },
+    get ranges() {
+      if (ranges) return ranges;
+      const columns = columnsOf(lineBytes(), offsets);
+      ranges = [];
+      for (let i = 0; i < columns.length; i += 2) ranges.push({ start: columns[i]!, end: columns[i + 1]! });
+      return ranges;
+    },
+    set ranges(value) {
+      ranges = value;
+    },
+    get before() {
+      return (before ??= splitLines(Buffer.from(beforeBase64, 'base64')));
+    },
+    set before(value) {
+      before = value;
+    },
+    get after() {
+      return (after ??= splitLines(Buffer.from(afterBase64, 'base64')));
+    },
+    set after(value) {
+      after = value;
+    },
     score: num(m, 'Score', path, 0),
     fileNameMatch: m.FileName === true,
   };

@@ -4,7 +4,11 @@ export interface ZoektMatchRange {
   end: number;
 }
 
-/** One matching line of a file. */
+/**
+ * One matching line of a file. `text`, `ranges`, `before` and `after` are decoded from Zoekt's
+ * base64 on first read (then kept), so reading only the lines you show is cheaper than reading
+ * all of them; they behave as plain fields otherwise (spread, JSON, assignment).
+ */
 export interface ZoektLineMatch {
   /** 1-based line number. */
   line: number;
