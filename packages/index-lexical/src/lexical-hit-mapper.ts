@@ -5,10 +5,10 @@ export interface LexicalLineMatch {
   filePath: string;
   /** 1-based. */
   line: number;
-  /** The line's text. */
-  text: string;
-  /** Matched ranges in `text` (UTF-16 columns, end exclusive), when the backend knows them. */
-  ranges: { start: number; end: number }[];
+  /** The line's text. Read only for the hits returned, so a backend may decode it lazily (a getter). */
+  readonly text: string;
+  /** Matched ranges in `text` (UTF-16 columns, end exclusive), when the backend knows them. Read like `text`. */
+  readonly ranges: { start: number; end: number }[];
   /** Backend relevance of the line (or its file); higher is better, 0 when the backend has none. */
   score: number;
   language: string | null;
@@ -88,17 +88,25 @@ export async function mapLineMatchesToHits(
     else groups.set(id, { mapping, chunk, filePath: m.filePath, matches: [m] });
   });
 
+  // Rank every group, then build hits for the kept ones only: a line's text (which a backend may
+  // decode lazily, and which can be a whole minified file) is read only when it is shown.
   const needle = options.query.toLowerCase();
-  const hits: SearchHit[] = [];
+  const ranked: { id: string; group: Group; score: number; startLine: number }[] = [];
   for (const [id, g] of groups) {
     g.matches.sort((a, b) => a.line - b.line);
-    const best = Math.max(...g.matches.map((m) => m.score));
+    let best = -Infinity;
+    for (const m of g.matches) if (m.score > best) best = m.score;
     // More matched lines and a better backend score both help; the squash keeps it under 1.
     let raw = Math.max(0, best) + Math.log2(1 + g.matches.length);
     if (g.chunk && g.chunk.kind !== 'file' && g.chunk.name.toLowerCase() === needle) raw *= 2;
-    const score = TIER[g.mapping] + raw / (raw + 1);
+    ranked.push({ id, group: g, score: TIER[g.mapping] + raw / (raw + 1), startLine: g.chunk?.startLine ?? g.matches[0]!.line });
+  }
+  ranked.sort((a, b) => b.score - a.score || a.group.filePath.localeCompare(b.group.filePath) || a.startLine - b.startLine);
+
+  return ranked.slice(0, options.limit).map(({ id, group: g, score }) => {
     const first = g.matches[0]!;
-    hits.push({
+    const firstText = first.text;
+    return {
       chunkId: id,
       repoId: snapshot.repoId,
       snapshotId: snapshot.snapshotId,
@@ -111,18 +119,19 @@ export async function mapLineMatchesToHits(
       startLine: g.chunk?.startLine ?? first.line,
       endLine: g.chunk?.endLine ?? first.line,
       matchedLines: g.matches.map((m) => m.line),
-      preview: preview(first.text),
+      preview: preview(firstText),
       mapping: g.mapping,
       metadata: {
         line: first.line,
         kind: g.chunk?.kind ?? null,
         language: g.chunk?.language ?? first.language,
         backend: options.backend,
-        matches: g.matches.slice(0, MAX_LINES_IN_METADATA).map((m) => ({ line: m.line, text: m.text.length > MAX_LINE_CHARS ? m.text.slice(0, MAX_LINE_CHARS) : m.text, ranges: m.ranges })),
+        matches: g.matches.slice(0, MAX_LINES_IN_METADATA).map((m) => {
+          const text = m === first ? firstText : m.text;
+          return { line: m.line, text: text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text, ranges: m.ranges };
+        }),
         ...(g.mapping === 'unmapped' ? { unmapped: true } : {}),
       },
-    });
-  }
-  hits.sort((a, b) => b.score - a.score || a.filePath.localeCompare(b.filePath) || (a.startLine ?? 0) - (b.startLine ?? 0));
-  return hits.slice(0, options.limit);
+    } satisfies SearchHit;
+  });
 }

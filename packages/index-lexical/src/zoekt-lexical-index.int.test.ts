@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InMemoryChunkStore } from '@trawl/chunk-store';
 import { describeLexicalIndex, fixtureSnapshot, zoektTestEnv } from '@trawl/testing';
 import { ZoektClient, ZoektIndexer } from '@trawl/zoekt';
@@ -53,6 +53,42 @@ describe('ZoektLexicalIndex', () => {
       await index.reindexRepo(fixtureSnapshot(ref, [{ path: 'big.txt', content: 'abcdefghijklmnopqrstuvwxyz' }, { path: 'small.txt', content: 'aaaa INDEXED' }]));
       expect((await client.search('NOT-INDEXED', { repositories: [zoektRepositoryName(ref)] })).files).toHaveLength(1);
       expect((await index.search(ref, 'INDEXED')).map((h) => h.filePath)).toEqual(['small.txt']);
+    } finally {
+      await index.deleteRepo(ref.repoId);
+      await client.close();
+    }
+  });
+
+  it('asks Zoekt for the files a limit needs, without context, and flags what Zoekt left out', async () => {
+    const client = new ZoektClient({ url: env.url });
+    const search = vi.spyOn(client, 'search');
+    const chunkStore = new InMemoryChunkStore();
+    const index = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore });
+    const ref = { repoId: `zk-limit-${Math.random().toString(36).slice(2, 8)}`, snapshotId: 'a' };
+    try {
+      const content = fixtureSnapshot(
+        ref,
+        Array.from({ length: 6 }, (_, i) => ({
+          path: `src/f${i}.ts`,
+          content: `export function f${i}() {\n  return 'zebra_word';\n}\n// zebra_word again\n`,
+          symbols: [{ name: `f${i}`, kind: 'function' as const, startLine: 1, endLine: 3 }],
+        })),
+      );
+      await chunkStore.saveChunks(content.chunks);
+      await index.reindexRepo(content);
+      search.mockClear();
+      const hits = await index.search(ref, 'zebra_word', { limit: 2 });
+      expect(search).toHaveBeenCalledTimes(1);
+      const asked = search.mock.calls[0]![1]!;
+      expect(asked).toMatchObject({ maxDocuments: 2, maxMatches: 200 });
+      expect(asked.contextLines ?? 0).toBe(0);
+      expect((await search.mock.results[0]!.value).files).toHaveLength(2);
+      expect(hits).toHaveLength(2);
+      expect(hits.every((h) => h.mapping === 'exact' && h.matchedLines.join() === '2' && h.metadata.truncated === true)).toBe(true);
+      // every matched line of the files returned is mapped: their file-level lines rank below
+      const wide = await index.search(ref, 'zebra_word', { limit: 12 });
+      expect(wide.map((h) => h.mapping)).toEqual([...Array(6).fill('exact'), ...Array(6).fill('file_fallback')]);
+      expect(wide[0]!.metadata.truncated).toBeUndefined();
     } finally {
       await index.deleteRepo(ref.repoId);
       await client.close();

@@ -48,6 +48,19 @@ const NOT_INDEXED = 'NOT-INDEXED: ';
 const DEFAULT_LIMIT = 20;
 
 /**
+ * The result limits ZoektLexicalIndex asks Zoekt for, for `limit` hits:
+ * - `maxDocuments: limit`: every file Zoekt returns yields at least one hit (its matched lines
+ *   map to at least one chunk), so Zoekt's `limit` best-ranked files always hold enough hits;
+ *   files past them would be collected, encoded, sent, parsed and mapped only to be cut.
+ * - `maxMatches: max(200, limit * matchesPerHit)`: how many matches Zoekt collects (per shard and
+ *   in total) before it ranks files, and how many matched lines it returns across those files.
+ * No context lines.
+ */
+function zoektSearchLimits(limit: number, matchesPerHit = 20): { maxDocuments: number; maxMatches: number } {
+  return { maxDocuments: limit, maxMatches: Math.max(200, limit * matchesPerHit) };
+}
+
+/**
  * The Zoekt repository name of a snapshot: repository and snapshot ids, URI-encoded so the name
  * is one folder name (zoekt-index names a repository after its folder), joined by `@`.
  */
@@ -168,15 +181,28 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       repositories: [zoektRepositoryName(snapshot)],
       languages: options.languages,
       filePatterns: options.filePattern ? [options.filePattern] : undefined,
-      maxMatches: Math.max(200, limit * this.#matchesPerHit),
+      ...zoektSearchLimits(limit, this.#matchesPerHit),
       signal: options.signal,
     });
     const lines: LexicalLineMatch[] = [];
     for (const file of result.files) {
+      const language = file.language ? file.language.toLowerCase() : null;
       for (const m of file.matches) {
         if (m.fileNameMatch || (m.line === 1 && m.text.startsWith(NOT_INDEXED))) continue;
-        // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
-        lines.push({ filePath: file.fileName, line: m.line, text: m.text, ranges: m.ranges, score: file.score / 100 + m.score / 10_000, language: file.language ? file.language.toLowerCase() : null });
+        // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties. Text
+        // and ranges stay undecoded (getters) until the mapper shows the line in a kept hit.
+        lines.push({
+          filePath: file.fileName,
+          line: m.line,
+          get text() {
+            return m.text;
+          },
+          get ranges() {
+            return m.ranges;
+          },
+          score: file.score / 100 + m.score / 10_000,
+          language,
+        });
       }
     }
     const hits = await mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });

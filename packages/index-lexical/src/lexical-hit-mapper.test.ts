@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryChunkStore } from '@trawl/chunk-store';
+import { fixtureSnapshot } from '@trawl/testing';
+import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
+
+const ref = { repoId: 'mapper', snapshotId: 's1' };
+
+/** A line match whose text and ranges count their reads, as a lazily decoding backend would see them. */
+function counted(filePath: string, line: number, text: string, score: number, reads: Map<string, number>): LexicalLineMatch {
+  const key = `${filePath}:${line}`;
+  const start = text.indexOf('needle');
+  return {
+    filePath,
+    line,
+    get text() {
+      reads.set(key, (reads.get(key) ?? 0) + 1);
+      return text;
+    },
+    get ranges() {
+      return [{ start, end: start + 6 }];
+    },
+    score,
+    language: 'typescript',
+  };
+}
+
+describe('mapLineMatchesToHits', () => {
+  it('reads the text only of the lines it returns, and ranks as before', async () => {
+    const files = Array.from({ length: 30 }, (_, i) => ({
+      path: `src/f${String(i).padStart(2, '0')}.ts`,
+      content: `export function fn${i}() {\n  return 'needle ${i}';\n}\n// needle outside\n`,
+      symbols: [{ name: `fn${i}`, kind: 'function' as const, startLine: 1, endLine: 3 }],
+    }));
+    const content = fixtureSnapshot(ref, files);
+    const chunkStore = new InMemoryChunkStore();
+    await chunkStore.saveChunks(content.chunks);
+    const reads = new Map<string, number>();
+    const matches = files.flatMap((f, i) => [
+      counted(f.path, 2, `  return 'needle ${i}';`, i, reads),
+      counted(f.path, 4, '// needle outside', i, reads),
+    ]);
+
+    const hits = await mapLineMatchesToHits(ref, matches, chunkStore, { limit: 5, query: 'needle', backend: 'test' });
+
+    // every exact hit outranks every file fallback; within a tier the backend score orders them
+    expect(hits.map((h) => [h.name, h.mapping])).toEqual([
+      ['fn29', 'exact'],
+      ['fn28', 'exact'],
+      ['fn27', 'exact'],
+      ['fn26', 'exact'],
+      ['fn25', 'exact'],
+    ]);
+    expect(hits[0]).toMatchObject({ matchedLines: [2], preview: "return 'needle 29';", metadata: { matches: [{ line: 2, text: "  return 'needle 29';", ranges: [{ start: 10, end: 16 }] }] } });
+    // 60 lines were mapped; only the 5 shown were read, each once
+    expect([...reads.keys()].sort()).toEqual(['src/f25.ts:2', 'src/f26.ts:2', 'src/f27.ts:2', 'src/f28.ts:2', 'src/f29.ts:2']);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+
+    // a wider limit reaches the file fallbacks, still one hit per chunk with every matched line
+    const all = await mapLineMatchesToHits(ref, matches, chunkStore, { limit: 100, query: 'needle', backend: 'test' });
+    expect(all).toHaveLength(60);
+    expect(all.slice(30).every((h) => h.mapping === 'file_fallback' && h.matchedLines.length === 1)).toBe(true);
+  });
+
+  it('gives every line of one chunk to one hit, and an id to lines no chunk holds', async () => {
+    const content = fixtureSnapshot(ref, [{ path: 'a.ts', content: 'function a() {\n  needle;\n  needle;\n}\n', symbols: [{ name: 'a', kind: 'function', startLine: 1, endLine: 4 }] }]);
+    const chunkStore = new InMemoryChunkStore();
+    await chunkStore.saveChunks(content.chunks);
+    const reads = new Map<string, number>();
+    const hits = await mapLineMatchesToHits(
+      ref,
+      [counted('a.ts', 3, '  needle;', 1, reads), counted('a.ts', 2, '  needle;', 1, reads), counted('gone.ts', 7, 'needle', 1, reads)],
+      chunkStore,
+      { limit: 10, query: 'needle', backend: 'test' },
+    );
+    expect(hits.map((h) => [h.chunkId.startsWith('virtual:') ? h.chunkId : h.name, h.mapping, h.matchedLines])).toEqual([
+      ['a', 'exact', [2, 3]],
+      ['virtual:mapper:gone.ts:7', 'unmapped', [7]],
+    ]);
+    expect(hits[1]!.metadata.unmapped).toBe(true);
+  });
+});
