@@ -5,6 +5,7 @@ import { getParser } from './grammar-loader.js';
 import { chunkId, fileNodeId, moduleChunkId, projectChunkId, sha256Hex, symbolId } from './ids.js';
 import { languageSpec, type DefinitionInfo, type SpecScope } from './language-specs.js';
 import { detectLanguage, isGrammarLanguage, type GrammarLanguage } from './languages.js';
+import { LineIndex } from './line-index.js';
 import { linkRelations } from './symbol-linker.js';
 
 /** A file to parse. `content` is the whole text; `language` defaults to detection by name. */
@@ -144,7 +145,7 @@ export async function parseFile(input: ParseFileInput): Promise<ParsedFile> {
   let language = input.language === undefined ? detectLanguage(input.path) : input.language;
   // `.h` is C or C++: the content decides.
   if (language === 'c' && input.path.endsWith('.h') && CPP_HINT.test(content)) language = 'cpp';
-  const lines = content.split('\n');
+  const lines = new LineIndex(content);
   const lineCount = countLines(content);
   const contentHash = input.contentHash ?? sha256Hex(content);
   const file: SourceFile = {
@@ -210,15 +211,24 @@ function makeChunk(
   };
 }
 
+/** The first Markdown heading among lines `from`..`to` (1-based). */
+function markdownHeading(lines: LineIndex, from: number, to: number): string | undefined {
+  for (let row = from - 1; row < Math.min(to, lines.count); row++) {
+    const l = lines.line(row);
+    if (/^#{1,6}\s/.test(l)) return l;
+  }
+  return undefined;
+}
+
 /** Bounded line windows for long text files, so a hit maps to a span smaller than the file. */
-function addBlocks(input: ParseFileInput, result: ParsedFile, lines: string[], lineCount: number, fileChunk: Chunk): void {
+function addBlocks(input: ParseFileInput, result: ParsedFile, lines: LineIndex, lineCount: number, fileChunk: Chunk): void {
   const threshold = input.blockThresholdLines ?? DEFAULT_BLOCK_THRESHOLD;
   const size = Math.max(1, input.blockLines ?? DEFAULT_BLOCK_LINES);
   if (lineCount <= threshold) return;
   for (let start = 1; start <= lineCount; start += size) {
     const end = Math.min(lineCount, start + size - 1);
-    const text = lines.slice(start - 1, end).join('\n');
-    const heading = input.language === 'markdown' || detectLanguage(input.path) === 'markdown' ? lines.slice(start - 1, end).find((l) => /^#{1,6}\s/.test(l)) : undefined;
+    const text = lines.slice(start, end);
+    const heading = input.language === 'markdown' || detectLanguage(input.path) === 'markdown' ? markdownHeading(lines, start, end) : undefined;
     const chunk = makeChunk(input, {
       kind: 'block',
       name: `${basename(input.path)}:${start}-${end}`,
@@ -244,7 +254,7 @@ function addBlocks(input: ParseFileInput, result: ParsedFile, lines: string[], l
  * Long stretches of a parsed file that no definition covers (top-level scripts, big literal
  * tables) get `block` chunks too, so a line there maps to something smaller than the file.
  */
-function addGapBlocks(input: ParseFileInput, result: ParsedFile, lines: string[], lineCount: number, fileChunk: Chunk): void {
+function addGapBlocks(input: ParseFileInput, result: ParsedFile, lines: LineIndex, lineCount: number, fileChunk: Chunk): void {
   const threshold = input.blockThresholdLines ?? DEFAULT_BLOCK_THRESHOLD;
   const size = Math.max(1, input.blockLines ?? DEFAULT_BLOCK_LINES);
   if (lineCount <= threshold) return;
@@ -267,7 +277,7 @@ function addGapBlocks(input: ParseFileInput, result: ParsedFile, lines: string[]
         fqn: `${input.path}:${start}-${end}`,
         startLine: start,
         endLine: end,
-        contentHash: sha256Hex(lines.slice(start - 1, end).join('\n')),
+        contentHash: sha256Hex(lines.slice(start, end)),
         parentId: fileChunk.id,
         language: fileChunk.language,
         visibility: null,
@@ -305,7 +315,7 @@ const START_OF_TREE = { row: 0, column: 0 };
  * each cursor step is several calls across the wasm boundary. Nesting is recovered from byte
  * ranges (a node inside an open definition starts before the definition ends).
  */
-function walkTree(input: ParseFileInput, language: GrammarLanguage, table: FlagTable, tree: Tree, lines: string[], result: ParsedFile, fileChunk: Chunk): void {
+function walkTree(input: ParseFileInput, language: GrammarLanguage, table: FlagTable, tree: Tree, lines: LineIndex, result: ParsedFile, fileChunk: Chunk): void {
   const spec = languageSpec(language);
   const { flags } = table;
   const content = input.content;
@@ -327,8 +337,7 @@ function walkTree(input: ParseFileInput, language: GrammarLanguage, table: FlagT
     const scope = stack[stack.length - 1]!;
     if (f & F_COMMENT) {
       const startPos = node.startPosition;
-      const lineText = lines[startPos.row] ?? '';
-      if (lineText.slice(0, startPos.column).trim() === '') {
+      if (lines.prefix(startPos.row, startPos.column).trim() === '') {
         const endPos = node.endPosition;
         comments.push({ startRow: startPos.row, endRow: endPos.column === 0 && endPos.row > startPos.row ? endPos.row - 1 : endPos.row, text: content.slice(start, end) });
       }
@@ -433,7 +442,7 @@ function addDefinition(
   node: Node,
   start: number,
   end: number,
-  lines: string[],
+  lines: LineIndex,
   comments: CommentInfo[],
   seenQualified: Map<string, number>,
   pendingOwners: { symbol: SymbolDefinition; chunk: Chunk | null; ownerName: string }[],
@@ -465,7 +474,7 @@ function addDefinition(
   seenQualified.set(qualified, seen + 1);
   if (seen > 0) qualified = `${qualified}#${seen + 1}`;
   const fqn = `${input.path}:${qualified}`;
-  const text = lines.slice(startLine - 1, endLine).join('\n');
+  const text = lines.slice(startLine, endLine);
   const contentHash = sha256Hex(text);
   const ownerSymbol = def.ownerName && !def.noSymbol ? null : scope.symbolId;
   const sid = def.noSymbol ? null : symbolId(input.repoId, input.path, qualified);
