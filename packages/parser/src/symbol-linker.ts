@@ -77,6 +77,35 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   const languageByFile = new Map<string, string | null>();
   for (const f of files) languageByFile.set(f.file.path, f.file.language);
 
+  /**
+   * The imports of a file that bind `head` (or a dotted name `toName` starts with, like Python's
+   * `import os.path`), in the order they were written. Indexed per file on first use: scanning
+   * every import for every call made linking quadratic in the imports of a file.
+   */
+  const importIndex = new Map<string, { byLocal: Map<string, FileImport[]>; dotted: { order: number; imp: FileImport }[]; order: Map<FileImport, number> }>();
+  const NO_IMPORTS: FileImport[] = [];
+  const importsBinding = (path: string, head: string, toName: string): FileImport[] => {
+    let index = importIndex.get(path);
+    if (!index) {
+      index = { byLocal: new Map(), dotted: [], order: new Map() };
+      const list = importsByFile.get(path) ?? [];
+      for (let i = 0; i < list.length; i++) {
+        const imp = list[i]!;
+        push(index.byLocal, imp.local, imp);
+        if (imp.local.includes('.')) index.dotted.push({ order: i, imp });
+        index.order.set(imp, i);
+      }
+      importIndex.set(path, index);
+    }
+    const direct = index.byLocal.get(head) ?? NO_IMPORTS;
+    if (!index.dotted.length) return direct;
+    const prefixed: FileImport[] = [];
+    for (const d of index.dotted) if (d.imp.local !== head && toName.startsWith(d.imp.local)) prefixed.push(d.imp);
+    if (!prefixed.length) return direct;
+    const order = index.order;
+    return [...direct, ...prefixed].sort((x, y) => order.get(x)! - order.get(y)!);
+  };
+
   /** name -> symbols, per file (lazily built) and per directory. */
   const fileNames = new Map<string, Map<string, SymbolDefinition[]>>();
   const namesInFile = (path: string, name: string): SymbolDefinition[] => {
@@ -242,11 +271,9 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     if (!pathsKnown) return null;
 
     // 3. What the file imports.
-    const imports = importsByFile.get(rel.filePath) ?? [];
     const head = qualifier.length && !selfish ? qualifier[0]! : name;
     let importedExternally = false;
-    for (const imp of imports) {
-      if (imp.local !== head && !(imp.local === rel.toName.slice(0, imp.local.length) && imp.local.includes('.'))) continue;
+    for (const imp of importsBinding(rel.filePath, head, rel.toName)) {
       const modulePaths = resolveModule(imp.source, rel.filePath, language);
       if (!modulePaths.length) {
         importedExternally = true;
