@@ -19,6 +19,7 @@ const FILES: Record<string, string> = {
   'py/zoo/base.py': `class Animal:\n    def speak(self):\n        raise NotImplementedError\n`,
   'py/zoo/dog.py': `from .base import Animal\nfrom zoo import util\n\nclass Dog(Animal):\n    def speak(self):\n        return util.loud("woof")\n`,
   'py/zoo/util.py': `import os\n\ndef loud(s):\n    return os.path.join(s)\n`,
+  'py/zoo/yell.py': `import os\nimport zoo.util\nfrom .base import Animal\n\ndef yell():\n    return zoo.util.loud("x")\n`,
   // Go: one package in two files, another package imported by path.
   'go/server/server.go': `package server\n\nimport "example.com/zoo/go/store"\n\ntype Server struct{}\n\nfunc (s *Server) Run() { start(); store.Open() }\n`,
   'go/server/start.go': `package server\n\nfunc start() {}\n`,
@@ -92,6 +93,7 @@ describe('parseRepository', () => {
     // Python
     expect(resolvedTo('extends', 'py/zoo/dog.py:Dog', 'Animal')).toBe('py/zoo/base.py:Animal');
     expect(resolvedTo('calls', 'py/zoo/dog.py:Dog.speak', 'util.loud')).toBe('py/zoo/util.py:loud');
+    expect(resolvedTo('calls', 'py/zoo/yell.py:yell', 'zoo.util.loud')).toBe('py/zoo/util.py:loud'); // a dotted import binding
     // Go
     expect(resolvedTo('calls', 'go/server/server.go:Server.Run', 'start')).toBe('go/server/start.go:start');
     expect(resolvedTo('calls', 'go/server/server.go:Server.Run', 'store.Open')).toBe('go/store/store.go:Open');

@@ -100,7 +100,7 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     const direct = index.byLocal.get(head) ?? NO_IMPORTS;
     if (!index.dotted.length) return direct;
     const prefixed: FileImport[] = [];
-    for (const d of index.dotted) if (d.imp.local !== head && toName.startsWith(d.imp.local)) prefixed.push(d.imp);
+    for (const d of index.dotted) if (toName.startsWith(`${d.imp.local}.`)) prefixed.push(d.imp);
     if (!prefixed.length) return direct;
     const order = index.order;
     return [...direct, ...prefixed].sort((x, y) => order.get(x)! - order.get(y)!);
@@ -282,7 +282,8 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
       let found: SymbolDefinition[];
       if (imp.imported === '*') {
         // `ns.f()` / `ns.Class.m()` through a namespace import.
-        const rest = imp.local.includes('.') ? rel.toName.slice(imp.local.length + 1).split('.') : qualifier.slice(1);
+        // What follows the binding, without the called name: `zoo.util.C.m` bound as `zoo.util` -> `C`.
+        const rest = imp.local.includes('.') ? rel.toName.slice(imp.local.length + 1).split('.').slice(0, -1) : qualifier.slice(1);
         found = findInModule(modulePaths, name, rest.length ? rest[rest.length - 1]! : null, kinds);
       } else if (imp.imported === 'default') {
         const top = modulePaths.flatMap((p) => (byFile.get(p) ?? []).filter((s) => isTopLevel(s, symbolsById)));
