@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Chunk, SnapshotRef, SymbolDefinition, SymbolRelation } from '@trawl/core';
-import { RELATION_TABLES, type EdgeKind } from './kuzu-symbol-schema.js';
+import { ALIVE, RELATION_TABLES, type EdgeKind } from './kuzu-symbol-schema.js';
 
 export type Cell = string | number | null;
 
@@ -28,41 +28,61 @@ export interface GraphInput {
   relations: readonly SymbolRelation[];
 }
 
-const FILE_COLUMNS = ['key', 'repo', 'snap', 'path', 'language'] as const;
-const SYMBOL_COLUMNS = ['key', 'repo', 'snap', 'id', 'name', 'lname', 'fqn', 'kind', 'file', 'startLine', 'endLine', 'chunkId', 'ownerId', 'language', 'visibility'] as const;
-const CHUNK_COLUMNS = ['key', 'repo', 'snap', 'id', 'kind', 'fqn', 'file', 'startLine', 'endLine'] as const;
-const EXTERNAL_COLUMNS = ['key', 'repo', 'snap', 'name', 'lname'] as const;
-const EDGE_COLUMNS = ['from', 'to', 'line', 'toName', 'file'] as const;
+const LIFE_COLUMNS = ['chain', 'born', 'died'] as const;
+const FILE_COLUMNS = ['key', 'repo', 'snap', 'path', 'language', ...LIFE_COLUMNS] as const;
+const SYMBOL_COLUMNS = ['key', 'repo', 'snap', 'id', 'name', 'lname', 'fqn', 'kind', 'file', 'startLine', 'endLine', 'chunkId', 'ownerId', 'language', 'visibility', ...LIFE_COLUMNS] as const;
+const CHUNK_COLUMNS = ['key', 'repo', 'snap', 'id', 'kind', 'fqn', 'file', 'startLine', 'endLine', ...LIFE_COLUMNS] as const;
+const EXTERNAL_COLUMNS = ['key', 'repo', 'snap', 'name', 'lname', ...LIFE_COLUMNS] as const;
+const EDGE_COLUMNS = ['from', 'to', 'line', 'toName', 'file', 'born', 'died'] as const;
 
-/** Nodes already in the target snapshot (carried over from a base): edges may point at them. */
+/**
+ * Nodes the target generation already has (alive in its chain): edges may point at them. Maps
+ * an id (a file path, symbol id, chunk id, external name) to the node's primary key.
+ */
 export interface ExistingNodes {
-  filePaths: ReadonlySet<string>;
-  symbolIds: ReadonlySet<string>;
-  chunkIds: ReadonlySet<string>;
-  externalKeys: ReadonlySet<string>;
+  files: ReadonlyMap<string, string>;
+  symbols: ReadonlyMap<string, string>;
+  chunks: ReadonlyMap<string, string>;
+  externals: ReadonlyMap<string, string>;
 }
 
-const NO_NODES: ExistingNodes = { filePaths: new Set(), symbolIds: new Set(), chunkIds: new Set(), externalKeys: new Set() };
+/** Where new rows live: their chain and the generation that creates them. */
+export interface Generation {
+  chain: number;
+  gen: number;
+}
+
+const NO_NODES: ExistingNodes = { files: new Map(), symbols: new Map(), chunks: new Map(), externals: new Map() };
 
 /** Turns a snapshot's parse output into node and edge rows, nodes first. */
-export function buildGraphRows(ref: SnapshotRef, input: GraphInput, existing: ExistingNodes = NO_NODES): { nodes: TableRows[]; edges: TableRows[]; counts: Record<string, number> } {
+export function buildGraphRows(
+  ref: SnapshotRef,
+  input: GraphInput,
+  generation: Generation,
+  existing: ExistingNodes = NO_NODES,
+): { nodes: TableRows[]; edges: TableRows[]; counts: Record<string, number> } {
   const { repoId: repo, snapshotId: snap } = ref;
+  const life: Cell[] = [generation.chain, generation.gen, ALIVE];
+  const edgeLife: Cell[] = [generation.gen, ALIVE];
   const key = (id: string) => nodeKey(ref, id);
   const fileRows = new Map<string, Cell[]>();
-  for (const f of input.files) if (!existing.filePaths.has(f.path)) fileRows.set(f.path, [key(`file:${f.path}`), repo, snap, f.path, f.language]);
+  for (const f of input.files) if (!existing.files.has(f.path)) fileRows.set(f.path, [key(`file:${f.path}`), repo, snap, f.path, f.language, ...life]);
   // Files that only appear through their symbols still get a node.
-  for (const s of input.symbols) if (!fileRows.has(s.filePath) && !existing.filePaths.has(s.filePath)) fileRows.set(s.filePath, [key(`file:${s.filePath}`), repo, snap, s.filePath, s.language]);
-  const hasFile = (path: string) => fileRows.has(path) || existing.filePaths.has(path);
+  for (const s of input.symbols) if (!fileRows.has(s.filePath) && !existing.files.has(s.filePath)) fileRows.set(s.filePath, [key(`file:${s.filePath}`), repo, snap, s.filePath, s.language, ...life]);
+  const hasFile = (path: string) => fileRows.has(path) || existing.files.has(path);
+  const fileKey = (path: string) => existing.files.get(path) ?? key(`file:${path}`);
 
   const symbolRows = new Map<string, Cell[]>();
   for (const s of input.symbols) {
-    if (symbolRows.has(s.id) || existing.symbolIds.has(s.id)) continue;
-    symbolRows.set(s.id, [key(s.id), repo, snap, s.id, s.name, s.name.toLowerCase(), s.fqn, s.kind, s.filePath, s.startLine, s.endLine, s.chunkId, s.ownerId, s.language, s.visibility]);
+    if (symbolRows.has(s.id) || existing.symbols.has(s.id)) continue;
+    symbolRows.set(s.id, [key(s.id), repo, snap, s.id, s.name, s.name.toLowerCase(), s.fqn, s.kind, s.filePath, s.startLine, s.endLine, s.chunkId, s.ownerId, s.language, s.visibility, ...life]);
   }
   const chunkRows = new Map<string, Cell[]>();
-  const hasSymbol = (id: string) => symbolRows.has(id) || existing.symbolIds.has(id);
-  const hasChunk = (id: string) => chunkRows.has(id) || existing.chunkIds.has(id);
-  for (const c of input.chunks) if (!chunkRows.has(c.id) && !existing.chunkIds.has(c.id)) chunkRows.set(c.id, [key(c.id), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine]);
+  const hasSymbol = (id: string) => symbolRows.has(id) || existing.symbols.has(id);
+  const hasChunk = (id: string) => chunkRows.has(id) || existing.chunks.has(id);
+  const symbolKey = (id: string) => existing.symbols.get(id) ?? key(id);
+  const chunkKey = (id: string) => existing.chunks.get(id) ?? key(id);
+  for (const c of input.chunks) if (!chunkRows.has(c.id) && !existing.chunks.has(c.id)) chunkRows.set(c.id, [key(c.id), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine, ...life]);
 
   const externals = new Map<string, Cell[]>();
   const edgeGroups = new Map<string, TableRows>();
@@ -73,19 +93,19 @@ export function buildGraphRows(ref: SnapshotRef, input: GraphInput, existing: Ex
       group = { table, from, to, columns, rows: [] };
       edgeGroups.set(groupKey, group);
     }
-    group.rows.push(row);
+    group.rows.push([...row, ...edgeLife]);
   };
 
   for (const s of input.symbols) {
-    if (!symbolRows.has(s.id)) continue; // carried over with its edges
-    edge('Defines', undefined, undefined, [key(`file:${s.filePath}`), key(s.id), s.startLine], ['from', 'to', 'line']);
-    if (s.ownerId && hasSymbol(s.ownerId)) edge('Contains', undefined, undefined, [key(s.ownerId), key(s.id), s.startLine], ['from', 'to', 'line']);
-    if (s.chunkId && hasChunk(s.chunkId)) edge('DefinedIn', undefined, undefined, [key(s.id), key(s.chunkId)], ['from', 'to']);
+    if (!symbolRows.has(s.id)) continue; // already in the generation, with its edges
+    edge('Defines', undefined, undefined, [fileKey(s.filePath), key(s.id), s.startLine], ['from', 'to', 'line', 'born', 'died']);
+    if (s.ownerId && hasSymbol(s.ownerId)) edge('Contains', undefined, undefined, [symbolKey(s.ownerId), key(s.id), s.startLine], ['from', 'to', 'line', 'born', 'died']);
+    if (s.chunkId && hasChunk(s.chunkId)) edge('DefinedIn', undefined, undefined, [key(s.id), chunkKey(s.chunkId)], ['from', 'to', 'born', 'died']);
   }
   for (const c of input.chunks) {
     if (!chunkRows.has(c.id)) continue;
-    if (hasFile(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [key(`file:${c.filePath}`), key(c.id)], ['from', 'to']);
-    if (c.parentId && hasChunk(c.parentId)) edge('ChildChunk', undefined, undefined, [key(c.parentId), key(c.id)], ['from', 'to']);
+    if (hasFile(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [fileKey(c.filePath), key(c.id)], ['from', 'to', 'born', 'died']);
+    if (c.parentId && hasChunk(c.parentId)) edge('ChildChunk', undefined, undefined, [chunkKey(c.parentId), key(c.id)], ['from', 'to', 'born', 'died']);
   }
 
   for (const r of input.relations) {
@@ -93,23 +113,25 @@ export function buildGraphRows(ref: SnapshotRef, input: GraphInput, existing: Ex
     if (!table) continue; // defines/contains come from the symbols themselves
     const fromIsFile = r.fromId.startsWith('file:');
     if (fromIsFile ? !hasFile(r.fromId.slice(5)) : !hasSymbol(r.fromId)) continue;
+    const fromKey = fromIsFile ? fileKey(r.fromId.slice(5)) : symbolKey(r.fromId);
     if ((r.kind === 'imports') !== fromIsFile && (r.kind === 'imports' || r.kind === 'extends' || r.kind === 'implements')) continue;
     const fromLabel = fromIsFile ? 'File' : 'Symbol';
     let toLabel: 'Symbol' | 'File' | 'External';
     let toKey: string;
     if (r.resolved && r.toId && r.toId.startsWith('file:') && hasFile(r.toId.slice(5)) && r.kind === 'imports') {
       toLabel = 'File';
-      toKey = key(r.toId);
+      toKey = fileKey(r.toId.slice(5));
     } else if (r.resolved && r.toId && hasSymbol(r.toId) && r.kind !== 'imports') {
       toLabel = 'Symbol';
-      toKey = key(r.toId);
+      toKey = symbolKey(r.toId);
     } else {
       // Unresolved (or resolved to something this load does not hold): keep the name as written.
       toLabel = 'External';
-      toKey = key(`ext:${r.toName}`);
-      if (!externals.has(toKey) && !existing.externalKeys.has(toKey)) externals.set(toKey, [toKey, repo, snap, r.toName, lastSegment(r.toName).toLowerCase()]);
+      const known = existing.externals.get(r.toName);
+      toKey = known ?? key(`ext:${r.toName}`);
+      if (!known && !externals.has(toKey)) externals.set(toKey, [toKey, repo, snap, r.toName, lastSegment(r.toName).toLowerCase(), ...life]);
     }
-    edge(table, fromLabel, toLabel, [key(r.fromId), toKey, r.line, r.toName, r.filePath]);
+    edge(table, fromLabel, toLabel, [fromKey, toKey, r.line, r.toName, r.filePath]);
   }
 
   const nodes: TableRows[] = [
@@ -184,7 +206,7 @@ export async function unwindTables(run: RunStatement, tables: readonly TableRows
   }
 }
 
-const NUMERIC = new Set(['line', 'startLine', 'endLine']);
+const NUMERIC = new Set(['line', 'startLine', 'endLine', 'chain', 'born', 'died']);
 const REL_ENDPOINTS: Record<string, [string, string]> = {
   Defines: ['File', 'Symbol'],
   Contains: ['Symbol', 'Symbol'],

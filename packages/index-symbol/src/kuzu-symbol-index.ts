@@ -27,8 +27,8 @@ import {
   type SymbolRelation,
 } from '@trawl/core';
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
-import { buildGraphRows, copyTables, nodeKey, unwindTables, type ExistingNodes, type GraphInput } from './kuzu-graph-loader.js';
-import { NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
+import { buildGraphRows, copyTables, nodeKey, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
+import { ALIVE, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
 import { SymbolNameTable } from './symbol-name-table.js';
 
 export interface KuzuSymbolIndexOptions {
@@ -199,7 +199,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
           if (p.isSuccess && !p.isSuccess()) throw new Error(p.getErrorMessage?.() ?? 'prepare failed');
           this.#prepared.set(statement, prepared);
         }
-        result = await conn.execute(prepared, params);
+        // Kuzu refuses parameters a statement does not use: shared parameter objects are trimmed.
+        result = await conn.execute(prepared, Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(statement))));
       } else {
         result = await conn.query(statement);
       }
@@ -256,34 +257,59 @@ export class KuzuSymbolIndex implements SymbolIndex {
     this.#assertWritable();
     const input: GraphInput = { files: content.files, symbols: content.symbols, chunks: content.chunks, relations: content.relations };
     const counts = await this.#exclusive(async (conn) => {
-      await this.#deleteSnapshot(conn, content.snapshot.repoId, content.snapshot.snapshotId);
-      return this.#load(conn, content.snapshot, input, options.signal);
+      await this.#dropGeneration(conn, content.snapshot);
+      const generation = await this.#beginGeneration(conn, content.snapshot, null);
+      const counts = await this.#load(conn, content.snapshot, input, generation, options.signal);
+      await this.#finishGeneration(conn, content.snapshot);
+      return counts;
     }, options.signal);
     return { index: 'symbol', durationMs: performance.now() - started, itemsIndexed: content.symbols.length, details: { ...counts, strategy: this.#strategy() } };
   }
 
   /**
-   * Builds the new snapshot from the base one inside Kuzu: the graph of every file that did not
-   * change is copied with `COPY ... FROM (MATCH ...)` (no round trip through JavaScript), then the
-   * changed files' symbols and relations are loaded. Edges from unchanged files into a changed
-   * file are re-pointed at the new symbol of the same id, or kept unresolved by name when it is gone.
+   * Builds the new snapshot from the base one. When the base is the newest generation of its
+   * chain (the usual case: the indexer builds on the latest ready snapshot), the new snapshot
+   * continues the chain in place: the nodes and edges of changed and deleted files are closed
+   * (`died = gen`, so the base still sees them), and only the changed files' graph is loaded; the
+   * rest of the graph is shared, not copied. Otherwise (the base has newer finished generations
+   * after it) the base's graph is copied inside Kuzu into a new chain. Either way, edges from
+   * unchanged files into a changed file are re-pointed at the new symbol of the same id, or kept
+   * unresolved by name when it is gone.
    */
   async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
     const started = performance.now();
     this.#assertWritable();
     const replaced = [...new Set([...delta.changedPaths, ...delta.deletedPaths])];
-    const base: SnapshotRef = { repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId };
+    const baseRef: SnapshotRef = { repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId };
     const result = await this.#exclusive(async (conn) => {
-      await this.#deleteSnapshot(conn, delta.snapshot.repoId, delta.snapshot.snapshotId);
-      const carried = await this.#carryOver(conn, base, delta.snapshot, replaced, options.signal);
+      await this.#dropGeneration(conn, delta.snapshot);
+      let base = await this.#generation(conn, baseRef);
+      let shared = false;
+      if (base) {
+        // Generations after the base in its chain that never finished (a killed run) are rolled back.
+        const later = (await this.#chainGenerations(conn, delta.snapshot.repoId, base.chain)).filter((g) => g.gen > base!.gen);
+        if (later.every((g) => g.state !== 'done')) {
+          for (const g of later) await this.#dropGeneration(conn, { repoId: delta.snapshot.repoId, snapshotId: g.snap });
+          base = await this.#generation(conn, baseRef);
+          shared = !!base;
+        }
+      }
+      const generation = await this.#beginGeneration(conn, delta.snapshot, shared ? base!.chain : null);
+      const carried = base
+        ? shared
+          ? await this.#continueChain(conn, delta.snapshot.repoId, generation, replaced, options.signal)
+          : await this.#copyChain(conn, delta.snapshot, base, generation, replaced, options.signal)
+        : { inbound: [], files: 0 };
       const input: GraphInput = {
         files: delta.files,
         symbols: delta.symbols,
         chunks: delta.chunks.filter((c) => c.kind !== 'project' && c.kind !== 'module'),
         relations: [...delta.relations, ...carried.inbound],
       };
-      const counts = await this.#load(conn, delta.snapshot, input, options.signal, carried.existing);
-      return { counts, carriedFiles: carried.existing.filePaths.size, carriedSymbols: carried.existing.symbolIds.size };
+      const existing = await this.#existingNodes(conn, delta.snapshot.repoId, generation, input);
+      const counts = await this.#load(conn, delta.snapshot, input, generation, options.signal, existing);
+      await this.#finishGeneration(conn, delta.snapshot);
+      return { counts, carriedFiles: carried.files, shared };
     }, options.signal);
     return {
       index: 'symbol',
@@ -291,70 +317,199 @@ export class KuzuSymbolIndex implements SymbolIndex {
       itemsIndexed: delta.symbols.length,
       fullRebuild: false,
       ...(result.carriedFiles > 0 ? {} : { note: `base snapshot ${delta.baseSnapshotId} has no files in the symbol index: only the changed files were indexed` }),
-      details: { ...result.counts, carriedFiles: result.carriedFiles, carriedSymbols: result.carriedSymbols, strategy: this.#strategy() },
+      details: { ...result.counts, carriedFiles: result.carriedFiles, sharedWithBase: result.shared, strategy: this.#strategy() },
     };
   }
 
-  async #carryOver(conn: KuzuConnectionLike, base: SnapshotRef, next: SnapshotRef, replaced: readonly string[], signal?: AbortSignal): Promise<{ existing: ExistingNodes; inbound: SymbolRelation[] }> {
-    const T = 600_000;
-    const oldPrefix = nodeKey(base, '');
-    const newPrefix = nodeKey(next, '');
-    const R = cypherString(base.repoId);
-    const B = cypherString(base.snapshotId);
+  // Generations: a snapshot is generation `gen` of chain `chain` (see kuzu-symbol-schema.ts).
+
+  async #generation(conn: KuzuConnectionLike, ref: SnapshotRef): Promise<GenerationRecord | null> {
+    const rows = await this.#query(conn, 'MATCH (g:Generation {key: $key}) RETURN g.gen AS gen, g.chain AS chain, g.state AS state, g.snap AS snap', { key: nodeKey(ref, '') }, WRITE_TIMEOUT);
+    return rows.length ? toGeneration(rows[0]!) : null;
+  }
+
+  async #chainGenerations(conn: KuzuConnectionLike, repoId: string, chain: number): Promise<GenerationRecord[]> {
+    const rows = await this.#query(conn, 'MATCH (g:Generation) WHERE g.repo = $repo AND g.chain = $chain RETURN g.gen AS gen, g.chain AS chain, g.state AS state, g.snap AS snap ORDER BY g.gen', { repo: repoId, chain }, WRITE_TIMEOUT);
+    return rows.map(toGeneration);
+  }
+
+  /** A new generation number (never reused), registered as `building` in `chain` (a new chain when null). */
+  async #beginGeneration(conn: KuzuConnectionLike, ref: SnapshotRef, chain: number | null): Promise<Generation> {
+    const rows = await this.#query(conn, "MATCH (m:TrawlMeta {key: 'generation'}) RETURN m.value AS v", undefined, WRITE_TIMEOUT);
+    const gen = rows.length ? Number(rows[0]!.v) + 1 : 1;
+    if (rows.length) await this.#query(conn, "MATCH (m:TrawlMeta {key: 'generation'}) SET m.value = $v", { v: String(gen) }, WRITE_TIMEOUT);
+    else await this.#query(conn, "CREATE (:TrawlMeta {key: 'generation', value: $v})", { v: String(gen) }, WRITE_TIMEOUT);
+    const generation = { gen, chain: chain ?? gen };
+    await this.#query(
+      conn,
+      "CREATE (:Generation {key: $key, repo: $repo, snap: $snap, gen: $gen, chain: $chain, state: 'building'})",
+      { key: nodeKey(ref, ''), repo: ref.repoId, snap: ref.snapshotId, ...generation },
+      WRITE_TIMEOUT,
+    );
+    return generation;
+  }
+
+  async #finishGeneration(conn: KuzuConnectionLike, ref: SnapshotRef): Promise<void> {
+    await this.#query(conn, "MATCH (g:Generation {key: $key}) SET g.state = 'done'", { key: nodeKey(ref, '') }, WRITE_TIMEOUT);
+  }
+
+  /**
+   * Removes one snapshot: its generation goes; nodes and edges no remaining generation of the
+   * chain sees are deleted; when it was the newest of its chain, what it added is deleted and
+   * what it closed is reopened (so the chain can continue from the generation before it).
+   */
+  async #dropGeneration(conn: KuzuConnectionLike, ref: SnapshotRef): Promise<void> {
+    this.#forgetNameTables(nameTableKey(ref));
+    const dropped = await this.#generation(conn, ref);
+    if (!dropped) return;
+    const run = (statement: string, params?: Record<string, unknown>) => this.#query(conn, statement, params, WRITE_TIMEOUT);
+    await run('MATCH (g:Generation {key: $key}) DELETE g', { key: nodeKey(ref, '') });
+    const live = (await this.#chainGenerations(conn, ref.repoId, dropped.chain)).map((g) => g.gen);
+    const params = { repo: ref.repoId, chain: dropped.chain };
+    const inChain = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain`;
+    if (!live.length) {
+      for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} DETACH DELETE n`, params);
+      return;
+    }
+    const head = Math.max(...live);
+    if (dropped.gen > head) {
+      const p = { ...params, head, alive: ALIVE };
+      for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND n.born > $head DETACH DELETE n`, p);
+      await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND e.born > $head DELETE e`, p);
+      for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND n.died > $head AND n.died < $alive SET n.died = $alive`, p);
+      await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND e.died > $head AND e.died < $alive SET e.died = $alive`, p);
+    }
+    // Garbage: what no remaining generation sees (the closed versions of files changed since).
+    const seen = (v: string) => live.map((l) => `(${v}.born <= ${l} AND ${v}.died > ${l})`).join(' OR ');
+    for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND NOT (${seen('n')}) DETACH DELETE n`, params);
+    await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND NOT (${seen('e')}) DELETE e`, params);
+  }
+
+  /**
+   * Continues the base's chain: closes the nodes of replaced files and every edge touching them,
+   * and returns the edges from unchanged files into replaced ones for the load to re-resolve.
+   */
+  async #continueChain(conn: KuzuConnectionLike, repoId: string, generation: Generation, replaced: readonly string[], signal?: AbortSignal): Promise<{ inbound: SymbolRelation[]; files: number }> {
+    const run = async (statement: string, params: Record<string, unknown>) => {
+      throwIfAborted(signal, COMPONENT);
+      return this.#query(conn, statement, params, WRITE_TIMEOUT);
+    };
+    const p = { repo: repoId, chain: generation.chain, gen: generation.gen, alive: ALIVE, paths: [...replaced] };
+    const alive = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.died = $alive`;
+    const inbound: SymbolRelation[] = [];
+    if (replaced.length) {
+      // Edges from unchanged files into replaced ones, before they close.
+      for (const [kind, table] of Object.entries(RELATION_TABLES)) {
+        const toLabel = kind === 'imports' ? 'File' : 'Symbol';
+        const rows = await run(
+          `MATCH (a)-[e:${table}]->(b:${toLabel}) WHERE ${alive('b')} AND e.died = $alive AND list_contains($paths, ${toLabel === 'File' ? 'b.path' : 'b.file'}) AND NOT list_contains($paths, e.file)
+           RETURN a, ${toLabel === 'File' ? "'' AS toId, b.path AS toPath" : "b.id AS toId, '' AS toPath"}, e.line AS line, e.toName AS toName, e.file AS file`,
+          p,
+        );
+        for (const r of rows) inbound.push(inboundRelation(kind, toLabel, r));
+      }
+      await run(`MATCH (n:File) WHERE ${alive('n')} AND list_contains($paths, n.path) SET n.died = $gen`, p);
+      await run(`MATCH (n:Symbol) WHERE ${alive('n')} AND list_contains($paths, n.file) SET n.died = $gen`, p);
+      await run(`MATCH (n:Chunk) WHERE ${alive('n')} AND list_contains($paths, n.file) SET n.died = $gen`, p);
+      const closed = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.died = $gen`;
+      await run(`MATCH (a)-[e]->(b) WHERE ${closed('a')} AND e.died = $alive SET e.died = $gen`, p);
+      await run(`MATCH (a)-[e]->(b) WHERE ${closed('b')} AND e.died = $alive SET e.died = $gen`, p);
+    }
+    const files = await run(`MATCH (n:File) WHERE ${alive('n')} RETURN count(*) AS n`, p);
+    return { inbound, files: Number(files[0]?.n ?? 0) };
+  }
+
+  /**
+   * Starts a new chain from a base that is not the newest of its own: copies the base's graph
+   * of every unchanged file inside Kuzu (`COPY ... FROM (MATCH ...)`, no round trip through
+   * JavaScript), and returns the edges from unchanged files into replaced ones.
+   */
+  async #copyChain(conn: KuzuConnectionLike, next: SnapshotRef, base: GenerationRecord, generation: Generation, replaced: readonly string[], signal?: AbortSignal): Promise<{ inbound: SymbolRelation[]; files: number }> {
+    const newPrefix = cypherString(nodeKey(next, ''));
+    const R = cypherString(next.repoId);
     const N = cypherString(next.snapshotId);
     const EX = `[${(replaced.length ? replaced : ['\u0000']).map(cypherString).join(', ')}]`;
-    const rekey = (v: string) => `${cypherString(newPrefix)} + substring(${v}.key, ${oldPrefix.length + 1}, size(${v}.key))`;
+    const life = `${generation.chain} AS chain, ${generation.gen} AS born, ${ALIVE} AS died`;
+    const rekey = (v: string, label: string) =>
+      label === 'File' ? `${newPrefix} + 'file:' + ${v}.path` : label === 'External' ? `${newPrefix} + 'ext:' + ${v}.name` : `${newPrefix} + ${v}.id`;
     const kept = (v: string, label: string) => (label === 'File' ? `NOT list_contains(${EX}, ${v}.path)` : label === 'External' ? 'true' : `NOT list_contains(${EX}, ${v}.file)`);
-    const inBase = (v: string) => `${v}.repo = ${R} AND ${v}.snap = ${B}`;
+    const inBase = (v: string) => `${v}.repo = ${R} AND ${v}.chain = ${base.chain} AND ${v}.born <= ${base.gen} AND ${v}.died > ${base.gen}`;
+    const edgeInBase = (e: string) => `${e}.born <= ${base.gen} AND ${e}.died > ${base.gen}`;
     const run = async (statement: string) => {
       throwIfAborted(signal, COMPONENT);
-      await this.#query(conn, statement, undefined, T);
+      return this.#query(conn, statement, undefined, WRITE_TIMEOUT);
     };
-    await run(`COPY File FROM (MATCH (n:File) WHERE ${inBase('n')} AND ${kept('n', 'File')} RETURN ${rekey('n')}, n.repo, ${N}, n.path, n.language)`);
-    await run(`COPY Symbol FROM (MATCH (n:Symbol) WHERE ${inBase('n')} AND ${kept('n', 'Symbol')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.name, n.lname, n.fqn, n.kind, n.file, n.startLine, n.endLine, n.chunkId, n.ownerId, n.language, n.visibility)`);
-    await run(`COPY Chunk FROM (MATCH (n:Chunk) WHERE ${inBase('n')} AND ${kept('n', 'Chunk')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.kind, n.fqn, n.file, n.startLine, n.endLine)`);
-    await run(`COPY External FROM (MATCH (n:External) WHERE ${inBase('n')} RETURN ${rekey('n')}, n.repo, ${N}, n.name, n.lname)`);
+    await run(`COPY File FROM (MATCH (n:File) WHERE ${inBase('n')} AND ${kept('n', 'File')} RETURN ${rekey('n', 'File')}, n.repo, ${N}, n.path, n.language, ${life})`);
+    await run(`COPY Symbol FROM (MATCH (n:Symbol) WHERE ${inBase('n')} AND ${kept('n', 'Symbol')} RETURN ${rekey('n', 'Symbol')}, n.repo, ${N}, n.id, n.name, n.lname, n.fqn, n.kind, n.file, n.startLine, n.endLine, n.chunkId, n.ownerId, n.language, n.visibility, ${life})`);
+    await run(`COPY Chunk FROM (MATCH (n:Chunk) WHERE ${inBase('n')} AND ${kept('n', 'Chunk')} RETURN ${rekey('n', 'Chunk')}, n.repo, ${N}, n.id, n.kind, n.fqn, n.file, n.startLine, n.endLine, ${life})`);
+    await run(`COPY External FROM (MATCH (n:External) WHERE ${inBase('n')} RETURN ${rekey('n', 'External')}, n.repo, ${N}, n.name, n.lname, ${life})`);
     for (const [table, from, to, props] of CARRIED_EDGES) {
       const pair = MULTI_PAIR_TABLES.has(table) ? ` (from='${from}', to='${to}')` : '';
-      await run(`COPY ${table} FROM (MATCH (a:${from})-[e:${table}]->(b:${to}) WHERE ${inBase('a')} AND ${kept('a', from)} AND ${kept('b', to)} RETURN ${rekey('a')}, ${rekey('b')}${props.map((p) => `, e.${p}`).join('')})${pair}`);
+      await run(
+        `COPY ${table} FROM (MATCH (a:${from})-[e:${table}]->(b:${to}) WHERE ${inBase('a')} AND ${edgeInBase('e')} AND ${kept('a', from)} AND ${kept('b', to)} RETURN ${rekey('a', from)}, ${rekey('b', to)}${props.map((p) => `, e.${p}`).join('')}, ${generation.gen} AS born, ${ALIVE} AS died)${pair}`,
+      );
     }
-    // Edges from unchanged files into changed ones: re-resolved against the new symbols by the load.
     const inbound: SymbolRelation[] = [];
     for (const [kind, table] of Object.entries(RELATION_TABLES)) {
       const toLabel = kind === 'imports' ? 'File' : 'Symbol';
-      const rows = await this.#query(
-        conn,
-        `MATCH (a)-[e:${table}]->(b:${toLabel}) WHERE ${inBase('a')} AND NOT list_contains(${EX}, e.file) AND list_contains(${EX}, ${toLabel === 'File' ? 'b.path' : 'b.file'}) RETURN a, ${toLabel === 'File' ? "'' AS toId, b.path AS toPath" : "b.id AS toId, '' AS toPath"}, e.line AS line, e.toName AS toName, e.file AS file`,
-        undefined,
-        T,
+      const rows = await run(
+        `MATCH (a)-[e:${table}]->(b:${toLabel}) WHERE ${inBase('b')} AND ${edgeInBase('e')} AND NOT list_contains(${EX}, e.file) AND list_contains(${EX}, ${toLabel === 'File' ? 'b.path' : 'b.file'}) RETURN a, ${toLabel === 'File' ? "'' AS toId, b.path AS toPath" : "b.id AS toId, '' AS toPath"}, e.line AS line, e.toName AS toName, e.file AS file`,
       );
-      for (const r of rows) {
-        const a = r.a as Record<string, unknown>;
-        inbound.push({
-          kind: kind as SymbolRelation['kind'],
-          fromId: a._label === 'File' ? `file:${String(a.path)}` : String(a.id),
-          toId: toLabel === 'File' ? `file:${String(r.toPath)}` : String(r.toId),
-          toName: String(r.toName),
-          resolved: true,
-          filePath: String(r.file),
-          line: Number(r.line),
-        });
-      }
+      for (const r of rows) inbound.push(inboundRelation(kind, toLabel, r));
     }
-    const params = { repo: next.repoId, snap: next.snapshotId };
-    const ids = async (statement: string) => new Set((await this.#query(conn, statement, params, T)).map((r) => String(r.v)));
-    const existing: ExistingNodes = {
-      filePaths: await ids('MATCH (n:File) WHERE n.repo = $repo AND n.snap = $snap RETURN n.path AS v'),
-      symbolIds: await ids('MATCH (n:Symbol) WHERE n.repo = $repo AND n.snap = $snap RETURN n.id AS v'),
-      chunkIds: await ids('MATCH (n:Chunk) WHERE n.repo = $repo AND n.snap = $snap RETURN n.id AS v'),
-      externalKeys: await ids('MATCH (n:External) WHERE n.repo = $repo AND n.snap = $snap RETURN n.key AS v'),
+    const files = await run(`MATCH (n:File) WHERE n.repo = ${R} AND n.chain = ${generation.chain} RETURN count(*) AS n`);
+    return { inbound, files: Number(files[0]?.n ?? 0) };
+  }
+
+  /** The nodes of the generation that the load's rows refer to (by id), with their keys. */
+  async #existingNodes(conn: KuzuConnectionLike, repoId: string, generation: Generation, input: GraphInput): Promise<ExistingNodes> {
+    const files = new Set<string>();
+    const symbols = new Set<string>();
+    const chunks = new Set<string>();
+    const externals = new Set<string>();
+    const ref = (id: string | null | undefined) => {
+      if (!id) return;
+      if (id.startsWith('file:')) files.add(id.slice(5));
+      else symbols.add(id);
     };
-    return { existing, inbound };
+    for (const f of input.files) files.add(f.path);
+    for (const s of input.symbols) {
+      files.add(s.filePath);
+      symbols.add(s.id);
+      ref(s.ownerId);
+      if (s.chunkId) chunks.add(s.chunkId);
+    }
+    for (const c of input.chunks) {
+      files.add(c.filePath);
+      chunks.add(c.id);
+      if (c.parentId) chunks.add(c.parentId);
+    }
+    for (const r of input.relations) {
+      ref(r.fromId);
+      ref(r.toId);
+      externals.add(r.toName);
+    }
+    const p = { repo: repoId, chain: generation.chain, alive: ALIVE };
+    const lookup = async (table: string, idProp: string, ids: Set<string>) => {
+      if (!ids.size) return new Map<string, string>();
+      const rows = await this.#query(conn, `MATCH (n:${table}) WHERE n.repo = $repo AND n.chain = $chain AND n.died = $alive AND n.${idProp} IN $ids RETURN n.${idProp} AS id, n.key AS key`, { ...p, ids: [...ids] }, WRITE_TIMEOUT);
+      return new Map(rows.map((r) => [String(r.id), String(r.key)]));
+    };
+    return {
+      files: await lookup('File', 'path', files),
+      symbols: await lookup('Symbol', 'id', symbols),
+      chunks: await lookup('Chunk', 'id', chunks),
+      externals: await lookup('External', 'name', externals),
+    };
   }
 
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
     this.#assertWritable();
-    await this.#exclusive((conn) => this.#deleteSnapshot(conn, repoId, snapshotId), options.signal);
+    await this.#exclusive(async (conn) => {
+      if (snapshotId !== undefined) return this.#dropGeneration(conn, { repoId, snapshotId });
+      this.#forgetNameTables(`${repoId}\0`);
+      for (const table of [...NODE_TABLES, 'Generation']) await this.#query(conn, `MATCH (n:${table}) WHERE n.repo = $repo DETACH DELETE n`, { repo: repoId }, WRITE_TIMEOUT);
+    }, options.signal);
   }
 
   #assertWritable(): void {
@@ -365,23 +520,28 @@ export class KuzuSymbolIndex implements SymbolIndex {
     return this.#options.loadStrategy ?? 'copy';
   }
 
-  async #deleteSnapshot(conn: KuzuConnectionLike, repoId: string, snapshotId?: string): Promise<void> {
-    const prefix = snapshotId === undefined ? `${repoId}\0` : nameTableKey({ repoId, snapshotId });
+  #forgetNameTables(prefix: string): void {
     for (const key of [...this.#nameTables.keys()]) if (key.startsWith(prefix)) this.#nameTables.delete(key);
-    const where = snapshotId === undefined ? 'n.repo = $repo' : 'n.repo = $repo AND n.snap = $snap';
-    const params: Record<string, unknown> = snapshotId === undefined ? { repo: repoId } : { repo: repoId, snap: snapshotId };
-    for (const table of NODE_TABLES) await this.#query(conn, `MATCH (n:${table}) WHERE ${where} DETACH DELETE n`, params, 600_000);
   }
 
-  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, signal?: AbortSignal, existing?: ExistingNodes): Promise<Record<string, number>> {
-    const { nodes, edges, counts } = buildGraphRows(ref, input, existing);
+  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, generation: Generation, signal?: AbortSignal, existing?: ExistingNodes): Promise<Record<string, number>> {
+    const { nodes, edges, counts } = buildGraphRows(ref, input, generation, existing);
     const run = async (statement: string, params?: Record<string, unknown>) => {
       throwIfAborted(signal, COMPONENT);
-      await this.#query(conn, statement, params, 600_000);
+      await this.#query(conn, statement, params, WRITE_TIMEOUT);
     };
     if (this.#strategy() === 'unwind') await unwindTables(run, [...nodes, ...edges]);
     else await copyTables(run, [...nodes, ...edges], this.#options.tempDir);
     return counts;
+  }
+
+  /**
+   * The parameters of {@link visible} for a snapshot: its repository, chain and generation (a
+   * generation no node has when the snapshot is not indexed here, so queries find nothing).
+   */
+  async #scope(conn: KuzuConnectionLike, snapshot: SnapshotRef): Promise<{ repo: string; chain: number; gen: number }> {
+    const g = await this.#generation(conn, snapshot);
+    return { repo: snapshot.repoId, chain: g?.chain ?? -1, gen: g?.gen ?? -1 };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -408,9 +568,9 @@ export class KuzuSymbolIndex implements SymbolIndex {
     if (table) {
       this.#nameTables.delete(key); // most recently used moves to the end
     } else {
-      table = this.#query(conn, 'MATCH (s:Symbol) WHERE s.repo = $repo AND s.snap = $snap RETURN ' + SYMBOL_FIELDS, { repo: snapshot.repoId, snap: snapshot.snapshotId }, 600_000).then(
-        (rows) => new SymbolNameTable(rows.map(toSymbol)),
-      );
+      table = this.#scope(conn, snapshot)
+        .then((scope) => this.#query(conn, `MATCH (s:Symbol) WHERE ${visible('s')} RETURN ${SYMBOL_FIELDS}`, scope, 600_000))
+        .then((rows) => new SymbolNameTable(rows.map(toSymbol)));
       // A snapshot with no symbols (not indexed here, or written later by another process) is not kept.
       table.then((t) => t.size === 0 && this.#nameTables.delete(key), () => this.#nameTables.delete(key));
     }
@@ -428,8 +588,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
 
   async #definitions(conn: KuzuConnectionLike, snapshot: SnapshotRef, name: string, kind: SymbolKind | undefined, limit: number, timeoutMs: number): Promise<SymbolDefinition[]> {
     const { short, qualified } = splitName(name);
-    const params: Record<string, unknown> = { repo: snapshot.repoId, snap: snapshot.snapshotId, lname: short.toLowerCase(), limit: limit * 4 };
-    let where = 's.repo = $repo AND s.snap = $snap AND s.lname = $lname';
+    const params: Record<string, unknown> = { ...(await this.#scope(conn, snapshot)), lname: short.toLowerCase(), limit: limit * 4 };
+    let where = `${visible('s')} AND s.lname = $lname`;
     if (kind) {
       where += ' AND s.kind = $kind';
       params.kind = kind;
@@ -472,11 +632,11 @@ export class KuzuSymbolIndex implements SymbolIndex {
   async imports(snapshot: SnapshotRef, filePath: string, options: SymbolQueryOptions = {}): Promise<SymbolRelation[]> {
     const { limit, timeoutMs } = this.#bounds(options);
     const rows = await this.#exclusive(
-      (conn) =>
+      async (conn) =>
         this.#query(
           conn,
-          'MATCH (f:File {key: $key})-[e:Imports]->(b) RETURN label(b) AS toLabel, b.path AS toPath, e.toName AS toName, e.line AS line ORDER BY e.line LIMIT $limit',
-          { key: nodeKey(snapshot, `file:${filePath}`), limit },
+          `MATCH (f:File)-[e:Imports]->(b) WHERE ${visible('f')} AND f.path = $path AND ${visibleEdge('e')} RETURN label(b) AS toLabel, b.path AS toPath, e.toName AS toName, e.line AS line ORDER BY e.line LIMIT $limit`,
+          { ...(await this.#scope(conn, snapshot)), path: filePath, limit },
           timeoutMs,
         ),
       options.signal,
@@ -499,11 +659,15 @@ export class KuzuSymbolIndex implements SymbolIndex {
     const deadline = performance.now() + timeoutMs;
     return this.#exclusive(async (conn) => {
       const starts = await this.#definitions(conn, snapshot, target, options.kind, this.#options.maxLimit ?? 1000, timeoutMs);
-      let frontier = starts.map((s) => nodeKey(snapshot, s.id));
+      const scope = await this.#scope(conn, snapshot);
+      // Nodes are shared between the snapshots of a chain: keys come from the graph, not the snapshot.
+      let frontier = starts.length
+        ? (await this.#query(conn, `MATCH (s:Symbol) WHERE ${visible('s')} AND s.id IN $ids RETURN s.key AS key`, { ...scope, ids: starts.map((s) => s.id) }, timeoutMs)).map((r) => String(r.key))
+        : [];
       if (direction === 'in') {
         // Callers of a name that resolves nowhere in the repository (`fetch`, `console.log`).
         const { short } = splitName(target);
-        const ext = await this.#query(conn, 'MATCH (x:External) WHERE x.repo = $repo AND x.snap = $snap AND (x.name = $name OR x.lname = $lname) RETURN x.key AS key', { repo: snapshot.repoId, snap: snapshot.snapshotId, name: target, lname: short.toLowerCase() }, timeoutMs);
+        const ext = await this.#query(conn, `MATCH (x:External) WHERE ${visible('x')} AND (x.name = $name OR x.lname = $lname) RETURN x.key AS key`, { ...scope, name: target, lname: short.toLowerCase() }, timeoutMs);
         frontier.push(...ext.map((r) => String(r.key)));
       }
       const seen = new Set(frontier);
@@ -514,9 +678,9 @@ export class KuzuSymbolIndex implements SymbolIndex {
         if (remaining <= 0) throw new TimeoutError(`symbol query for "${target}" ran out of its ${timeoutMs} ms budget at depth ${level}`, { component: COMPONENT });
         const statement =
           direction === 'in'
-            ? `MATCH (a)-${pattern}->(b) WHERE b.key IN $keys RETURN a, e.file AS siteFile, e.line AS siteLine ORDER BY siteFile, siteLine LIMIT $limit`
-            : `MATCH (b)-${pattern}->(a) WHERE b.key IN $keys RETURN a, e.file AS siteFile, e.line AS siteLine ORDER BY siteFile, siteLine LIMIT $limit`;
-        const rows = await this.#query(conn, statement, { keys: frontier, limit: (limit - out.length) * 4 + 16 }, remaining);
+            ? `MATCH (a)-${pattern}->(b) WHERE b.key IN $keys AND ${visibleEdge('e')} RETURN a, e.file AS siteFile, e.line AS siteLine ORDER BY siteFile, siteLine LIMIT $limit`
+            : `MATCH (b)-${pattern}->(a) WHERE b.key IN $keys AND ${visibleEdge('e')} RETURN a, e.file AS siteFile, e.line AS siteLine ORDER BY siteFile, siteLine LIMIT $limit`;
+        const rows = await this.#query(conn, statement, { keys: frontier, gen: scope.gen, limit: (limit - out.length) * 4 + 16 }, remaining);
         const next: string[] = [];
         for (const row of rows) {
           const r = row.a as Record<string, unknown>;
@@ -555,8 +719,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
           candidates = table.containing(lname);
           if (options.kind) candidates = candidates.filter((s) => s.kind === options.kind);
         } else {
-          const params: Record<string, unknown> = { repo: snapshot.repoId, snap: snapshot.snapshotId, q: lname, limit: Math.min(limit * 20, 2000) };
-          let where = 's.repo = $repo AND s.snap = $snap AND s.lname CONTAINS $q';
+          const params: Record<string, unknown> = { ...(await this.#scope(conn, snapshot)), q: lname, limit: Math.min(limit * 20, 2000) };
+          let where = `${visible('s')} AND s.lname CONTAINS $q`;
           if (options.kind) {
             where += ' AND s.kind = $kind';
             params.kind = options.kind;
@@ -708,6 +872,43 @@ function cypherString(value: string): string {
 }
 
 const MULTI_PAIR_TABLES = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
+
+const WRITE_TIMEOUT = 600_000;
+
+/** The nodes of one snapshot (parameters `$repo`, `$chain`, `$gen` from `#scope`). */
+function visible(v: string): string {
+  return `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.born <= $gen AND ${v}.died > $gen`;
+}
+
+/** The edges of one snapshot (parameter `$gen`; an edge is seen only with both its ends). */
+function visibleEdge(e: string): string {
+  return `${e}.born <= $gen AND ${e}.died > $gen`;
+}
+
+interface GenerationRecord {
+  snap: string;
+  gen: number;
+  chain: number;
+  state: string;
+}
+
+function toGeneration(r: Record<string, unknown>): GenerationRecord {
+  return { snap: String(r.snap), gen: Number(r.gen), chain: Number(r.chain), state: String(r.state) };
+}
+
+/** An edge from an unchanged file into a replaced one, as a relation the load re-resolves. */
+function inboundRelation(kind: string, toLabel: 'File' | 'Symbol', r: Record<string, unknown>): SymbolRelation {
+  const a = r.a as Record<string, unknown>;
+  return {
+    kind: kind as SymbolRelation['kind'],
+    fromId: a._label === 'File' ? `file:${String(a.path)}` : String(a.id),
+    toId: toLabel === 'File' ? `file:${String(r.toPath)}` : String(r.toId),
+    toName: String(r.toName),
+    resolved: true,
+    filePath: String(r.file),
+    line: Number(r.line),
+  };
+}
 
 /** Every FROM/TO pair of every rel table, with the properties a carried edge keeps. */
 const EDGE_PROPS = ['line', 'toName', 'file'];

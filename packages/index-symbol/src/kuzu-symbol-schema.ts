@@ -1,5 +1,8 @@
 /** Bump when the graph layout changes; an older database is then rebuilt by the indexer. */
-export const SYMBOL_SCHEMA_VERSION = '1';
+export const SYMBOL_SCHEMA_VERSION = '2';
+
+/** `died` of a node or edge that is still alive at the head of its chain. */
+export const ALIVE = 9007199254740991;
 
 /** Edge tables for the relation kinds the parser emits (defines/contains come from the symbols). */
 export const RELATION_TABLES = {
@@ -12,12 +15,21 @@ export const RELATION_TABLES = {
 
 export type EdgeKind = keyof typeof RELATION_TABLES;
 
-const EDGE_PROPS = 'line INT64, toName STRING, file STRING';
+// Every node and edge lives from generation `born` until generation `died` (exclusive).
+const LIFE = 'born INT64, died INT64';
+const EDGE_PROPS = `line INT64, toName STRING, file STRING, ${LIFE}`;
 
 /**
- * The property graph. Every node carries `repo` and `snap` and a primary key that starts with
- * both, so snapshots of many repositories live side by side and one can be replaced alone.
+ * The property graph. Snapshots share nodes and edges: each snapshot is a generation `gen` of a
+ * chain (`Generation`), and a node or edge belongs to every generation of its chain in
+ * `[born, died)`. A full load starts a chain; an incremental load continues its base's chain,
+ * closing (`died = gen`) only the nodes and edges of changed files and adding the new ones, so
+ * a one-file change writes one file's worth of graph and the base keeps answering unchanged.
+ * A snapshot's nodes are those with `repo = $repo AND chain = $chain AND born <= $gen AND died > $gen`
+ * (edges: `born <= $gen AND died > $gen`). `snap` names the snapshot that created a node, and
+ * primary keys start with repo and that snapshot, so they never collide.
  *
+ * - Generation: a snapshot's generation number, its chain, and whether its load finished.
  * - File: a source file of a snapshot.
  * - Symbol: a definition (class, function, method, ...), with the chunk that holds it.
  * - Chunk: the chunk tree (file > class > method), for graph walks from a search hit.
@@ -26,20 +38,21 @@ const EDGE_PROPS = 'line INT64, toName STRING, file STRING';
  */
 export const SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE NODE TABLE IF NOT EXISTS TrawlMeta(key STRING, value STRING, PRIMARY KEY(key))',
-  'CREATE NODE TABLE IF NOT EXISTS File(key STRING, repo STRING, snap STRING, path STRING, language STRING, PRIMARY KEY(key))',
-  'CREATE NODE TABLE IF NOT EXISTS Symbol(key STRING, repo STRING, snap STRING, id STRING, name STRING, lname STRING, fqn STRING, kind STRING, file STRING, startLine INT64, endLine INT64, chunkId STRING, ownerId STRING, language STRING, visibility STRING, PRIMARY KEY(key))',
-  'CREATE NODE TABLE IF NOT EXISTS Chunk(key STRING, repo STRING, snap STRING, id STRING, kind STRING, fqn STRING, file STRING, startLine INT64, endLine INT64, PRIMARY KEY(key))',
-  'CREATE NODE TABLE IF NOT EXISTS External(key STRING, repo STRING, snap STRING, name STRING, lname STRING, PRIMARY KEY(key))',
-  'CREATE REL TABLE IF NOT EXISTS Defines(FROM File TO Symbol, line INT64)',
-  'CREATE REL TABLE IF NOT EXISTS Contains(FROM Symbol TO Symbol, line INT64)',
+  'CREATE NODE TABLE IF NOT EXISTS Generation(key STRING, repo STRING, snap STRING, gen INT64, chain INT64, state STRING, PRIMARY KEY(key))',
+  `CREATE NODE TABLE IF NOT EXISTS File(key STRING, repo STRING, snap STRING, path STRING, language STRING, chain INT64, ${LIFE}, PRIMARY KEY(key))`,
+  `CREATE NODE TABLE IF NOT EXISTS Symbol(key STRING, repo STRING, snap STRING, id STRING, name STRING, lname STRING, fqn STRING, kind STRING, file STRING, startLine INT64, endLine INT64, chunkId STRING, ownerId STRING, language STRING, visibility STRING, chain INT64, ${LIFE}, PRIMARY KEY(key))`,
+  `CREATE NODE TABLE IF NOT EXISTS Chunk(key STRING, repo STRING, snap STRING, id STRING, kind STRING, fqn STRING, file STRING, startLine INT64, endLine INT64, chain INT64, ${LIFE}, PRIMARY KEY(key))`,
+  `CREATE NODE TABLE IF NOT EXISTS External(key STRING, repo STRING, snap STRING, name STRING, lname STRING, chain INT64, ${LIFE}, PRIMARY KEY(key))`,
+  `CREATE REL TABLE IF NOT EXISTS Defines(FROM File TO Symbol, line INT64, ${LIFE})`,
+  `CREATE REL TABLE IF NOT EXISTS Contains(FROM Symbol TO Symbol, line INT64, ${LIFE})`,
   `CREATE REL TABLE IF NOT EXISTS Calls(FROM Symbol TO Symbol, FROM Symbol TO External, FROM File TO Symbol, FROM File TO External, ${EDGE_PROPS})`,
   `CREATE REL TABLE IF NOT EXISTS RefersTo(FROM Symbol TO Symbol, FROM Symbol TO External, FROM File TO Symbol, FROM File TO External, ${EDGE_PROPS})`,
   `CREATE REL TABLE IF NOT EXISTS Extends(FROM Symbol TO Symbol, FROM Symbol TO External, ${EDGE_PROPS})`,
   `CREATE REL TABLE IF NOT EXISTS Implements(FROM Symbol TO Symbol, FROM Symbol TO External, ${EDGE_PROPS})`,
   `CREATE REL TABLE IF NOT EXISTS Imports(FROM File TO File, FROM File TO External, ${EDGE_PROPS})`,
-  'CREATE REL TABLE IF NOT EXISTS DefinedIn(FROM Symbol TO Chunk)',
-  'CREATE REL TABLE IF NOT EXISTS HasChunk(FROM File TO Chunk)',
-  'CREATE REL TABLE IF NOT EXISTS ChildChunk(FROM Chunk TO Chunk)',
+  `CREATE REL TABLE IF NOT EXISTS DefinedIn(FROM Symbol TO Chunk, ${LIFE})`,
+  `CREATE REL TABLE IF NOT EXISTS HasChunk(FROM File TO Chunk, ${LIFE})`,
+  `CREATE REL TABLE IF NOT EXISTS ChildChunk(FROM Chunk TO Chunk, ${LIFE})`,
 ];
 
 export const NODE_TABLES = ['File', 'Symbol', 'Chunk', 'External'] as const;
