@@ -11,7 +11,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { ensureSchema, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, refreshSnapshotStatistics, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
 import { validateFile, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
@@ -142,7 +142,12 @@ export class PostgresCatalogStore implements CatalogStore {
       [ref.repoId, ref.snapshotId, result.status, result.error ?? null, JSON.stringify(result.stats ?? {})],
       options,
     );
-    if (row) return snapshot(row);
+    if (row) {
+      // The snapshot's rows are all written: without fresh statistics the planner takes a new
+      // snapshot for one row and reads all of it in the plans of the searches that follow.
+      if (result.status === 'ready') await refreshSnapshotStatistics(this.db, options);
+      return snapshot(row);
+    }
     const existing = await this.getSnapshot(ref, options);
     if (!existing) throw new NotFoundError(`unknown snapshot ${ref.repoId}@${ref.snapshotId}`, { component: 'catalog' });
     throw new ConflictError(`snapshot ${ref.repoId}@${ref.snapshotId} is already ${existing.status}`, { component: 'catalog' });

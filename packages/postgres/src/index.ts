@@ -16,3 +16,4 @@ export {
 } from './migrator.js';
 export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
 export { upsertSnapshotFiles } from './snapshot-files.js';
+export { refreshSnapshotStatistics } from './snapshot-statistics.js';

@@ -1,0 +1,34 @@
+import type { CallOptions } from '@trawl/core';
+import type { PostgresQueryable } from './postgres-store.js';
+
+/**
+ * Refreshes the planner's statistics on `(repo_id, snapshot_id)` of every table keyed by
+ * snapshot (files, chunks, fuzzy identifiers, domain documents, ...), found in the catalog so
+ * tables added later are covered too. Call it when a snapshot's rows are complete.
+ *
+ * Why: the planner estimates how many rows one snapshot has from these statistics. A snapshot
+ * that did not exist at the last ANALYZE is estimated at one row, and the plans built on that
+ * guess read every row of the snapshot (a lexical search then matched the text of every file
+ * instead of using the trigram index: 2.5 s instead of 20 ms at 9k files). PGlite has no
+ * autovacuum to fix this, and a server's comes too late for the first searches. Limiting
+ * ANALYZE to the two key columns keeps it to a fraction of a second at 100k rows.
+ *
+ * ```ts
+ * await refreshSnapshotStatistics(store)
+ * ```
+ */
+export async function refreshSnapshotStatistics(db: PostgresQueryable, options?: CallOptions): Promise<string[]> {
+  const tables = await db.fetch<{ name: string }>(
+    `SELECT c.relname AS name
+     FROM pg_class c
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname = current_schema()
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'repo_id' AND NOT a.attisdropped)
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'snapshot_id' AND NOT a.attisdropped)
+     ORDER BY c.relname`,
+    [],
+    options,
+  );
+  for (const { name } of tables) await db.execute(`ANALYZE "${name.replace(/"/g, '""')}" (repo_id, snapshot_id)`, [], options);
+  return tables.map((t) => t.name);
+}
