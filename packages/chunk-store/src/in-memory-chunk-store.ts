@@ -178,6 +178,20 @@ export class InMemoryChunkStore implements ChunkStore {
     return out.map((c) => cloneChunk(c));
   }
 
+  /** The chunks of a snapshot that define a symbol, outside `exceptPaths` (what an incremental parse links against). */
+  async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]> {
+    const except = new Set(options?.exceptPaths ?? []);
+    return (await this.listRepoChunks(snapshot.repoId, { ...options, snapshotId: snapshot.snapshotId })).filter((c) => c.symbolId && !except.has(c.filePath));
+  }
+
+  /** How many chunks a snapshot has. */
+  async countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
+    throwIfAborted(options?.signal, 'chunk-store');
+    let n = 0;
+    for (const c of this.#rows.values()) if (!c.deleted && c.repoId === snapshot.repoId && c.snapshotId === snapshot.snapshotId) n++;
+    return n;
+  }
+
   async listFileChunks(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk[]> {
     throwIfAborted(options?.signal, 'chunk-store');
     const intervals = this.#files.get(fileKey(snapshot, filePath));

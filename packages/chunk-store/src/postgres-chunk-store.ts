@@ -154,6 +154,32 @@ export class PostgresChunkStore implements ChunkStore {
     return rows.map(rowToChunk);
   }
 
+  /**
+   * The chunks of a snapshot that define a symbol, outside `exceptPaths`, lightened for linking:
+   * `summary` is null, `childIds` empty and `attributes` keeps only `symbolKind`. What an
+   * incremental parse links the changed files against, at a fraction of {@link listRepoChunks}.
+   */
+  async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]> {
+    await this.#ready(options);
+    const rows = await this.db.fetch<ChunkRow>(
+      `SELECT repo_id, snapshot_id, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, parent_id, '[]'::jsonb AS child_ids,
+              language, symbol_id, symbol_owner, visibility, NULL::text AS summary, importance,
+              CASE WHEN attributes ? 'symbolKind' THEN jsonb_build_object('symbolKind', attributes->'symbolKind') ELSE '{}'::jsonb END AS attributes,
+              version, last_indexed_commit, deleted
+       FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))
+       ORDER BY file_path, start_line, end_line DESC, chunk_id`,
+      [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]],
+      options,
+    );
+    return rows.map(rowToChunk);
+  }
+
+  /** How many chunks a snapshot has (without reading them). */
+  async countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
+    await this.#ready(options);
+    return Number(await this.db.fetchValue<string | number>('SELECT count(*) FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND NOT deleted', [snapshot.repoId, snapshot.snapshotId], options));
+  }
+
   async listFileChunks(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk[]> {
     await this.#ready(options);
     const rows = await this.db.fetch<ChunkRow>(

@@ -106,8 +106,10 @@ export class Indexer {
     let changedPaths: string[] = scan.files.map((f) => f.path);
     let deletedPaths: string[] = [];
     let mode: 'full' | 'incremental' = 'full';
+    let baseFiles: SourceFileInfo[] | undefined;
     if (base) {
-      const previous = new Map((await catalog.listFiles(base, { signal })).map((f) => [f.path, f.contentHash]));
+      baseFiles = await catalog.listFiles(base, { signal });
+      const previous = new Map(baseFiles.map((f) => [f.path, f.contentHash]));
       const now = new Set(scan.files.map((f) => f.path));
       changedPaths = scan.files.filter((f) => previous.get(f.path) !== f.contentHash).map((f) => f.path);
       deletedPaths = [...previous.keys()].filter((p) => !now.has(p));
@@ -120,10 +122,12 @@ export class Indexer {
       const replaced = [...changedPaths, ...deletedPaths];
       let unchanged: { files: SourceFileInfo[]; chunks: Chunk[] } | undefined;
       if (mode === 'incremental') {
+        // The parser links the changed files against the symbols of the unchanged ones: only
+        // chunks that define a symbol are read, lightened where the store can (listSymbolChunks).
         const skip = new Set(replaced);
         unchanged = {
-          files: (await catalog.listFiles(base!, { signal })).filter((f) => !skip.has(f.path)),
-          chunks: (await chunks.listRepoChunks(repoId, { snapshotId: base!.snapshotId, signal })).filter((c) => !skip.has(c.filePath)),
+          files: baseFiles!.filter((f) => !skip.has(f.path)),
+          chunks: await symbolChunks(chunks, base!, replaced, signal),
         };
       }
       const parsed = await parser.parse(root, {
@@ -144,7 +148,7 @@ export class Indexer {
       }
       await catalog.saveFiles(ref, parsed.files, { signal });
       await chunks.saveChunks(parsed.chunks, { signal });
-      const chunkCount = mode === 'full' ? parsed.chunks.length : (await chunks.listRepoChunks(repoId, { snapshotId, signal })).length;
+      const chunkCount = mode === 'full' ? parsed.chunks.length : await countChunks(chunks, ref, signal);
       emit({ stage: 'store', files: scan.files.length, chunks: chunkCount });
 
       const content: SnapshotContent = { snapshot: ref, rootPath: root, files: parsed.files, chunks: parsed.chunks, symbols: parsed.symbols, relations: parsed.relations };
@@ -216,4 +220,23 @@ export class Indexer {
   ): IndexRepositoryResult {
     return { ...ref, mode, files, chunks: chunkCount, changedPaths, deletedPaths, skipped, indexes, durationMs: Math.round(performance.now() - started) };
   }
+}
+
+/** Optional ChunkStore methods the indexer uses when a store has them (both Trawl stores do). */
+interface LeanChunkReads {
+  listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]>;
+  countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
+}
+
+async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], signal?: AbortSignal): Promise<Chunk[]> {
+  const lean = store as ChunkStore & Partial<LeanChunkReads>;
+  if (typeof lean.listSymbolChunks === 'function') return lean.listSymbolChunks(snapshot, { exceptPaths, signal });
+  const skip = new Set(exceptPaths);
+  return (await store.listRepoChunks(snapshot.repoId, { snapshotId: snapshot.snapshotId, signal })).filter((c) => c.symbolId && !skip.has(c.filePath));
+}
+
+async function countChunks(store: ChunkStore, snapshot: SnapshotRef, signal?: AbortSignal): Promise<number> {
+  const lean = store as ChunkStore & Partial<LeanChunkReads>;
+  if (typeof lean.countChunks === 'function') return lean.countChunks(snapshot, { signal });
+  return (await store.listRepoChunks(snapshot.repoId, { snapshotId: snapshot.snapshotId, signal })).length;
 }

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, makeChunk, POSTGRES_FLAVOURS } from '@trawl/testing';
+import { InMemoryChunkStore } from './in-memory-chunk-store.js';
+import { PostgresChunkStore } from './postgres-chunk-store.js';
+
+// listSymbolChunks / countChunks: the lean reads the indexer uses on incremental runs instead of
+// reading every chunk of the base snapshot.
+const stores: [string, () => Promise<{ store: InMemoryChunkStore | PostgresChunkStore; dispose(): Promise<void> }>][] = [
+  ['InMemoryChunkStore', async () => ({ store: new InMemoryChunkStore(), dispose: async () => {} })],
+  ...POSTGRES_FLAVOURS.map(
+    (flavour) =>
+      [
+        `PostgresChunkStore (${flavour})`,
+        async () => {
+          const { store, dispose } = await createTestStore(flavour);
+          return { store: new PostgresChunkStore(store), dispose };
+        },
+      ] as [string, () => Promise<{ store: PostgresChunkStore; dispose(): Promise<void> }>],
+  ),
+];
+
+for (const [name, create] of stores) {
+  describe(`${name}: lean reads for incremental indexing`, () => {
+    let store: InMemoryChunkStore | PostgresChunkStore;
+    let dispose: () => Promise<void>;
+    const s1 = { repoId: 'lean', snapshotId: 's1' };
+    beforeAll(async () => {
+      ({ store, dispose } = await create());
+      await store.saveChunks([
+        makeChunk({ id: 'fa', ...s1, filePath: 'a.ts', kind: 'file', name: 'a.ts', fqn: 'a.ts', startLine: 1, endLine: 9 }),
+        makeChunk({ id: 'ca', ...s1, filePath: 'a.ts', name: 'alpha', fqn: 'a.ts:alpha', startLine: 2, endLine: 3, symbolId: 'sym-a', summary: 'long docs', attributes: { symbolKind: 'function', other: 1 } }),
+        makeChunk({ id: 'cb', ...s1, filePath: 'b.ts', name: 'beta', fqn: 'b.ts:beta', startLine: 1, endLine: 2, symbolId: 'sym-b', symbolOwner: 'sym-x' }),
+        makeChunk({ id: 'cc', ...s1, filePath: 'c.ts', name: 'gamma', fqn: 'c.ts:gamma', startLine: 1, endLine: 2, symbolId: 'sym-c' }),
+        makeChunk({ id: 'other', repoId: 'lean', snapshotId: 's2', filePath: 'a.ts', name: 'alpha', fqn: 'a.ts:alpha', startLine: 2, endLine: 3, symbolId: 'sym-a' }),
+      ]);
+      await store.deleteSnapshot(s1, { filePaths: ['c.ts'] });
+    });
+    afterAll(async () => dispose());
+
+    it('lists the symbol-defining chunks of one snapshot, outside the excluded paths, with what linking needs', async () => {
+      const all = await store.listSymbolChunks(s1);
+      expect(all.map((c) => c.id)).toEqual(['ca', 'cb']);
+      expect(all[0]).toMatchObject({ snapshotId: 's1', symbolId: 'sym-a', name: 'alpha', fqn: 'a.ts:alpha', startLine: 2, endLine: 3, kind: 'function' });
+      expect(all[0]!.attributes.symbolKind).toBe('function');
+      expect(all[1]).toMatchObject({ symbolOwner: 'sym-x' });
+      expect((await store.listSymbolChunks(s1, { exceptPaths: ['a.ts'] })).map((c) => c.id)).toEqual(['cb']);
+      expect(await store.listSymbolChunks({ repoId: 'lean', snapshotId: 'none' })).toEqual([]);
+    });
+
+    it('counts the live chunks of one snapshot', async () => {
+      expect(await store.countChunks(s1)).toBe(3);
+      expect(await store.countChunks({ repoId: 'lean', snapshotId: 's2' })).toBe(1);
+      expect(await store.countChunks({ repoId: 'lean', snapshotId: 'none' })).toBe(0);
+    });
+  });
+}
