@@ -101,65 +101,135 @@ function columnsOf(line: Buffer, offsets: number[]): number[] {
 }
 
 /**
- * A line match whose shape is checked now and whose text is decoded on first read. A broad query
- * returns hundreds of lines (minified ones can be megabytes) while a caller such as the lexical
- * index shows a few of them: base64 and UTF-8 decoding, column conversion and context splitting
- * are paid only for the lines whose `text`, `ranges`, `before` or `after` is read, once each.
- * The fields are own, enumerable accessors, so spreading, `JSON.stringify` and deep equality see
- * plain values; assigning one replaces it.
+ * A line match whose shape is checked at once and whose text is decoded on first read. A broad
+ * query returns hundreds of lines (minified ones can be megabytes) while a caller such as the
+ * lexical index shows a few of them: base64 and UTF-8 decoding, column conversion and context
+ * splitting are paid only for the lines whose `text`, `ranges`, `before` or `after` is read, once
+ * each. Those four are accessors on the prototype (a class: no closures per line), settable, and
+ * included by `toJSON`; `{ ...match }` copies only the plain fields.
  */
-function decodeLineMatch(raw: unknown, path: string): ZoektLineMatch {
+class LazyLineMatch implements ZoektLineMatch {
+  line: number;
+  score: number;
+  fileNameMatch: boolean;
+  readonly #line: string;
+  readonly #before: string;
+  readonly #after: string;
+  /** Byte offsets: start and end of each fragment, in pairs. */
+  readonly #offsets: number[];
+  #lineBytes: Buffer | undefined;
+  #text: string | undefined;
+  #ranges: ZoektMatchRange[] | undefined;
+  #beforeLines: string[] | undefined;
+  #afterLines: string[] | undefined;
+
+  constructor(line: number, base64Line: string, base64Before: string, base64After: string, offsets: number[], score: number, fileNameMatch: boolean) {
+    this.line = line;
+    this.score = score;
+    this.fileNameMatch = fileNameMatch;
+    this.#line = base64Line;
+    this.#before = base64Before;
+    this.#after = base64After;
+    this.#offsets = offsets;
+  }
+
+  #bytes(): Buffer {
+    return (this.#lineBytes ??= stripEol(Buffer.from(this.#line, 'base64')));
+  }
+
+  get text(): string {
+    return (this.#text ??= this.#bytes().toString('utf8'));
+  }
+
+  set text(value: string) {
+    this.#text = value;
+  }
+
+  get ranges(): ZoektMatchRange[] {
+    if (this.#ranges) return this.#ranges;
+    const columns = columnsOf(this.#bytes(), this.#offsets);
+    const ranges: ZoektMatchRange[] = [];
+    for (let i = 0; i < columns.length; i += 2) ranges.push({ start: columns[i]!, end: columns[i + 1]! });
+    return (this.#ranges = ranges);
+  }
+
+  set ranges(value: ZoektMatchRange[]) {
+    this.#ranges = value;
+  }
+
+  get before(): string[] {
+    return (this.#beforeLines ??= splitLines(Buffer.from(this.#before, 'base64')));
+  }
+
+  set before(value: string[]) {
+    this.#beforeLines = value;
+  }
+
+  get after(): string[] {
+    return (this.#afterLines ??= splitLines(Buffer.from(this.#after, 'base64')));
+  }
+
+  set after(value: string[]) {
+    this.#afterLines = value;
+  }
+
+  toJSON(): ZoektLineMatch {
+    return { line: this.line, text: this.text, ranges: this.ranges, before: this.before, after: this.after, score: this.score, fileNameMatch: this.fileNameMatch };
+  }
+}
+
+const optionalBase64 = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+const optionalNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+/** The same checks as {@link checkLineMatch} without building a field path: the hot path. */
+function isLineMatchShape(m: unknown): m is Json {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+  const o = m as Json;
+  if (typeof o.LineNumber !== 'number' || !Number.isFinite(o.LineNumber) || !optionalNumber(o.Score)) return false;
+  if (!optionalBase64(o.Line) || !optionalBase64(o.Before) || !optionalBase64(o.After)) return false;
+  const fragments = o.LineFragments;
+  if (fragments === undefined || fragments === null) return true;
+  if (!Array.isArray(fragments)) return false;
+  for (const f of fragments) {
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) return false;
+    const { LineOffset, MatchLength } = f as Json;
+    if (typeof LineOffset !== 'number' || !Number.isFinite(LineOffset) || typeof MatchLength !== 'number' || !Number.isFinite(MatchLength)) return false;
+  }
+  return true;
+}
+
+/** Throws the error that names the first field of `raw` that is not a line match's. */
+function checkLineMatch(raw: unknown, path: string): void {
   const m = obj(raw, path);
-  const lineBase64 = base64(m, 'Line', path);
-  const beforeBase64 = base64(m, 'Before', path);
-  const afterBase64 = base64(m, 'After', path);
-  const fragments = list(m, 'LineFragments', path);
+  num(m, 'LineNumber', path);
+  num(m, 'Score', path, 0);
+  for (const key of ['Line', 'Before', 'After']) base64(m, key, path);
+  list(m, 'LineFragments', path).forEach((f, i) => {
+    const fragment = obj(f, `${path}.LineFragments[${i}]`);
+    num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`);
+    num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`);
+  });
+  throw shapeError(path, 'a line match', raw); // unreachable while both checks agree
+}
+
+function decodeLineMatch(raw: unknown, filePath: string, index: number): ZoektLineMatch {
+  if (!isLineMatchShape(raw)) checkLineMatch(raw, `${filePath}.LineMatches[${index}]`);
+  const m = raw as Json;
+  const fragments = (m.LineFragments ?? []) as { LineOffset: number; MatchLength: number }[];
   const offsets = new Array<number>(fragments.length * 2);
   for (let i = 0; i < fragments.length; i++) {
-    const fragment = obj(fragments[i], `${path}.LineFragments[${i}]`);
-    const offset = num(fragment, 'LineOffset', `${path}.LineFragments[${i}]`);
-    offsets[2 * i] = offset;
-    offsets[2 * i + 1] = offset + num(fragment, 'MatchLength', `${path}.LineFragments[${i}]`);
+    offsets[2 * i] = fragments[i]!.LineOffset;
+    offsets[2 * i + 1] = fragments[i]!.LineOffset + fragments[i]!.MatchLength;
   }
-  let buffer: Buffer | undefined;
-  let text: string | undefined;
-  let ranges: ZoektMatchRange[] | undefined;
-  let before: string[] | undefined;
-  let after: string[] | undefined;
-  const lineBytes = () => (buffer ??= stripEol(Buffer.from(lineBase64, 'base64')));
-  return {
-    line: num(m, 'LineNumber', path),
-    get text() {
-      return (text ??= lineBytes().toString('utf8'));
-    },
-    set text(value) {
-      text = value;
-    },
-    get ranges() {
-      if (ranges) return ranges;
-      const columns = columnsOf(lineBytes(), offsets);
-      ranges = [];
-      for (let i = 0; i < columns.length; i += 2) ranges.push({ start: columns[i]!, end: columns[i + 1]! });
-      return ranges;
-    },
-    set ranges(value) {
-      ranges = value;
-    },
-    get before() {
-      return (before ??= splitLines(Buffer.from(beforeBase64, 'base64')));
-    },
-    set before(value) {
-      before = value;
-    },
-    get after() {
-      return (after ??= splitLines(Buffer.from(afterBase64, 'base64')));
-    },
-    set after(value) {
-      after = value;
-    },
-    score: num(m, 'Score', path, 0),
-    fileNameMatch: m.FileName === true,
-  };
+  return new LazyLineMatch(
+    m.LineNumber as number,
+    (m.Line as string | null | undefined) ?? '',
+    (m.Before as string | null | undefined) ?? '',
+    (m.After as string | null | undefined) ?? '',
+    offsets,
+    (m.Score as number | undefined) ?? 0,
+    m.FileName === true,
+  );
 }
 
 function decodeFileMatch(raw: unknown, path: string): ZoektFileMatch {
@@ -174,7 +244,7 @@ function decodeFileMatch(raw: unknown, path: string): ZoektFileMatch {
     }),
     version: str(f, 'Version', path, '') || null,
     score: num(f, 'Score', path, 0),
-    matches: list(f, 'LineMatches', path).map((m, i) => decodeLineMatch(m, `${path}.LineMatches[${i}]`)),
+    matches: list(f, 'LineMatches', path).map((m, i) => decodeLineMatch(m, path, i)),
   };
   if (f.Content !== undefined && f.Content !== null) file.content = bytes(f, 'Content', path).toString('utf8');
   return file;
