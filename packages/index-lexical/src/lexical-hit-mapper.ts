@@ -59,7 +59,8 @@ export async function mapLineMatchesToHits(
     const key = `${m.filePath}\u0000${m.line}`;
     const seen = unique.get(key);
     if (!seen) unique.set(key, m);
-    else if (m.score > seen.score) unique.set(key, { ...m, ranges: [...seen.ranges, ...m.ranges] });
+    // (explicit fields: a backend's line may be a class whose text and ranges are getters)
+    else if (m.score > seen.score) unique.set(key, { filePath: m.filePath, line: m.line, text: m.text, ranges: [...seen.ranges, ...m.ranges], score: m.score, language: m.language });
   }
   const lines = [...unique.values()];
   const found = await chunkStore.findChunksAtLines(

@@ -14,7 +14,7 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun } from '@trawl/zoekt';
+import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange } from '@trawl/zoekt';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
@@ -46,6 +46,31 @@ const COMPONENT = 'index-lexical';
 /** Zoekt replaces the text of a file it skipped (too large, binary, too many trigrams) by this marker and the reason. */
 const NOT_INDEXED = 'NOT-INDEXED: ';
 const DEFAULT_LIMIT = 20;
+
+/**
+ * One Zoekt line as the hit mapper reads it. Text and ranges are read through to Zoekt's lazily
+ * decoded match, so only the lines of the hits returned are ever decoded.
+ */
+class ZoektLine implements LexicalLineMatch {
+  readonly line: number;
+
+  constructor(
+    readonly filePath: string,
+    readonly match: ZoektLineMatch,
+    readonly score: number,
+    readonly language: string | null,
+  ) {
+    this.line = match.line;
+  }
+
+  get text(): string {
+    return this.match.text;
+  }
+
+  get ranges(): ZoektMatchRange[] {
+    return this.match.ranges;
+  }
+}
 
 /**
  * The result limits ZoektLexicalIndex asks Zoekt for, for `limit` hits:
@@ -189,20 +214,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       const language = file.language ? file.language.toLowerCase() : null;
       for (const m of file.matches) {
         if (m.fileNameMatch || (m.line === 1 && m.text.startsWith(NOT_INDEXED))) continue;
-        // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties. Text
-        // and ranges stay undecoded (getters) until the mapper shows the line in a kept hit.
-        lines.push({
-          filePath: file.fileName,
-          line: m.line,
-          get text() {
-            return m.text;
-          },
-          get ranges() {
-            return m.ranges;
-          },
-          score: file.score / 100 + m.score / 10_000,
-          language,
-        });
+        // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
+        lines.push(new ZoektLine(file.fileName, m, file.score / 100 + m.score / 10_000, language));
       }
     }
     const hits = await mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });
