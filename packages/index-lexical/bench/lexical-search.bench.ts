@@ -6,10 +6,18 @@
  *
  *   npx tsx --tsconfig tools/tsconfig.check.json packages/index-lexical/bench/lexical-search.bench.ts [--mb 16] [--iterations 5] [--only LABEL] [--debug] [--explain]
  *
- * `--only` keeps the queries whose label contains LABEL; `--debug` prints, per query, the size
- * of Zoekt's response and the time to fetch, parse and decode it; `--explain` prints the
- * PostgreSQL plan of one selective query. "ZoektClient (decode)" is the client alone (HTTP +
- * JSON + base64/UTF-8 decoding), so ZoektLexicalIndex minus it is the cost of chunk mapping.
+ * `--only` keeps the queries whose label contains LABEL, `--kind selective|broad` one kind;
+ * `--debug` prints, per query, the size of Zoekt's response and the time to fetch, parse and
+ * decode it; `--explain` prints the PostgreSQL plan of one selective query; `--profile FILE`
+ * writes a CPU profile of ZoektLexicalIndex.search alone; `--no-pg` leaves PostgreSQL out.
+ *
+ * Fairness: "zoekt raw" sends, byte for byte, the `/api/search` body ZoektLexicalIndex sent for
+ * the same query (recorded on the way out: same query, same MaxDocDisplayCount /
+ * MaxMatchDisplayCount / ShardMaxMatchCount / TotalMaxMatchCount, no context), over the same
+ * keep-alive connection pool, and reads the whole response; the table prints that request.
+ * "ZoektClient.search" is the client alone with the same request (HTTP + JSON.parse + shape
+ * checks; line text is decoded lazily, on read), so ZoektLexicalIndex minus it is the cost of
+ * chunk mapping and building hits.
  *
  * The default run is short (16 MB); the issue's full size is `--mb 60`. Needs DATABASE_URL (a
  * PostgreSQL server, e.g. `export DATABASE_URL=$(cat /tmp/dev-db-url)`), Zoekt's binaries
@@ -23,13 +31,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { request } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { normalizeChunk, type Chunk, type LexicalSearchOptions, type SnapshotContent, type SourceFile } from '@trawl/core';
 import { InMemoryChunkStore } from '@trawl/chunk-store';
 import { PostgresStore } from '@trawl/postgres';
 import { createTestDatabase } from '@trawl/testing';
-import { ZoektClient, ZoektIndexer, buildZoektQuery } from '@trawl/zoekt';
-import { PostgresLexicalIndex, ZoektLexicalIndex, zoektRepositoryName } from '../src/index.js';
+import { ZoektClient, ZoektIndexer, decodeSearchResponse, type ZoektDispatcher } from '@trawl/zoekt';
+import { PostgresLexicalIndex, ZoektLexicalIndex } from '../src/index.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,6 +46,8 @@ const arg = (name: string, fallback: number) => {
 const MB = arg('mb', 16);
 const ITERATIONS = arg('iterations', 5);
 const LIMIT = 20;
+/** `--no-pg`: leave the PostgreSQL backend out (a quicker run while working on the Zoekt side). */
+const WITH_PG = !process.argv.includes('--no-pg');
 const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 const EXTENSIONS = /\.(js|mjs|cjs|ts|mts|cts|tsx|jsx)$/;
 
@@ -164,7 +174,22 @@ async function main(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const web: ChildProcess = spawn(join(binDir, 'zoekt-webserver'), ['-rpc', '-html=false', '-index', indexDir, '-listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
-  const client = new ZoektClient({ url });
+  // One keep-alive pool for every Zoekt request of the run; it records the last /api/search
+  // body so raw Zoekt can be sent exactly what ZoektLexicalIndex sent.
+  const pool = new Pool(url, { connections: 16, keepAliveTimeout: 10_000 });
+  let lastSearchBody: string | undefined;
+  const recording: ZoektDispatcher = {
+    request: ((options: Dispatcher.RequestOptions) => {
+      if (options.path.endsWith('/api/search')) lastSearchBody = String(options.body);
+      return pool.request(options);
+    }) as ZoektDispatcher['request'],
+    close: () => pool.close(),
+  };
+  const client = new ZoektClient({ url, dispatcher: recording });
+  const rawSearch = async (body: string) => {
+    const res = await pool.request({ origin: url, path: '/api/search', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return res.body.text();
+  };
   const db = await createTestDatabase('trawl_bench');
   const store = new PostgresStore({ connectionString: db.url, min: 0, max: 4 });
   try {
@@ -174,10 +199,14 @@ async function main(): Promise<void> {
     const zoektIndexBytes = await dirSize(indexDir);
 
     const pg = new PostgresLexicalIndex({ store, chunkStore });
-    const pgRun = await pg.reindexRepo(content);
-    await store.execute('ANALYZE files');
-    await store.execute('ANALYZE file_contents');
-    const trgmBytes = Number(await store.fetchValue(`SELECT pg_relation_size('file_contents_content_trgm_idx')`));
+    let pgRun: { durationMs: number } | undefined;
+    let trgmBytes = 0;
+    if (WITH_PG) {
+      pgRun = await pg.reindexRepo(content);
+      await store.execute('ANALYZE files');
+      await store.execute('ANALYZE file_contents');
+      trgmBytes = Number(await store.fetchValue(`SELECT pg_relation_size('file_contents_content_trgm_idx')`));
+    }
 
     const ids = selectiveIdentifiers(files, 5);
     const queries: Query[] = [
@@ -199,14 +228,15 @@ async function main(): Promise<void> {
       });
       console.log(plan.map((r) => Object.values(r)[0]).join('\n'));
     }
-    const repoName = zoektRepositoryName(snapshot);
+    /** The /api/search body ZoektLexicalIndex sends for each query, recorded by its first search. */
+    const sentBodies = new Map<string, string>();
+    const sentBody = (q: Query) => sentBodies.get(q.label)!;
     const engines: Record<string, (q: Query) => Promise<unknown>> = {
-      'zoekt raw': async (q) => {
-        const Q = buildZoektQuery({ pattern: q.text, regex: q.options.regex, caseSensitive: false, repositories: [repoName] });
-        const res = await request(`${url}/api/search`, { method: 'POST', body: JSON.stringify({ Q, Opts: { MaxMatchDisplayCount: LIMIT * 20, ShardMaxMatchCount: LIMIT * 20, TotalMaxMatchCount: LIMIT * 20 } }) });
-        return res.body.text();
+      'zoekt raw': (q) => rawSearch(sentBody(q)),
+      'ZoektClient.search': (q) => {
+        const { Q, Opts } = JSON.parse(sentBody(q)) as { Q: string; Opts: Record<string, number> };
+        return client.search(Q, { raw: true, maxDocuments: Opts.MaxDocDisplayCount, maxMatches: Opts.MaxMatchDisplayCount });
       },
-      'ZoektClient (decode)': (q) => client.search(q.text, { regex: q.options.regex, repositories: [repoName], maxMatches: LIMIT * 20 }),
       ZoektLexicalIndex: (q) => zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       'pg trigram': (q) => pg.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       ripgrep: async (q) => {
@@ -215,70 +245,106 @@ async function main(): Promise<void> {
       },
     };
 
-    if (process.argv.includes('--debug')) {
-      const { decodeSearchResponse } = await import('@trawl/zoekt');
-      for (const q of queries) {
-        const Q = buildZoektQuery({ pattern: q.text, regex: q.options.regex, caseSensitive: false, repositories: [repoName] });
+    const only = process.argv.indexOf('--only');
+    if (only > 0) queries.splice(0, queries.length, ...queries.filter((q) => q.label.includes(process.argv[only + 1]!)));
+    const kind = process.argv.indexOf('--kind');
+    if (kind > 0) queries.splice(0, queries.length, ...queries.filter((q) => q.kind === process.argv[kind + 1]));
+    const profile = process.argv.indexOf('--profile');
+    if (profile > 0) {
+      // CPU profile of ZoektLexicalIndex.search alone (corpus building and indexing left out).
+      const { Session } = await import('node:inspector/promises');
+      const session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 100 });
+      await session.post('Profiler.start');
+      for (let i = 0; i < ITERATIONS; i++) for (const q of queries) await zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT });
+      const { profile: cpu } = await session.post('Profiler.stop');
+      await writeFile(process.argv[profile + 1]!, JSON.stringify(cpu));
+      session.disconnect();
+      console.log(`wrote ${process.argv[profile + 1]}`);
+    }
+    const returned = new Map<string, string>();
+    for (const q of queries) {
+      lastSearchBody = undefined;
+      await zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT });
+      sentBodies.set(q.label, lastSearchBody!);
+      const { Q, Opts } = JSON.parse(lastSearchBody!) as { Q: string; Opts: Record<string, number> };
+      lastSearchBody = undefined;
+      await engines['ZoektClient.search']!(q);
+      if (lastSearchBody !== sentBody(q)) throw new Error(`ZoektClient.search sent ${lastSearchBody}, ZoektLexicalIndex sent ${sentBody(q)}: the comparison would not be fair`);
+      const text = await rawSearch(sentBody(q));
+      const result = decodeSearchResponse(JSON.parse(text), Q);
+      returned.set(q.label, `${result.files.length} / ${result.files.reduce((n, f) => n + f.matches.length, 0)} / ${(text.length / 1024).toFixed(0)} KB`);
+      if (q === queries[0]) console.log(`\nZoekt request of ZoektLexicalIndex and raw Zoekt (first query): ${JSON.stringify({ Q, Opts })}`);
+      if (process.argv.includes('--debug')) {
         for (let i = 0; i < 5; i++) {
           const t0 = performance.now();
-          const res = await request(`${url}/api/search`, { method: 'POST', body: JSON.stringify({ Q, Opts: { MaxMatchDisplayCount: 400, ShardMaxMatchCount: 400, TotalMaxMatchCount: 400 } }) });
-          const text = await res.body.text();
+          const body = await rawSearch(sentBody(q));
           const t1 = performance.now();
-          const json = JSON.parse(text);
+          const json = JSON.parse(body);
           const t2 = performance.now();
-          decodeSearchResponse(json, Q);
+          const decoded = decodeSearchResponse(json, Q);
           const t3 = performance.now();
-          console.log(q.label, 'bytes', text.length, 'fetch', (t1 - t0).toFixed(1), 'parse', (t2 - t1).toFixed(1), 'decode', (t3 - t2).toFixed(1));
+          for (const f of decoded.files) for (const m of f.matches) void m.ranges;
+          const t4 = performance.now();
+          console.log(q.label, 'bytes', body.length, 'fetch', (t1 - t0).toFixed(1), 'parse', (t2 - t1).toFixed(1), 'check', (t3 - t2).toFixed(1), 'decode every line', (t4 - t3).toFixed(1));
         }
       }
     }
-    const only = process.argv.indexOf('--only');
-    if (only > 0) queries.splice(0, queries.length, ...queries.filter((q) => q.label.includes(process.argv[only + 1]!)));
     const times = new Map<string, Map<string, number[]>>();
     const hitCounts = new Map<string, string>();
     for (const q of queries) {
       const perEngine = new Map<string, number[]>();
       times.set(q.label, perEngine);
       const zh = (await zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT })).length;
-      const ph = (await pg.search(snapshot, q.text, { ...q.options, limit: LIMIT })).length;
+      const ph = WITH_PG ? (await pg.search(snapshot, q.text, { ...q.options, limit: LIMIT })).length : '-';
       hitCounts.set(q.label, `${zh}/${ph}`);
-      for (const [name, run] of Object.entries(engines)) {
+      // Engines take turns (in a rotating order) rather than running their iterations in blocks,
+      // so a burst of load from other processes on this shared machine spreads over all of them.
+      const active = Object.entries(engines).filter(([name]) => name !== 'pg trigram' || WITH_PG);
+      for (const [name, run] of active) {
         await run(q); // warm-up
-        const xs: number[] = [];
-        for (let i = 0; i < ITERATIONS; i++) {
+        perEngine.set(name, []);
+      }
+      for (let i = 0; i < ITERATIONS; i++) {
+        for (let k = 0; k < active.length; k++) {
+          const [name, run] = active[(i + k) % active.length]!;
           const t = performance.now();
           await run(q);
-          xs.push(performance.now() - t);
+          perEngine.get(name)!.push(performance.now() - t);
         }
-        perEngine.set(name, xs);
       }
     }
 
+    if (!WITH_PG) delete engines['pg trigram'];
     const names = Object.keys(engines);
     console.log(`\n## Lexical search, ${files.length} files / ${(bytes / 1024 / 1024).toFixed(1)} MB, limit ${LIMIT}, ${ITERATIONS} runs per query (p50 / p95 ms)\n`);
-    console.log(`| query | kind | hits Z/PG | ${names.join(' | ')} | ZLI / raw | rg / ZLI | rg / raw | rg / pg |`);
-    console.log(`|---|---|---|${names.map(() => '---|').join('')}---|---|---|---|`);
+    console.log(`| query | kind | hits Z/PG | Zoekt files / lines / bytes returned | ${names.join(' | ')} | ZLI / raw | rg / ZLI | rg / raw | rg / pg |`);
+    console.log(`|---|---|---|---|${names.map(() => '---|').join('')}---|---|---|---|`);
     const groups: Record<string, Record<string, number[]>> = { selective: {}, broad: {} };
     for (const q of queries) {
       const e = times.get(q.label)!;
       const p50 = (n: string) => pct(e.get(n)!, 50);
       for (const n of names) (groups[q.kind]![n] ??= []).push(...e.get(n)!);
       console.log(
-        `| ${q.label} | ${q.kind} | ${hitCounts.get(q.label)} | ${names.map((n) => `${ms(p50(n))} / ${ms(pct(e.get(n)!, 95))}`).join(' | ')} | ${(p50('ZoektLexicalIndex') / p50('zoekt raw')).toFixed(2)}x | ${(p50('ripgrep') / p50('ZoektLexicalIndex')).toFixed(1)}x | ${(p50('ripgrep') / p50('zoekt raw')).toFixed(1)}x | ${(p50('ripgrep') / p50('pg trigram')).toFixed(1)}x |`,
+        `| ${q.label} | ${q.kind} | ${hitCounts.get(q.label)} | ${returned.get(q.label)} | ${names.map((n) => `${ms(p50(n))} / ${ms(pct(e.get(n)!, 95))}`).join(' | ')} | ${(p50('ZoektLexicalIndex') / p50('zoekt raw')).toFixed(2)}x | ${(p50('ripgrep') / p50('ZoektLexicalIndex')).toFixed(1)}x | ${(p50('ripgrep') / p50('zoekt raw')).toFixed(1)}x | ${WITH_PG ? `${(p50('ripgrep') / p50('pg trigram')).toFixed(1)}x` : '-'} |`,
       );
     }
     console.log('\n| all queries of a kind | ' + names.map((n) => `${n} p50 / p95`).join(' | ') + ' | ZLI / raw (p50) | rg / ZLI (p50) |');
     console.log(`|---|${names.map(() => '---|').join('')}---|---|`);
     for (const [kind, g] of Object.entries(groups)) {
+      if (!g.ZoektLexicalIndex) continue;
       console.log(`| ${kind} | ${names.map((n) => `${ms(pct(g[n]!, 50))} / ${ms(pct(g[n]!, 95))}`).join(' | ')} | ${(pct(g.ZoektLexicalIndex!, 50) / pct(g['zoekt raw']!, 50)).toFixed(2)}x | ${(pct(g.ripgrep!, 50) / pct(g.ZoektLexicalIndex!, 50)).toFixed(1)}x |`);
     }
     console.log(`\n| indexing | time | size |`);
     console.log(`|---|---|---|`);
     console.log(`| zoekt-index (inside ZoektLexicalIndex.reindexRepo) | ${(Number(zRun.details?.indexerMs) / 1000).toFixed(1)} s | ${(zoektIndexBytes / 1024 / 1024).toFixed(1)} MB shards |`);
     console.log(`| ZoektLexicalIndex.reindexRepo (stage files + zoekt-index + wait for load) | ${(zRun.durationMs / 1000).toFixed(1)} s | |`);
-    console.log(`| PostgresLexicalIndex.reindexRepo (write files + GIN trigram index) | ${(pgRun.durationMs / 1000).toFixed(1)} s | ${(trgmBytes / 1024 / 1024).toFixed(1)} MB trigram index |`);
+    if (pgRun) console.log(`| PostgresLexicalIndex.reindexRepo (write files + GIN trigram index) | ${(pgRun.durationMs / 1000).toFixed(1)} s | ${(trgmBytes / 1024 / 1024).toFixed(1)} MB trigram index |`);
   } finally {
     await client.close();
+    await pool.close();
     web.kill('SIGTERM');
     await store.close();
     await db.drop();
