@@ -4,7 +4,9 @@ export { detectLanguage, isGrammarLanguage, GRAMMAR_LANGUAGES } from './language
 export type { GrammarLanguage } from './languages.js';
 export { parseFile, countLines, fileParentChunkId } from './file-parser.js';
 export type { ParseFileInput, ParsedFile, FileImport } from './file-parser.js';
-export { parseRepository, symbolsFromChunks } from './repository-parser.js';
+export { parseRepository, symbolsFromChunks, AUTO_THREADS_MIN_BYTES } from './repository-parser.js';
+export { ParseWorkerPool, resolveWorkerEntry } from './parse-worker-pool.js';
+export type { ParseWorkerPoolOptions, ParseAllOptions, WorkerEntry } from './parse-worker-pool.js';
 export type { ParseRepositoryOptions, ParsedRepository, ParseProgress } from './repository-parser.js';
 export { buildRepositoryChunks, fileChunkId, contentSnapshotId } from './repository-chunks.js';
 export type { RepositoryFileInfo } from './repository-chunks.js';

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  ConfigError,
   InvalidInputError,
   throwIfAborted,
   type CallOptions,
@@ -10,7 +12,8 @@ import {
   type SymbolKind,
   type SymbolRelation,
 } from '@trawl/core';
-import { parseFile, type FileImport, type ParsedFile } from './file-parser.js';
+import { parseFile, type FileImport, type ParseFileInput, type ParsedFile } from './file-parser.js';
+import { ParseWorkerPool } from './parse-worker-pool.js';
 import { sha256Hex } from './ids.js';
 import { buildRepositoryChunks, contentSnapshotId } from './repository-chunks.js';
 import { checkFile, DEFAULT_MAX_FILE_BYTES, walkRepository, type SkippedFile, type WalkedFile, type WalkOptions } from './repository-walker.js';
@@ -47,7 +50,19 @@ export interface ParseRepositoryOptions extends Omit<WalkOptions, 'signal'>, Cal
   onProgress?: (event: ParseProgress) => void;
   /** Files read ahead of the parser. Default 16. */
   readConcurrency?: number;
+  /**
+   * Worker threads that parse files (see {@link ParseWorkerPool}); `0` parses on the calling
+   * thread. The output is the same either way. Default: `os.availableParallelism()` when that is
+   * at least 2 and the files add up to {@link AUTO_THREADS_MIN_BYTES} or more, else 0 (starting a
+   * worker and loading its grammars costs more than it saves on a small run). When workers cannot
+   * start from where the parser is installed, parsing falls back to the calling thread
+   * (`stats.threads` says which happened).
+   */
+  threads?: number;
 }
+
+/** Below this many bytes of files, `parseRepository` parses on the calling thread unless `threads` says otherwise. */
+export const AUTO_THREADS_MIN_BYTES = 2 * 1024 * 1024;
 
 export interface ParsedRepository {
   repoId: string;
@@ -74,6 +89,10 @@ export interface ParsedRepository {
     readMs: number;
     parseMs: number;
     linkMs: number;
+    /** Worker threads that parsed (0: the calling thread did). */
+    threads: number;
+    /** Why parsing ran on the calling thread although workers were asked for (absent otherwise). */
+    threadsFallback?: string;
   };
 }
 
@@ -149,18 +168,55 @@ export async function parseRepository(root: string, options: ParseRepositoryOpti
     contentSnapshotId(walked.flatMap((w, i) => (hashes[i] ? [{ path: w.path, contentHash: hashes[i]! }] : [])));
 
   const t2 = performance.now();
-  const parsed: ParsedFile[] = [];
   let chunkCount = 0;
-  for (let i = 0; i < walked.length; i++) {
-    throwIfAborted(signal, 'parser');
-    const content = contents[i];
-    if (content === null || content === undefined) continue;
-    const w = walked[i]!;
-    const result = await parseFile({ repoId: options.repoId, snapshotId, path: w.path, content, language: w.language, contentHash: hashes[i]! });
-    contents[i] = null;
-    parsed.push(result);
-    chunkCount += result.chunks.length;
-    progress({ phase: 'parse', filesDone: i + 1, filesTotal: walked.length, chunks: chunkCount, path: w.path });
+  const inputs = walked.map((w, i): ParseFileInput | null =>
+    contents[i] === null || contents[i] === undefined ? null : { repoId: options.repoId, snapshotId, path: w.path, content: contents[i]!, language: w.language, contentHash: hashes[i]! },
+  );
+  contents.fill(null);
+  let totalBytes = 0;
+  for (const w of walked) totalBytes += w.sizeBytes;
+  let threads = options.threads ?? (totalBytes >= AUTO_THREADS_MIN_BYTES && availableParallelism() >= 2 ? availableParallelism() : 0);
+  if (!Number.isInteger(threads) || threads < 0) {
+    throw new ConfigError(`threads must be a whole number >= 0, got ${options.threads}`, { component: 'parser' });
+  }
+  threads = Math.min(threads, inputs.filter(Boolean).length);
+  let threadsFallback: string | undefined;
+  if (threads > 0) {
+    const entry = ParseWorkerPool.entry();
+    if (!entry.ok) {
+      threadsFallback = entry.reason;
+      threads = 0;
+    }
+  }
+  let parsed: ParsedFile[];
+  if (threads > 0) {
+    const pool = new ParseWorkerPool({ size: threads });
+    let filesDone = 0;
+    try {
+      const results = await pool.parseAll(inputs, {
+        signal,
+        onParsed: (i, result) => {
+          inputs[i] = null;
+          chunkCount += result.chunks.length;
+          progress({ phase: 'parse', filesDone: ++filesDone, filesTotal: walked.length, chunks: chunkCount, path: walked[i]!.path });
+        },
+      });
+      parsed = results.filter((r): r is ParsedFile => r !== null);
+    } finally {
+      await pool.close();
+    }
+  } else {
+    parsed = [];
+    for (let i = 0; i < walked.length; i++) {
+      throwIfAborted(signal, 'parser');
+      const input = inputs[i];
+      if (!input) continue;
+      const result = await parseFile(input);
+      inputs[i] = null;
+      parsed.push(result);
+      chunkCount += result.chunks.length;
+      progress({ phase: 'parse', filesDone: i + 1, filesTotal: walked.length, chunks: chunkCount, path: walked[i]!.path });
+    }
   }
   const parseMs = performance.now() - t2;
 
@@ -207,6 +263,8 @@ export async function parseRepository(root: string, options: ParseRepositoryOpti
       readMs,
       parseMs,
       linkMs,
+      threads,
+      ...(threadsFallback ? { threadsFallback } : {}),
     },
   };
 }

@@ -11,6 +11,8 @@ import { walkRepository, type WalkOptions } from './repository-walker.js';
 export interface TreeSitterRepositoryParserOptions extends Omit<WalkOptions, 'signal'> {
   /** Files read at once while scanning and parsing. Default 16. */
   readConcurrency?: number;
+  /** Worker threads for parsing; see `ParseRepositoryOptions.threads` (default: automatic). */
+  threads?: number;
 }
 
 /**
