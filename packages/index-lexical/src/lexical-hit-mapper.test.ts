@@ -78,4 +78,12 @@ describe('mapLineMatchesToHits', () => {
     ]);
     expect(hits[1]!.metadata.unmapped).toBe(true);
   });
+
+  it('keeps one line reported twice once, with the better score and both ranges', async () => {
+    const chunkStore = new InMemoryChunkStore();
+    const line = (score: number, start: number): LexicalLineMatch => ({ filePath: 'b.ts', line: 4, text: 'needle needle', ranges: [{ start, end: start + 6 }], score, language: null });
+    const hits = await mapLineMatchesToHits(ref, [line(0.1, 0), { ...line(0.1, 0), line: 9 }, line(0.5, 7)], chunkStore, { limit: 10, query: 'needle', backend: 'test' });
+    expect(hits.map((h) => h.matchedLines)).toEqual([[4], [9]]);
+    expect(hits[0]!.metadata.matches).toEqual([{ line: 4, text: 'needle needle', ranges: [{ start: 0, end: 6 }, { start: 7, end: 13 }] }]);
+  });
 });

@@ -54,20 +54,37 @@ export async function mapLineMatchesToHits(
   options: CallOptions & { limit: number; query: string; backend: string },
 ): Promise<SearchHit[]> {
   if (matches.length === 0) return [];
-  const unique = new Map<string, LexicalLineMatch>();
+  // One entry per (file, line); lines stay in first-seen order. Keyed per file, then per line
+  // number, so no key string is built per match.
+  const byFile = new Map<string, Map<number, LexicalLineMatch>>();
+  let duplicates = false;
   for (const m of matches) {
-    const key = `${m.filePath}\u0000${m.line}`;
-    const seen = unique.get(key);
-    if (!seen) unique.set(key, m);
-    // (explicit fields: a backend's line may be a class whose text and ranges are getters)
-    else if (m.score > seen.score) unique.set(key, { filePath: m.filePath, line: m.line, text: m.text, ranges: [...seen.ranges, ...m.ranges], score: m.score, language: m.language });
+    let perLine = byFile.get(m.filePath);
+    if (!perLine) byFile.set(m.filePath, (perLine = new Map()));
+    const seen = perLine.get(m.line);
+    if (!seen) perLine.set(m.line, m);
+    else {
+      duplicates = true;
+      // (explicit fields: a backend's line may be a class whose text and ranges are getters)
+      if (m.score > seen.score) perLine.set(m.line, { filePath: m.filePath, line: m.line, text: m.text, ranges: [...seen.ranges, ...m.ranges], score: m.score, language: m.language });
+    }
   }
-  const lines = [...unique.values()];
-  const found = await chunkStore.findChunksAtLines(
-    snapshot,
-    lines.map((m) => ({ filePath: m.filePath, line: m.line })),
-    { signal: options.signal },
-  );
+  let lines: readonly LexicalLineMatch[] = matches;
+  if (duplicates) {
+    // each (file, line) once, where it was first seen, holding the merged match
+    const kept: LexicalLineMatch[] = [];
+    for (const m of matches) {
+      const perLine = byFile.get(m.filePath)!;
+      const merged = perLine.get(m.line);
+      if (merged) {
+        kept.push(merged);
+        perLine.delete(m.line);
+      }
+    }
+    lines = kept;
+  }
+  // A line match is a LineLocation (filePath, line): no copy for the lookup.
+  const found = await chunkStore.findChunksAtLines(snapshot, lines, { signal: options.signal });
 
   const missingFiles = [...new Set(lines.filter((_, i) => !found[i]).map((m) => m.filePath))];
   const fileChunks = new Map<string, Chunk | null>(
