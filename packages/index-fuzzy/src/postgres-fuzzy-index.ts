@@ -14,6 +14,7 @@ import {
 } from '@trawl/core';
 import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { identifierWords, normalizeIdentifier } from './identifier-forms.js';
+import { FuzzyIdentifierTable, type IdentifierRow, type RankedIdentifierRow } from './fuzzy-identifier-table.js';
 
 export interface PostgresFuzzyIndexOptions {
   /** The store that holds `fuzzy_identifiers`, or a factory called once on first use. */
@@ -26,6 +27,12 @@ export interface PostgresFuzzyIndexOptions {
   batchSize?: number;
   /** Index file chunks by file name too (`chunk-store.ts`). Default true. */
   includeFileNames?: boolean;
+  /**
+   * Snapshots whose identifiers are kept in memory for search (most recently used first; about
+   * 300 bytes per identifier, loaded once per snapshot). Default 4; 0 searches with SQL every
+   * time. Results are the same either way.
+   */
+  cacheSize?: number;
 }
 
 /** Search options of the fuzzy index. */
@@ -34,23 +41,7 @@ export interface FuzzySearchOptions extends SearchOptions {
   threshold?: number;
 }
 
-interface IdentifierRow {
-  identifier: string;
-  normalized: string;
-  words: string;
-  kind: string;
-  fqn: string;
-  chunk_id: string | null;
-  symbol_id: string | null;
-  file_path: string;
-  line: number;
-  end_line: number;
-}
-
-interface HitRow extends IdentifierRow {
-  tier: number;
-  sim: number;
-}
+type HitRow = RankedIdentifierRow;
 
 const COMPONENT = 'index-fuzzy';
 const COLUMNS = ['identifier', 'normalized', 'words', 'kind', 'fqn', 'chunk_id', 'symbol_id', 'file_path', 'line', 'end_line'] as const;
@@ -117,6 +108,9 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
   readonly #includeFileNames: boolean;
   readonly #storeSource: PostgresFuzzyIndexOptions['store'];
   #store: Promise<PostgresStore> | undefined;
+  readonly #cacheSize: number;
+  /** In-memory tables by `repo\0snapshot\0`, least recently used first. */
+  readonly #tables = new Map<string, Promise<FuzzyIdentifierTable>>();
 
   constructor(options: PostgresFuzzyIndexOptions) {
     if (!options?.store) throw new ConfigError('PostgresFuzzyIndex needs a store (a PostgresStore or a factory)', { component: COMPONENT });
@@ -125,6 +119,33 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     this.#batchSize = options.batchSize ?? 2000;
     this.#includeFileNames = options.includeFileNames ?? true;
     this.#storeSource = options.store;
+    this.#cacheSize = options.cacheSize ?? 4;
+  }
+
+  /**
+   * The snapshot's identifiers in memory, loaded on first use (null when the cache is off). A
+   * snapshot's rows never change once it is ready; this process's own writes drop the tables of
+   * the snapshots they touch, and a snapshot with no rows yet is not kept.
+   */
+  #table(store: PostgresStore, snapshot: SnapshotRef, options: CallOptions): Promise<FuzzyIdentifierTable> | null {
+    if (this.#cacheSize <= 0) return null;
+    const key = tableKey(snapshot.repoId, snapshot.snapshotId);
+    let table = this.#tables.get(key);
+    if (table) this.#tables.delete(key);
+    else {
+      table = store
+        .fetch<IdentifierRow>(`SELECT ${COLUMNS.join(', ')} FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2`, [snapshot.repoId, snapshot.snapshotId], { signal: options.signal })
+        .then((rows) => new FuzzyIdentifierTable(rows));
+      table.then((t) => t.size === 0 && this.#tables.delete(key), () => this.#tables.delete(key));
+    }
+    this.#tables.set(key, table);
+    while (this.#tables.size > this.#cacheSize) this.#tables.delete(this.#tables.keys().next().value!);
+    return table;
+  }
+
+  #forget(repoId: string, snapshotId?: string): void {
+    const prefix = snapshotId === undefined ? `${repoId}\0` : tableKey(repoId, snapshotId);
+    for (const key of [...this.#tables.keys()]) if (key.startsWith(prefix)) this.#tables.delete(key);
   }
 
   /** The store, with the schema ensured (once). */
@@ -145,11 +166,13 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const started = performance.now();
     const { repoId, snapshotId } = content.snapshot;
     const rows = identifierRows(content, this.#includeFileNames);
+    this.#forget(repoId, snapshotId);
     const store = await this.#ready(options);
     await store.transaction(async (tx) => {
       await tx.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
       await this.#insert(tx, repoId, snapshotId, rows, options);
     }, options);
+    this.#forget(repoId, snapshotId); // a search during the write may have loaded the rows it replaced
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return { index: 'fuzzy', durationMs: performance.now() - started, itemsIndexed: rows.length, details: { identifiers: rows.length } };
   }
@@ -163,6 +186,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
       { chunks: delta.chunks.filter((c) => changed.has(c.filePath)), symbols: delta.symbols.filter((s) => changed.has(s.filePath)) },
       this.#includeFileNames,
     );
+    this.#forget(repoId, snapshotId);
     const store = await this.#ready(options);
     const carried = await store.transaction(async (tx) => {
       await tx.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
@@ -174,6 +198,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
       await this.#insert(tx, repoId, snapshotId, rows, options);
       return n;
     }, options);
+    this.#forget(repoId, snapshotId);
     await this.#analyzeAfterBulkLoad(store, rows.length + carried, options);
     return {
       index: 'fuzzy',
@@ -207,6 +232,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
   }
 
   async search(snapshot: SnapshotRef, query: string, options: FuzzySearchOptions = {}): Promise<SearchHit[]> {
+    throwIfAborted(options.signal, COMPONENT);
     const raw = query.trim();
     const normalized = normalizeIdentifier(raw);
     if (!normalized) throw new InvalidQueryError(`fuzzy query ${JSON.stringify(query)} has no letters or digits: pass an identifier such as "createUser"`, { component: COMPONENT });
@@ -214,6 +240,12 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const limit = Math.max(1, Math.min(options.limit ?? this.defaultLimit, 1000));
     const store = await this.#ready(options);
     const call = { signal: options.signal };
+    const table = this.#table(store, snapshot, call);
+    const rows = table ? (await table).search(raw, normalized, threshold, limit) : await this.#searchSql(store, snapshot, raw, normalized, threshold, limit, call);
+    return rows.map((r) => toHit(snapshot, r));
+  }
+
+  async #searchSql(store: PostgresStore, snapshot: SnapshotRef, raw: string, normalized: string, threshold: number, limit: number, call: CallOptions): Promise<HitRow[]> {
     // `%` uses the GIN trigram index and reads its threshold from a setting; set it for this
     // transaction only so concurrent searches with other thresholds do not interfere.
     const rows = await store.transaction(async (tx) => {
@@ -237,26 +269,11 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
         call,
       );
     }, call);
-    return rows.map((r) => ({
-      chunkId: r.chunk_id ?? `virtual:${r.file_path}#L${r.line}`,
-      repoId: snapshot.repoId,
-      snapshotId: snapshot.snapshotId,
-      filePath: r.file_path,
-      symbolId: r.symbol_id,
-      score: Number(r.tier) + Number(r.sim),
-      index: 'fuzzy',
-      kind: chunkKindOf(r.kind),
-      name: r.identifier,
-      startLine: r.line,
-      endLine: r.end_line,
-      matchedLines: [r.line],
-      preview: r.fqn,
-      mapping: r.chunk_id ? 'exact' : 'unmapped',
-      metadata: { match: ['similar', 'prefix', 'normalized', 'exact'][Number(r.tier)], similarity: Number(r.sim), symbolKind: r.kind, fqn: r.fqn },
-    }));
+    return rows;
   }
 
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
+    this.#forget(repoId, snapshotId);
     const store = await this.#ready(options);
     if (snapshotId === undefined) await store.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1', [repoId], options);
     else await store.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
@@ -286,6 +303,31 @@ function chunkKindOf(kind: string): SearchHit['kind'] {
   if (CHUNK_KINDS.has(kind)) return kind as SearchHit['kind'];
   if (kind === 'constructor') return 'method';
   return null;
+}
+
+/** A result row as a search hit; the score is tier + similarity (0..4). */
+function toHit(snapshot: SnapshotRef, r: HitRow): SearchHit {
+  return {
+    chunkId: r.chunk_id ?? `virtual:${r.file_path}#L${r.line}`,
+    repoId: snapshot.repoId,
+    snapshotId: snapshot.snapshotId,
+    filePath: r.file_path,
+    symbolId: r.symbol_id,
+    score: Number(r.tier) + Number(r.sim),
+    index: 'fuzzy',
+    kind: chunkKindOf(r.kind),
+    name: r.identifier,
+    startLine: r.line,
+    endLine: r.end_line,
+    matchedLines: [r.line],
+    preview: r.fqn,
+    mapping: r.chunk_id ? 'exact' : 'unmapped',
+    metadata: { match: ['similar', 'prefix', 'normalized', 'exact'][Number(r.tier)], similarity: Number(r.sim), symbolKind: r.kind, fqn: r.fqn },
+  };
+}
+
+function tableKey(repoId: string, snapshotId: string): string {
+  return `${repoId}\0${snapshotId}\0`;
 }
 
 function escapeLike(text: string): string {
