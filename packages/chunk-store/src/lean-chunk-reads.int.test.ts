@@ -52,5 +52,15 @@ for (const [name, create] of stores) {
       expect(await store.countChunks({ repoId: 'lean', snapshotId: 's2' })).toBe(1);
       expect(await store.countChunks({ repoId: 'lean', snapshotId: 'none' })).toBe(0);
     });
+
+    if (name.startsWith('PostgresChunkStore')) {
+      it('purges a whole snapshot for good, deleted rows included, and leaves the others', async () => {
+        const pg = store as PostgresChunkStore;
+        expect(await pg.purgeSnapshot(s1)).toBe(4);
+        expect(await pg.db.fetchValue<number>("SELECT count(*)::int FROM chunks WHERE repo_id = 'lean' AND snapshot_id = 's1'")).toBe(0);
+        expect(await pg.countChunks({ repoId: 'lean', snapshotId: 's2' })).toBe(1);
+        expect(await pg.purgeDeleted('lean')).toBe(0);
+      });
+    }
   });
 }

@@ -57,6 +57,23 @@ function batchJson(chunks: readonly Chunk[]): [string] {
   ];
 }
 
+/** The columns {@link PostgresChunkStore.listSymbolChunks} reads. */
+interface LinkRow {
+  chunk_id: string;
+  file_path: string;
+  kind: Chunk['kind'];
+  name: string;
+  fqn: string;
+  start_line: number;
+  end_line: number;
+  content_hash: string;
+  language: string | null;
+  symbol_id: string;
+  symbol_owner: string | null;
+  visibility: Chunk['visibility'];
+  symbol_kind: string | null;
+}
+
 const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
 
 /**
@@ -156,22 +173,45 @@ export class PostgresChunkStore implements ChunkStore {
 
   /**
    * The chunks of a snapshot that define a symbol, outside `exceptPaths`, lightened for linking:
-   * `summary` is null, `childIds` empty and `attributes` keeps only `symbolKind`. What an
-   * incremental parse links the changed files against, at a fraction of {@link listRepoChunks}.
+   * identity, names, lines, language, symbol fields and `attributes.symbolKind` are read; `parentId`,
+   * `summary` and `lastIndexedCommit` are null, `childIds` empty, `importance` 0, `version` 1. What
+   * an incremental parse links the changed files against, at a fraction of {@link listRepoChunks}.
    */
   async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]> {
     await this.#ready(options);
-    const rows = await this.db.fetch<ChunkRow>(
-      `SELECT repo_id, snapshot_id, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, parent_id, '[]'::jsonb AS child_ids,
-              language, symbol_id, symbol_owner, visibility, NULL::text AS summary, importance,
-              CASE WHEN attributes ? 'symbolKind' THEN jsonb_build_object('symbolKind', attributes->'symbolKind') ELSE '{}'::jsonb END AS attributes,
-              version, last_indexed_commit, deleted
+    // Only the columns linking reads, as few values as possible for the driver to decode.
+    const rows = await this.db.fetch<LinkRow>(
+      `SELECT chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner, visibility,
+              attributes->>'symbolKind' AS symbol_kind
        FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))
        ORDER BY file_path, start_line, end_line DESC, chunk_id`,
       [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]],
       options,
     );
-    return rows.map(rowToChunk);
+    return rows.map((r) => ({
+      id: r.chunk_id,
+      repoId: snapshot.repoId,
+      snapshotId: snapshot.snapshotId,
+      filePath: r.file_path,
+      kind: r.kind,
+      name: r.name,
+      fqn: r.fqn,
+      startLine: r.start_line,
+      endLine: r.end_line,
+      contentHash: r.content_hash,
+      parentId: null,
+      childIds: [],
+      language: r.language,
+      symbolId: r.symbol_id,
+      symbolOwner: r.symbol_owner,
+      visibility: r.visibility,
+      summary: null,
+      importance: 0,
+      attributes: r.symbol_kind === null ? {} : { symbolKind: r.symbol_kind },
+      version: 1,
+      lastIndexedCommit: null,
+      deleted: false,
+    }));
   }
 
   /** How many chunks a snapshot has (without reading them). */
@@ -268,6 +308,15 @@ export class PostgresChunkStore implements ChunkStore {
       [from.repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
       options,
     );
+  }
+
+  /**
+   * Physically removes every row of a snapshot, deleted or not (pruning a snapshot for good:
+   * cheaper than the soft delete of {@link deleteSnapshot}, and leaves nothing to purge later).
+   */
+  async purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
+    await this.#ready(options);
+    return this.db.execute('DELETE FROM chunks WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
   }
 
   /** Physically removes soft-deleted rows (of one repository, or all). Returns how many. */

@@ -193,10 +193,12 @@ export class Indexer {
     for (const s of drop) await this.deleteSnapshot(s, { signal });
   }
 
-  /** Deletes one snapshot from every index and store. */
+  /** Deletes one snapshot from every index and store (for good where the chunk store can purge). */
   async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
     for (const index of this.#o.indexes) await index.deleteRepo(ref.repoId, ref.snapshotId, options);
-    await this.#o.chunks.deleteSnapshot(ref, options);
+    const chunks = this.#o.chunks as ChunkStore & Partial<LeanChunkReads>;
+    if (typeof chunks.purgeSnapshot === 'function') await chunks.purgeSnapshot(ref, options);
+    else await chunks.deleteSnapshot(ref, options);
     await this.#o.catalog.deleteSnapshot(ref, options);
   }
 
@@ -222,8 +224,10 @@ export class Indexer {
   }
 }
 
-/** Optional ChunkStore methods the indexer uses when a store has them (both Trawl stores do). */
+/** Optional ChunkStore methods the indexer uses when a store has them (PostgresChunkStore has all three). */
 interface LeanChunkReads {
+  /** Removes a snapshot's rows for good (pruning), instead of the port's soft delete. */
+  purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
   listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]>;
   countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
 }
