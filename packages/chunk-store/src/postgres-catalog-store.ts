@@ -11,7 +11,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { ensureSchema, refreshSnapshotStatistics, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
 import { validateFile, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
@@ -144,8 +144,12 @@ export class PostgresCatalogStore implements CatalogStore {
     );
     if (row) {
       // The snapshot's rows are all written: without fresh statistics the planner takes a new
-      // snapshot for one row and reads all of it in the plans of the searches that follow.
-      if (result.status === 'ready') await refreshSnapshotStatistics(this.db, options);
+      // snapshot for one row and reads all of it in the plans of the searches that follow, and
+      // GIN indexes answer from an unsorted pending list until it is merged (PGlite never vacuums).
+      if (result.status === 'ready') {
+        await refreshSnapshotStatistics(this.db, options);
+        await flushGinPendingLists(this.db, options);
+      }
       return snapshot(row);
     }
     const existing = await this.getSnapshot(ref, options);

@@ -16,4 +16,4 @@ export {
 } from './migrator.js';
 export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
 export { upsertSnapshotFiles } from './snapshot-files.js';
-export { refreshSnapshotStatistics } from './snapshot-statistics.js';
+export { refreshSnapshotStatistics, flushGinPendingLists } from './snapshot-statistics.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
 import type { PostgresStore } from './postgres-store.js';
-import { refreshSnapshotStatistics } from './snapshot-statistics.js';
+import { flushGinPendingLists, refreshSnapshotStatistics } from './snapshot-statistics.js';
 
 describe.each(POSTGRES_FLAVOURS)('refreshSnapshotStatistics on %s', (flavour: PostgresFlavour) => {
   let store: PostgresStore;
@@ -29,5 +29,16 @@ describe.each(POSTGRES_FLAVOURS)('refreshSnapshotStatistics on %s', (flavour: Po
     expect(analyzed).toContain('snap_rows');
     expect(analyzed).not.toContain('unrelated');
     expect(await estimate('new')).toBeGreaterThan(2000);
+  });
+
+  it('merges GIN pending lists into the index', async () => {
+    await store.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    await store.execute('CREATE TABLE gin_rows (body text)');
+    await store.execute('CREATE INDEX gin_rows_idx ON gin_rows USING gin (body gin_trgm_ops) WITH (fastupdate = on)');
+    await store.execute(`INSERT INTO gin_rows SELECT 'row number ' || g FROM generate_series(1, 2000) g`);
+    expect(await flushGinPendingLists(store)).toContain('gin_rows_idx');
+    // Nothing is left pending, and the index still answers.
+    expect(await flushGinPendingLists(store)).not.toContain('gin_rows_idx');
+    expect(await store.fetchValue<number>(`SELECT count(*)::int FROM gin_rows WHERE body LIKE '%number 1999%'`)).toBe(1);
   });
 });
