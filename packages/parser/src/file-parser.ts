@@ -474,8 +474,7 @@ function addDefinition(
   seenQualified.set(qualified, seen + 1);
   if (seen > 0) qualified = `${qualified}#${seen + 1}`;
   const fqn = `${input.path}:${qualified}`;
-  const text = lines.slice(startLine, endLine);
-  const contentHash = sha256Hex(text);
+  const contentHash = lines.hashLines(startLine, endLine);
   const ownerSymbol = def.ownerName && !def.noSymbol ? null : scope.symbolId;
   const sid = def.noSymbol ? null : symbolId(input.repoId, input.path, qualified);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from './ids.js';
 import { LineIndex } from './line-index.js';
 
 const texts = ['', '\n', 'one', 'one\n', 'one\ntwo', 'one\r\ntwo\r\n', '\n\nthree\n\n', 'a\nβ😀\nc\n'];
@@ -19,5 +20,13 @@ describe('LineIndex', () => {
         for (const column of [0, 1, 2, 100]) expect(index.prefix(row, column)).toBe((lines[row] ?? '').slice(0, column));
       }
     }
+  });
+
+  it('hashes a line range like sha256Hex of its text, the same answer on a second call', () => {
+    const index = new LineIndex('a\nb\nc\n');
+    expect(index.hashLines(1, 2)).toBe(sha256Hex('a\nb'));
+    expect(index.hashLines(1, 2)).toBe(sha256Hex('a\nb'));
+    expect(index.hashLines(2, 1)).toBe(sha256Hex(''));
+    expect(index.hashLines(1, 4)).toBe(sha256Hex('a\nb\nc\n'));
   });
 });
