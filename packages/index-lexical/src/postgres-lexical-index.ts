@@ -40,6 +40,11 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
 }
 
+/** A literal as a PostgreSQL regex (ARE): every character but letters, digits and spaces escaped. */
+export function escapeRegexLiteral(text: string): string {
+  return text.replace(/[^\p{L}\p{N}\s]/gu, '\\$&');
+}
+
 /**
  * Rewrites the RE2 / Perl word-boundary escapes `\b` and `\B` as PostgreSQL's `\y` and `\Y`
  * (in PostgreSQL `\b` is a backspace), leaving escaped backslashes and bracket expressions alone.
@@ -313,11 +318,17 @@ export function lexicalSearchSql(
     // (?n): newline-sensitive, so ^ and $ match at line ends and . never crosses a line.
     fileCondition = `fc.content ${op} ${param(`(?n)${pattern}`)}`;
     lineCondition = mode === 'lines' ? `l.text ${op} ${param(pattern)}` : '';
-  } else {
-    const op = options.caseSensitive ? 'LIKE' : 'ILIKE';
+  } else if (options.caseSensitive) {
     const like = param(`%${escapeLike(query)}%`);
-    fileCondition = `fc.content ${op} ${like}`;
-    lineCondition = `l.text ${op} ${like}`;
+    fileCondition = `fc.content LIKE ${like}`;
+    lineCondition = `l.text LIKE ${like}`;
+  } else {
+    // The literal as a case-insensitive regex rather than ILIKE: the trigram index serves both,
+    // and PostgreSQL checks each candidate file 2-3x faster with ~* (ILIKE lower-cases the whole
+    // text first; measured 35 vs 13.5 ms per MB on PGlite).
+    const pattern = param(escapeRegexLiteral(query));
+    fileCondition = `fc.content ~* ${pattern}`;
+    lineCondition = `l.text ~* ${pattern}`;
   }
   const filters: string[] = [];
   if (options.filePattern) filters.push(`f.file_path ~ ${param(toPostgresRegex(options.filePattern))}`);
