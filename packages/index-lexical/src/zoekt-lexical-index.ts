@@ -49,7 +49,8 @@ const DEFAULT_LIMIT = 20;
 
 /**
  * One Zoekt line as the hit mapper reads it. Text and ranges are read through to Zoekt's lazily
- * decoded match, so only the lines of the hits returned are ever decoded.
+ * decoded match, so only the lines of the hits returned are decoded (and matches on line 1,
+ * checked for Zoekt's skipped-file marker).
  */
 class ZoektLine implements LexicalLineMatch {
   readonly line: number;
@@ -76,7 +77,9 @@ class ZoektLine implements LexicalLineMatch {
  * The result limits ZoektLexicalIndex asks Zoekt for, for `limit` hits:
  * - `maxDocuments: limit`: every file Zoekt returns yields at least one hit (its matched lines
  *   map to at least one chunk), so Zoekt's `limit` best-ranked files always hold enough hits;
- *   files past them would be collected, encoded, sent, parsed and mapped only to be cut.
+ *   files past them would be encoded, sent, parsed and mapped only to be cut. Zoekt's file
+ *   ranking thus decides which files compete; chunk scores order the hits within them. When
+ *   Zoekt found more files, hits carry `metadata.truncated`.
  * - `maxMatches: max(200, limit * matchesPerHit)`: how many matches Zoekt collects (per shard and
  *   in total) before it ranks files, and how many matched lines it returns across those files.
  * No context lines.
