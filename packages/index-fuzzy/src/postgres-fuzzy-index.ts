@@ -44,6 +44,22 @@ export interface FuzzySearchOptions extends SearchOptions {
 type HitRow = RankedIdentifierRow;
 
 const COMPONENT = 'index-fuzzy';
+
+/** A file of a snapshot as the fuzzy tables key it. */
+interface FileVersion {
+  file_path: string;
+  content_hash: string;
+}
+
+/**
+ * The file versions a write covers: every file given (so a file without identifiers is still a
+ * member), plus any path identifiers name that no file does (content hash '').
+ */
+function fileVersions(files: readonly { path: string; contentHash: string }[], rows: readonly { file_path: string }[]): FileVersion[] {
+  const out = new Map(files.map((f) => [f.path, f.contentHash]));
+  for (const r of rows) if (!out.has(r.file_path)) out.set(r.file_path, '');
+  return [...out].map(([file_path, content_hash]) => ({ file_path, content_hash }));
+}
 const COLUMNS = ['identifier', 'normalized', 'words', 'kind', 'fqn', 'chunk_id', 'symbol_id', 'file_path', 'line', 'end_line'] as const;
 const COLUMN_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int4', 'int4'] as const;
 
@@ -168,9 +184,12 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const rows = identifierRows(content, this.#includeFileNames);
     this.#forget(repoId, snapshotId);
     const store = await this.#ready(options);
+    const versions = fileVersions(content.files, rows);
     await store.transaction(async (tx) => {
-      await tx.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
-      await this.#insert(tx, repoId, snapshotId, rows, options);
+      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
+      await this.#insert(tx, repoId, rows, versions, options);
+      await this.#addMembership(tx, repoId, snapshotId, versions, options);
+      await this.#collect(tx, repoId, dropped, options);
     }, options);
     this.#forget(repoId, snapshotId); // a search during the write may have loaded the rows it replaced
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
@@ -188,24 +207,62 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     );
     this.#forget(repoId, snapshotId);
     const store = await this.#ready(options);
+    const versions = fileVersions(
+      delta.files.filter((f) => changed.has(f.path)),
+      rows,
+    );
+    // Unchanged files keep the versions the base has: only their membership rows are copied.
     const carried = await store.transaction(async (tx) => {
-      await tx.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
+      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
       const n = await carryOverSnapshotRows(
         tx,
-        { table: 'fuzzy_identifiers', columns: COLUMNS, repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
+        { table: 'fuzzy_snapshot_files', columns: ['file_path', 'content_hash'], repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
         options,
       );
-      await this.#insert(tx, repoId, snapshotId, rows, options);
+      await this.#insert(tx, repoId, rows, versions, options);
+      await this.#addMembership(tx, repoId, snapshotId, versions, options);
+      await this.#collect(tx, repoId, dropped, options);
       return n;
     }, options);
     this.#forget(repoId, snapshotId);
-    await this.#analyzeAfterBulkLoad(store, rows.length + carried, options);
+    await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return {
       index: 'fuzzy',
       durationMs: performance.now() - started,
       itemsIndexed: rows.length,
-      details: { identifiers: rows.length, carriedOver: carried, replacedPaths: replaced.length },
+      details: { identifiers: rows.length, carriedFiles: carried, replacedPaths: replaced.length },
     };
+  }
+
+  /** Removes a snapshot's membership rows; returns the file versions it had (candidates for {@link #collect}). */
+  async #dropMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, options: CallOptions): Promise<FileVersion[]> {
+    return tx.fetch<FileVersion>('DELETE FROM fuzzy_snapshot_files WHERE repo_id = $1 AND snapshot_id = $2 RETURNING file_path, content_hash', [repoId, snapshotId], options);
+  }
+
+  async #addMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
+    for (let i = 0; i < versions.length; i += this.#batchSize) {
+      const batch = versions.slice(i, i + this.#batchSize);
+      await tx.execute(
+        `INSERT INTO fuzzy_snapshot_files (repo_id, snapshot_id, file_path, content_hash)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::text[])
+         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash`,
+        [repoId, snapshotId, batch.map((v) => v.file_path), batch.map((v) => v.content_hash)],
+        options,
+      );
+    }
+  }
+
+  /** Deletes the identifiers of those file versions no snapshot has any more. */
+  async #collect(tx: PostgresQueryable, repoId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
+    if (!versions.length) return;
+    await tx.execute(
+      `DELETE FROM fuzzy_file_identifiers r
+       USING unnest($2::text[], $3::text[]) AS v(file_path, content_hash)
+       WHERE r.repo_id = $1 AND r.file_path = v.file_path AND r.content_hash = v.content_hash
+         AND NOT EXISTS (SELECT 1 FROM fuzzy_snapshot_files m WHERE m.repo_id = $1 AND m.file_path = v.file_path AND m.content_hash = v.content_hash)`,
+      [repoId, versions.map((v) => v.file_path), versions.map((v) => v.content_hash)],
+      options,
+    );
   }
 
   /**
@@ -213,19 +270,21 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
    * everything and scans the table instead of using the trigram index. PGlite runs no autovacuum.
    */
   async #analyzeAfterBulkLoad(store: PostgresStore, rows: number, options: CallOptions): Promise<void> {
-    if (rows >= 5000) await store.execute('ANALYZE fuzzy_identifiers', [], options);
+    if (rows >= 5000) await store.execute('ANALYZE fuzzy_file_identifiers, fuzzy_snapshot_files', [], options);
   }
 
-  async #insert(tx: PostgresQueryable, repoId: string, snapshotId: string, rows: readonly IdentifierRow[], options: CallOptions): Promise<void> {
+  /** Writes identifiers under their file's version; versions already stored are left as they are. */
+  async #insert(tx: PostgresQueryable, repoId: string, rows: readonly IdentifierRow[], versions: readonly FileVersion[], options: CallOptions): Promise<void> {
+    const hashOf = new Map(versions.map((v) => [v.file_path, v.content_hash]));
     const selects = COLUMNS.map((c, i) => `$${i + 3}::${COLUMN_TYPES[i]}[]`).join(', ');
     for (let i = 0; i < rows.length; i += this.#batchSize) {
       throwIfAborted(options.signal, COMPONENT);
       const batch = rows.slice(i, i + this.#batchSize);
       await tx.execute(
-        `INSERT INTO fuzzy_identifiers (repo_id, snapshot_id, ${COLUMNS.join(', ')})
-         SELECT $1, $2, * FROM unnest(${selects})
+        `INSERT INTO fuzzy_file_identifiers (repo_id, content_hash, ${COLUMNS.join(', ')})
+         SELECT $1, ($2::text[])[t.n], ${COLUMNS.map((c) => `t.${c}`).join(', ')} FROM unnest(${selects}) WITH ORDINALITY AS t(${COLUMNS.join(', ')}, n)
          ON CONFLICT DO NOTHING`,
-        [repoId, snapshotId, ...COLUMNS.map((c) => batch.map((r) => r[c]))],
+        [repoId, batch.map((r) => hashOf.get(r.file_path) ?? ''), ...COLUMNS.map((c) => batch.map((r) => r[c]))],
         options,
       );
     }
@@ -275,8 +334,14 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
     this.#forget(repoId, snapshotId);
     const store = await this.#ready(options);
-    if (snapshotId === undefined) await store.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1', [repoId], options);
-    else await store.execute('DELETE FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
+    await store.transaction(async (tx) => {
+      if (snapshotId === undefined) {
+        await tx.execute('DELETE FROM fuzzy_snapshot_files WHERE repo_id = $1', [repoId], options);
+        await tx.execute('DELETE FROM fuzzy_file_identifiers WHERE repo_id = $1', [repoId], options);
+      } else {
+        await this.#collect(tx, repoId, await this.#dropMembership(tx, repoId, snapshotId, options), options);
+      }
+    }, options);
   }
 
   async healthCheck(_options: CallOptions = {}): Promise<HealthStatus> {
