@@ -56,6 +56,22 @@ interface HitRow extends Omit<DocumentRow, 'terms'> {
 }
 
 const COMPONENT = 'index-domain';
+/** A file of a snapshot as the domain tables key it. */
+interface FileVersion {
+  file_path: string;
+  content_hash: string;
+}
+
+/**
+ * The file versions a write covers: every file given (so a file without documents is still a
+ * member), plus any path documents name that no file does (content hash '').
+ */
+function fileVersions(files: readonly { path: string; contentHash: string }[], rows: readonly { file_path: string }[]): FileVersion[] {
+  const out = new Map(files.map((f) => [f.path, f.contentHash]));
+  for (const r of rows) if (!out.has(r.file_path)) out.set(r.file_path, '');
+  return [...out].map(([file_path, content_hash]) => ({ file_path, content_hash }));
+}
+
 const COLUMNS = ['doc_id', 'source', 'file_path', 'start_line', 'end_line', 'title', 'heading_path', 'body', 'terms', 'chunk_id', 'kind', 'mapping'] as const;
 const COLUMN_TYPES = ['text', 'text', 'text', 'int4', 'int4', 'text', 'text', 'text', 'text', 'text', 'text', 'text'] as const;
 // A section body larger than this is cut: to_tsvector is limited to 1 MB and huge sections rank poorly anyway.
@@ -189,9 +205,12 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
     const { repoId, snapshotId } = content.snapshot;
     const rows = this.#documentRows(content.files, content.chunks);
     const store = await this.#ready(options);
+    const versions = fileVersions(content.files, rows);
     await store.transaction(async (tx) => {
-      await tx.execute('DELETE FROM domain_documents WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
-      await this.#insert(tx, repoId, snapshotId, rows, options);
+      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
+      await this.#insert(tx, repoId, rows, versions, options);
+      await this.#addMembership(tx, repoId, snapshotId, versions, options);
+      await this.#collect(tx, repoId, dropped, options);
     }, options);
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return { index: 'domain', durationMs: performance.now() - started, itemsIndexed: rows.length, details: countBySource(rows) };
@@ -207,41 +226,82 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
       delta.chunks.filter((c) => changed.has(c.filePath)),
     );
     const store = await this.#ready(options);
+    const versions = fileVersions(
+      delta.files.filter((f) => changed.has(f.path)),
+      rows,
+    );
+    // Unchanged files keep the versions the base has: only their membership rows are copied.
     const carried = await store.transaction(async (tx) => {
-      await tx.execute('DELETE FROM domain_documents WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
+      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
       const n = await carryOverSnapshotRows(
         tx,
-        { table: 'domain_documents', columns: COLUMNS, repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
+        { table: 'domain_snapshot_files', columns: ['file_path', 'content_hash'], repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
         options,
       );
-      await this.#insert(tx, repoId, snapshotId, rows, options);
+      await this.#insert(tx, repoId, rows, versions, options);
+      await this.#addMembership(tx, repoId, snapshotId, versions, options);
+      await this.#collect(tx, repoId, dropped, options);
       return n;
     }, options);
-    await this.#analyzeAfterBulkLoad(store, rows.length + carried, options);
+    await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return {
       index: 'domain',
       durationMs: performance.now() - started,
       itemsIndexed: rows.length,
-      details: { ...countBySource(rows), carriedOver: carried, replacedPaths: replaced.length },
+      details: { ...countBySource(rows), carriedFiles: carried, replacedPaths: replaced.length },
     };
+  }
+
+  /** Removes a snapshot's membership rows; returns the file versions it had (candidates for {@link #collect}). */
+  async #dropMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, options: CallOptions): Promise<FileVersion[]> {
+    return tx.fetch<FileVersion>('DELETE FROM domain_snapshot_files WHERE repo_id = $1 AND snapshot_id = $2 RETURNING file_path, content_hash', [repoId, snapshotId], options);
+  }
+
+  async #addMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
+    const batchSize = this.#options.batchSize ?? 500;
+    for (let i = 0; i < versions.length; i += batchSize * 4) {
+      const batch = versions.slice(i, i + batchSize * 4);
+      await tx.execute(
+        `INSERT INTO domain_snapshot_files (repo_id, snapshot_id, file_path, content_hash)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::text[])
+         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash`,
+        [repoId, snapshotId, batch.map((v) => v.file_path), batch.map((v) => v.content_hash)],
+        options,
+      );
+    }
+  }
+
+  /** Deletes the documents of those file versions no snapshot has any more. */
+  async #collect(tx: PostgresQueryable, repoId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
+    if (!versions.length) return;
+    await tx.execute(
+      `DELETE FROM domain_file_documents r
+       USING unnest($2::text[], $3::text[]) AS v(file_path, content_hash)
+       WHERE r.repo_id = $1 AND r.file_path = v.file_path AND r.content_hash = v.content_hash
+         AND NOT EXISTS (SELECT 1 FROM domain_snapshot_files m WHERE m.repo_id = $1 AND m.file_path = v.file_path AND m.content_hash = v.content_hash)`,
+      [repoId, versions.map((v) => v.file_path), versions.map((v) => v.content_hash)],
+      options,
+    );
   }
 
   /** Fresh statistics after a large load, so the planner uses the GIN index (PGlite runs no autovacuum). */
   async #analyzeAfterBulkLoad(store: PostgresStore, rows: number, options: CallOptions): Promise<void> {
-    if (rows >= 2000) await store.execute('ANALYZE domain_documents', [], options);
+    if (rows >= 2000) await store.execute('ANALYZE domain_file_documents, domain_snapshot_files', [], options);
   }
 
-  async #insert(tx: PostgresQueryable, repoId: string, snapshotId: string, rows: readonly DocumentRow[], options: CallOptions): Promise<void> {
+  /** Writes documents under their file's version; versions already stored are left as they are. */
+  async #insert(tx: PostgresQueryable, repoId: string, rows: readonly DocumentRow[], versions: readonly FileVersion[], options: CallOptions): Promise<void> {
     const batchSize = this.#options.batchSize ?? 500;
+    const hashOf = new Map(versions.map((v) => [v.file_path, v.content_hash]));
     const selects = COLUMNS.map((c, i) => `$${i + 3}::${COLUMN_TYPES[i]}[]`).join(', ');
     for (let i = 0; i < rows.length; i += batchSize) {
       throwIfAborted(options.signal, COMPONENT);
       const batch = rows.slice(i, i + batchSize);
       await tx.execute(
-        `INSERT INTO domain_documents (repo_id, snapshot_id, ${COLUMNS.join(', ')})
-         SELECT $1, $2, * FROM unnest(${selects})
-         ON CONFLICT (repo_id, snapshot_id, doc_id) DO NOTHING`,
-        [repoId, snapshotId, ...COLUMNS.map((c) => batch.map((r) => r[c]))],
+        `INSERT INTO domain_file_documents (repo_id, content_hash, ${COLUMNS.join(', ')})
+         SELECT $1, ($2::text[])[t.n], ${COLUMNS.map((c) => `t.${c}`).join(', ')} FROM unnest(${selects}) WITH ORDINALITY AS t(${COLUMNS.join(', ')}, n)
+         ON CONFLICT DO NOTHING`,
+        [repoId, batch.map((r) => hashOf.get(r.file_path) ?? ''), ...COLUMNS.map((c) => batch.map((r) => r[c]))],
         options,
       );
     }
@@ -294,8 +354,14 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
 
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
     const store = await this.#ready(options);
-    if (snapshotId === undefined) await store.execute('DELETE FROM domain_documents WHERE repo_id = $1', [repoId], options);
-    else await store.execute('DELETE FROM domain_documents WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
+    await store.transaction(async (tx) => {
+      if (snapshotId === undefined) {
+        await tx.execute('DELETE FROM domain_snapshot_files WHERE repo_id = $1', [repoId], options);
+        await tx.execute('DELETE FROM domain_file_documents WHERE repo_id = $1', [repoId], options);
+      } else {
+        await this.#collect(tx, repoId, await this.#dropMembership(tx, repoId, snapshotId, options), options);
+      }
+    }, options);
   }
 
   async healthCheck(_options: CallOptions = {}): Promise<HealthStatus> {
