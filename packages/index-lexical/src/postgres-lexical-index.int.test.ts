@@ -32,17 +32,17 @@ describe('PostgresLexicalIndex', () => {
         const files = Array.from({ length: 800 }, (_, i) => ({ path: `src/f${i}.ts`, content: `export function helper${i}(input: string) {\n${body(i)}\n}\n` }));
         files.push({ path: 'src/target.ts', content: 'export function xyzzyPlughQuux() {}\n' });
         await index.reindexRepo(fixtureSnapshot(ref, files));
-        await store.execute('ANALYZE file_contents');
+        await store.execute('ANALYZE lexical_segments');
         await store.execute('ANALYZE files');
         for (const options of [{}, { caseSensitive: true }, { regex: true }, { regex: true, caseSensitive: true }]) {
-          for (const mode of ['files', 'lines'] as const) {
+          for (const mode of ['segments', 'lines'] as const) {
             const { sql, params } = lexicalSearchSql(ref, options.regex ? 'xyzzyPlugh\\w+' : 'xyzzyPlughQuux', options, 200, mode);
             // as search() runs it: sequential scans off for the statement (see the comment there)
             const plan = await store.transaction(async (tx) => {
               await tx.execute('SET LOCAL enable_seqscan = off');
               return (await tx.fetch<Record<string, string>>(`EXPLAIN ${sql}`, params)).map((r) => Object.values(r)[0]).join('\n');
             });
-            expect(plan, `plan for ${mode} ${JSON.stringify(options)}:\n${plan}`).toMatch(/Bitmap Index Scan on file_contents_content_trgm_idx/);
+            expect(plan, `plan for ${mode} ${JSON.stringify(options)}:\n${plan}`).toMatch(/Bitmap Index Scan on lexical_segments_text_trgm_idx/);
           }
         }
         expect((await index.search(ref, 'xyzzyPlughQuux'))[0]?.filePath).toBe('src/target.ts');
@@ -51,6 +51,40 @@ describe('PostgresLexicalIndex', () => {
       }
     });
   }
+
+  it.each(POSTGRES_FLAVOURS)('indexes lines of ~2 KB segments, long lines in overlapping windows, with whole-line columns (%s)', async (flavour) => {
+    const { store, dispose } = await createTestStore(flavour);
+    try {
+      const chunkStore = new PostgresChunkStore(store);
+      const index = new PostgresLexicalIndex({ store, chunkStore });
+      // A 2,040-character run puts the needle across the first window edge (2,048).
+      const long = `${'a'.repeat(2040)}needle_across_window${'b'.repeat(6000)}tail_marker`;
+      const short = Array.from({ length: 300 }, (_, i) => `line ${i + 1} of short text`);
+      const content = fixtureSnapshot({ repoId: 'seg', snapshotId: 's1' }, [{ path: 'big.txt', content: [...short, long, 'after the long line'].join('\n') }]);
+      await index.reindexRepo(content);
+      const segments = await store.fetch<{ start_line: number; start_column: number; length: number }>(
+        `SELECT start_line, start_column, length(text) AS length FROM lexical_segments ORDER BY start_line, start_column`,
+      );
+      expect(segments.filter((s) => s.start_line === 301).map((s) => s.start_column)).toEqual([0, 2048, 4096, 6144]);
+      expect(Math.max(...segments.filter((s) => s.start_line !== 301).map((s) => s.length))).toBeLessThan(2100);
+      expect(segments.filter((s) => s.start_line < 301).length).toBeGreaterThan(2);
+
+      const lineOf = async (q: string) => {
+        const [hit] = await index.search(content.snapshot, q);
+        const match = (hit!.metadata.matches as { line: number; ranges: { start: number; end: number }[] }[])[0]!;
+        return { line: match.line, start: match.ranges[0]!.start };
+      };
+      expect(await lineOf('needle_across_window')).toEqual({ line: 301, start: 2040 });
+      expect(await lineOf('TAIL_MARKER')).toEqual({ line: 301, start: long.indexOf('tail_marker') });
+      expect(await lineOf('line 150 of short')).toEqual({ line: 150, start: 0 });
+      expect(await lineOf('after the long')).toEqual({ line: 302, start: 0 });
+      // The segments go with the file text they were cut from.
+      await index.deleteRepo('seg');
+      expect(await store.fetchValue<number>('SELECT count(*)::int FROM lexical_segments')).toBe(0);
+    } finally {
+      await dispose();
+    }
+  });
 
   it('matches PostgreSQL-only regex syntax in SQL', async () => {
     const { store, dispose } = await createTestStore('server');

@@ -202,29 +202,34 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     const db = await this.#db(options);
     const maxLines = Math.max(200, limit * this.#matchesPerHit);
     const matcher = jsLineMatcher(query, options);
-    // Candidate files come from the trigram index; their matching lines are cut out here when
-    // the pattern means the same in JavaScript (literals always, most regexes), which is several
-    // times cheaper than matching every line in SQL. PostgreSQL-only regex syntax is matched in SQL.
-    const { sql, params } = lexicalSearchSql(snapshot, query, options, matcher ? limit * 2 : maxLines, matcher ? 'files' : 'lines');
-    // File text lives mostly in TOAST, whose pages the planner does not count when it prices a
-    // sequential scan: it would read and match every file rather than use the trigram index.
+    // Candidate segments (about 2 KB of whole lines, written by a trigger on file_contents) come
+    // from the trigram index; their matching lines are cut out here when the pattern means the same
+    // in JavaScript (literals always, most regexes), which is several times cheaper than matching
+    // every line in SQL. PostgreSQL-only regex syntax is matched in SQL.
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, matcher ? limit * 3 : maxLines, matcher ? 'segments' : 'lines');
+    // Text lives mostly in TOAST, whose pages the planner does not count when it prices a
+    // sequential scan: it would read and match every segment rather than use the trigram index.
     // Turning sequential scans off for this one statement keeps the search on the index.
     const rows = await db.transaction(async (tx) => {
       await tx.execute('SET LOCAL enable_seqscan = off', [], options);
-      return tx.fetch<{ file_path: string; language: string | null; line?: number; text?: string; content?: string }>(sql, params, options);
+      return tx.fetch<{ file_path: string; language: string | null; start_line: number; start_column: number; text: string }>(sql, params, options);
     }, options);
     const lines: LexicalLineMatch[] = [];
-    const push = (filePath: string, language: string | null, line: number, raw: string) => {
+    const push = (filePath: string, language: string | null, line: number, column: number, raw: string) => {
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      lines.push({ filePath, line, text, ranges: jsRanges(text, query, options), score: 0, language });
+      // A window of a long line: its columns count from the window's start.
+      const ranges = jsRanges(text, query, options).map((r) => ({ start: r.start + column, end: r.end + column }));
+      lines.push({ filePath, line, text, ranges, score: 0, language });
     };
-    if (matcher) {
-      for (const r of rows) {
-        const fileLines = r.content!.split('\n');
-        for (let i = 0; i < fileLines.length && lines.length < maxLines; i++) if (matcher(fileLines[i]!)) push(r.file_path, r.language, i + 1, fileLines[i]!);
+    for (const r of rows) {
+      const start = Number(r.start_line);
+      const column = Number(r.start_column);
+      if (!matcher) {
+        push(r.file_path, r.language, start, column, r.text);
+        continue;
       }
-    } else {
-      for (const r of rows) push(r.file_path, r.language, Number(r.line), r.text!);
+      const segmentLines = r.text.split('\n');
+      for (let i = 0; i < segmentLines.length && lines.length < maxLines; i++) if (matcher(segmentLines[i]!)) push(r.file_path, r.language, start + i, column, segmentLines[i]!);
     }
     return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal });
   }
@@ -270,7 +275,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
    */
   async #flushPendingIndex(db: PostgresStore, options: CallOptions): Promise<void> {
     try {
-      await db.execute(`SELECT gin_clean_pending_list('file_contents_content_trgm_idx'::regclass)`, [], options);
+      await db.execute(`SELECT gin_clean_pending_list('lexical_segments_text_trgm_idx'::regclass)`, [], options);
     } catch {
       // not the owner: autovacuum merges the list later
     }
@@ -293,59 +298,60 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 }
 
 /**
- * The SQL of one search: candidate files through the trigram index (`content LIKE/ILIKE/~/~*`),
- * then either the files' text (`mode: 'files'`, at most `max` files; lines are matched by the
- * caller) or their matching lines (`mode: 'lines'`, at most `max` lines). Exported for the
- * EXPLAIN test and the benchmark.
+ * The SQL of one search: candidate segments of the snapshot's files through the trigram index on
+ * `lexical_segments` (`text LIKE/~/~*`), then either the segments (`mode: 'segments'`, at most
+ * `max`; lines are matched by the caller) or their matching lines (`mode: 'lines'`, at most `max`
+ * lines). Rows carry the segment's first line and column. Exported for the EXPLAIN test and the
+ * benchmark.
  */
 export function lexicalSearchSql(
   snapshot: SnapshotRef,
   query: string,
   options: LexicalSearchOptions,
   max: number,
-  mode: 'files' | 'lines' = 'lines',
+  mode: 'segments' | 'lines' = 'lines',
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [snapshot.repoId, snapshot.snapshotId];
   const param = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
-  let fileCondition: string;
+  let segmentCondition: string;
   let lineCondition: string;
   if (options.regex) {
     const pattern = toPostgresRegex(query);
     const op = options.caseSensitive ? '~' : '~*';
     // (?n): newline-sensitive, so ^ and $ match at line ends and . never crosses a line.
-    fileCondition = `fc.content ${op} ${param(`(?n)${pattern}`)}`;
+    segmentCondition = `s.text ${op} ${param(`(?n)${pattern}`)}`;
     lineCondition = mode === 'lines' ? `l.text ${op} ${param(pattern)}` : '';
   } else if (options.caseSensitive) {
     const like = param(`%${escapeLike(query)}%`);
-    fileCondition = `fc.content LIKE ${like}`;
+    segmentCondition = `s.text LIKE ${like}`;
     lineCondition = `l.text LIKE ${like}`;
   } else {
     // The literal as a case-insensitive regex rather than ILIKE: the trigram index serves both,
-    // and PostgreSQL checks each candidate file 2-3x faster with ~* (ILIKE lower-cases the whole
+    // and PostgreSQL checks each candidate 2-3x faster with ~* (ILIKE lower-cases the whole
     // text first; measured 35 vs 13.5 ms per MB on PGlite).
     const pattern = param(escapeRegexLiteral(query));
-    fileCondition = `fc.content ~* ${pattern}`;
+    segmentCondition = `s.text ~* ${pattern}`;
     lineCondition = `l.text ~* ${pattern}`;
   }
   const filters: string[] = [];
   if (options.filePattern) filters.push(`f.file_path ~ ${param(toPostgresRegex(options.filePattern))}`);
   if (options.languages && options.languages.length > 0) filters.push(`lower(f.language) = ANY(${param(options.languages.map((l) => l.toLowerCase()))}::text[])`);
-  const where = `f.repo_id = $1 AND f.snapshot_id = $2 AND ${fileCondition}${filters.map((c) => ` AND ${c}`).join('')}`;
+  const where = `f.repo_id = $1 AND f.snapshot_id = $2 AND ${segmentCondition}${filters.map((c) => ` AND ${c}`).join('')}`;
   const limit = param(max);
   const sql =
-    mode === 'files'
-      ? `SELECT f.file_path, f.language, fc.content
-FROM files f
-JOIN file_contents fc ON fc.content_hash = f.content_hash
+    mode === 'segments'
+      ? `SELECT f.file_path, f.language, s.start_line, s.start_column, s.text
+FROM lexical_segments s
+JOIN files f ON f.content_hash = s.content_hash
 WHERE ${where}
 LIMIT ${limit}`
-      : `SELECT f.file_path, f.language, l.n AS line, l.text
-FROM files f
-JOIN file_contents fc ON fc.content_hash = f.content_hash
-CROSS JOIN LATERAL string_to_table(fc.content, E'\\n') WITH ORDINALITY AS l(text, n)
+      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text
+FROM lexical_segments s
+JOIN files f ON f.content_hash = s.content_hash
+CROSS JOIN LATERAL string_to_table(s.text, E'\\n') WITH ORDINALITY AS l(text, n)
 WHERE ${where}
   AND ${lineCondition}
 LIMIT ${limit}`;
