@@ -140,7 +140,8 @@ describe('KuzuSymbolIndex snapshot chains (shared graph between snapshots)', () 
       expected.set(v, await view(reference, ref(v)));
     }
     await reference.close();
-    index = new KuzuSymbolIndex({ path: join(dir, 'chains.kuzu') });
+    // COPY for every load (the default sends small ones through UNWIND): both paths run here and in the killed-run test.
+    index = new KuzuSymbolIndex({ path: join(dir, 'chains.kuzu'), smallLoadRows: 0 });
   });
   afterAll(async () => {
     await index?.close();

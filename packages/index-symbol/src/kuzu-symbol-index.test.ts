@@ -23,7 +23,8 @@ afterAll(async () => {
 describe('KuzuSymbolIndex (COPY loads)', () => {
   describeSymbolIndex({
     async create() {
-      const index = new KuzuSymbolIndex({ path: await tempDb() });
+      // Every load through COPY, however small (by default small ones use UNWIND).
+      const index = new KuzuSymbolIndex({ path: await tempDb(), smallLoadRows: 0 });
       return { index, dispose: () => index.close() };
     },
   });

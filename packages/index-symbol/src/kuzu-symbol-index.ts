@@ -44,6 +44,8 @@ export interface KuzuSymbolIndexOptions {
   threads?: number;
   /** `copy` (temporary CSV + COPY, the default and fastest) or `unwind` (batched prepared statements). */
   loadStrategy?: 'copy' | 'unwind';
+  /** With `copy`, loads of at most this many rows (nodes and edges) still use UNWIND, which has no fixed cost per table. Default 2000. */
+  smallLoadRows?: number;
   /** Where `copy` writes its temporary CSV files. Default: the OS temp directory. */
   tempDir?: string;
   /** Default and maximum number of results of a query. Default 50 and 1000. */
@@ -530,7 +532,10 @@ export class KuzuSymbolIndex implements SymbolIndex {
       throwIfAborted(signal, COMPONENT);
       await this.#query(conn, statement, params, WRITE_TIMEOUT);
     };
-    if (this.#strategy() === 'unwind') await unwindTables(run, [...nodes, ...edges]);
+    // COPY pays a temporary file and a fixed cost per table (~0.1 s): small loads (an incremental
+    // run's changed files) go through prepared UNWIND statements instead.
+    const rows = [...nodes, ...edges].reduce((n, t) => n + t.rows.length, 0);
+    if (this.#strategy() === 'unwind' || rows <= (this.#options.smallLoadRows ?? SMALL_LOAD_ROWS)) await unwindTables(run, [...nodes, ...edges]);
     else await copyTables(run, [...nodes, ...edges], this.#options.tempDir);
     return counts;
   }
@@ -874,6 +879,9 @@ function cypherString(value: string): string {
 const MULTI_PAIR_TABLES = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
 
 const WRITE_TIMEOUT = 600_000;
+
+/** Loads up to this many rows (nodes and edges) use UNWIND even with the `copy` strategy. */
+const SMALL_LOAD_ROWS = 2000;
 
 /** The nodes of one snapshot (parameters `$repo`, `$chain`, `$gen` from `#scope`). */
 function visible(v: string): string {
