@@ -70,6 +70,7 @@ describe('ParseWorkerPool', () => {
     const inputs: (ParseFileInput | null)[] = Object.entries(FILES).map(([path, content]) => ({ repoId: 'zoo', snapshotId: 's', path, content }));
     inputs.splice(3, 0, null);
     await using pool = new ParseWorkerPool({ size: 2 });
+    pool.warm(['typescript', 'python', 'markdown', null]); // grammars load ahead; text languages are ignored
     const seen: number[] = [];
     const out = await pool.parseAll(inputs, { onParsed: (i) => seen.push(i) });
     expect(out).toHaveLength(inputs.length);

@@ -16,6 +16,7 @@ import {
   type TrawlErrorCode,
 } from '@trawl/core';
 import type { ParseFileInput, ParsedFile } from './file-parser.js';
+import { isGrammarLanguage, type GrammarLanguage } from './languages.js';
 import type { WorkerErrorData, WorkerReply, WorkerRequest } from './parse-worker-protocol.js';
 
 export interface ParseWorkerPoolOptions {
@@ -57,7 +58,9 @@ export class ParseWorkerPool {
   readonly size: number;
   readonly #workers: Worker[] = [];
   #closed = false;
-  #busy = false;
+  #failure: Error | null = null;
+  /** The running parseAll: where replies and worker failures go. */
+  #run: { onReply: (worker: Worker, reply: WorkerReply) => void; fail: (error: Error) => void } | null = null;
 
   constructor(options: ParseWorkerPoolOptions = {}) {
     const size = options.size ?? availableParallelism();
@@ -73,13 +76,35 @@ export class ParseWorkerPool {
   }
 
   /**
+   * Starts the workers and has them load the grammars of these languages (web-tree-sitter, wasm
+   * compilation) while the caller does something else, such as reading the files. Optional: a
+   * worker loads what it needs on its first file anyway. Never throws; a failure to start shows
+   * in the next {@link parseAll}.
+   */
+  warm(languages: Iterable<string | null>): void {
+    if (this.#closed || this.#failure) return;
+    const entry = ParseWorkerPool.entry();
+    if (!entry.ok) return;
+    const grammars = [...new Set([...languages].filter((l): l is GrammarLanguage => isGrammarLanguage(l)))];
+    try {
+      while (this.#workers.length < this.size) this.#start(entry);
+    } catch (error) {
+      this.#failed(new BackendUnavailableError(`parse workers cannot start: ${(error as Error).message}`, { component: 'parser', cause: error }));
+      return;
+    }
+    const request: WorkerRequest = { id: -1, warm: grammars };
+    for (const w of this.#workers) w.postMessage(request);
+  }
+
+  /**
    * Parses every input (null entries are skipped and stay null) and returns the results in input
    * order. One call at a time per pool.
    */
   async parseAll(inputs: readonly (ParseFileInput | null)[], options: ParseAllOptions = {}): Promise<(ParsedFile | null)[]> {
     const { signal, onParsed } = options;
     if (this.#closed) throw new InvalidInputError('this parse worker pool is closed; create a new one', { component: 'parser' });
-    if (this.#busy) throw new InvalidInputError('this parse worker pool is already parsing; await the running parseAll first', { component: 'parser' });
+    if (this.#failure) throw this.#failure;
+    if (this.#run) throw new InvalidInputError('this parse worker pool is already parsing; await the running parseAll first', { component: 'parser' });
     if (signal?.aborted) throw new AbortedError('operation aborted', { component: 'parser', cause: signal.reason });
     const results: (ParsedFile | null)[] = new Array(inputs.length).fill(null);
     const todo: number[] = [];
@@ -88,13 +113,11 @@ export class ParseWorkerPool {
 
     const entry = ParseWorkerPool.entry();
     if (!entry.ok) throw new BackendUnavailableError(`parse workers cannot start: ${entry.reason}; use threads: 0 to parse on the calling thread`, { component: 'parser' });
-    this.#busy = true;
     try {
       return await new Promise<(ParsedFile | null)[]>((resolve, reject) => {
         let next = 0;
         let done = 0;
         let settled = false;
-        const owner = new Map<number, Worker>();
         const fail = (error: Error) => {
           if (settled) return;
           settled = true;
@@ -107,14 +130,11 @@ export class ParseWorkerPool {
         const send = (worker: Worker) => {
           if (settled || next >= todo.length) return;
           const index = todo[next++]!;
-          owner.set(index, worker);
           const request: WorkerRequest = { id: index, input: inputs[index]! };
           worker.postMessage(request);
         };
-        const onReply = (reply: WorkerReply) => {
+        const onReply = (worker: Worker, reply: WorkerReply) => {
           if (settled) return;
-          const worker = owner.get(reply.id);
-          owner.delete(reply.id);
           const input = inputs[reply.id]!;
           if (reply.error) {
             fail(workerError(reply.error, input.path));
@@ -136,25 +156,19 @@ export class ParseWorkerPool {
             resolve(results);
             return;
           }
-          if (worker) send(worker);
+          send(worker);
         };
+        this.#run = { onReply, fail };
 
-        const count = Math.min(this.size, todo.length);
         try {
-          for (let w = 0; w < count; w++) {
-            const worker = this.#workers[w] ?? this.#start(entry);
-            worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
-            worker.on('message', onReply);
-            worker.on('error', (error) => fail(new BackendUnavailableError(`a parse worker failed: ${error.message}; use threads: 0 to parse on the calling thread`, { component: 'parser', cause: error })));
-            worker.on('exit', (code) => fail(new BackendUnavailableError(`a parse worker exited with code ${code} before the parse finished`, { component: 'parser', context: { code } })));
-            for (let k = 0; k < IN_FLIGHT_PER_WORKER; k++) send(worker);
-          }
+          while (this.#workers.length < Math.min(this.size, todo.length)) this.#start(entry);
+          for (const worker of this.#workers) for (let k = 0; k < IN_FLIGHT_PER_WORKER; k++) send(worker);
         } catch (error) {
           fail(error instanceof TrawlError ? error : new BackendUnavailableError(`parse workers cannot start: ${(error as Error).message}`, { component: 'parser', cause: error }));
         }
       });
     } finally {
-      this.#busy = false;
+      this.#run = null;
     }
   }
 
@@ -162,8 +176,18 @@ export class ParseWorkerPool {
     const name = `trawl-parse-${this.#workers.length + 1}`;
     const env = { ...process.env, ...entry.env };
     const worker = entry.bootstrap ? new Worker(entry.bootstrap, { eval: true, env, name }) : new Worker(entry.url, { env, name });
+    worker.on('message', (reply: WorkerReply) => this.#run?.onReply(worker, reply));
+    worker.on('error', (error) => this.#failed(new BackendUnavailableError(`a parse worker failed: ${error.message}; use threads: 0 to parse on the calling thread`, { component: 'parser', cause: error })));
+    worker.on('exit', (code) => this.#failed(new BackendUnavailableError(`a parse worker exited with code ${code} before the pool was closed`, { component: 'parser', context: { code } })));
     this.#workers.push(worker);
     return worker;
+  }
+
+  /** A worker died: the running parse (or else the next) fails with this error. */
+  #failed(error: Error): void {
+    if (this.#closed) return;
+    this.#failure ??= error;
+    this.#run?.fail(error);
   }
 
   /** Stops every worker. Idempotent; the pool cannot be used afterwards. */

@@ -1,10 +1,8 @@
 import type { ParseFileInput, ParsedFile } from './file-parser.js';
+import type { GrammarLanguage } from './languages.js';
 
-/** Main thread -> parse worker: one file to parse. */
-export interface WorkerRequest {
-  id: number;
-  input: ParseFileInput;
-}
+/** Main thread -> parse worker: one file to parse, or grammars to load ahead (no reply). */
+export type WorkerRequest = { id: number; input: ParseFileInput; warm?: undefined } | { id: -1; input?: undefined; warm: GrammarLanguage[] };
 
 /** An error raised in a worker, as plain data (TrawlError fields kept so the type survives). */
 export interface WorkerErrorData {

@@ -5,12 +5,18 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { parseFile } from './file-parser.js';
+import { getParser } from './grammar-loader.js';
 import type { WorkerReply, WorkerRequest } from './parse-worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker.ts runs only as a worker thread (ParseWorkerPool starts it)');
 
 port.on('message', (request: WorkerRequest) => {
+  if (request.warm) {
+    // Load grammars ahead of the first file; a failure here resurfaces when a file needs it.
+    for (const language of request.warm) getParser(language).catch(() => {});
+    return;
+  }
   parseFile(request.input).then(
     (parsed) => {
       // The content goes back as `null`: the main thread puts its own copy back (same key order).

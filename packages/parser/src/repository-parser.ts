@@ -141,6 +141,44 @@ export async function parseRepository(root: string, options: ParseRepositoryOpti
   const walkMs = performance.now() - t0;
   progress({ phase: 'walk', filesDone: 0, filesTotal: walked.length, chunks: 0 });
 
+  // Decide on worker threads now, so they start and load their grammars while the files are read.
+  let totalBytes = 0;
+  for (const w of walked) totalBytes += w.sizeBytes;
+  let threads = options.threads ?? (totalBytes >= AUTO_THREADS_MIN_BYTES && availableParallelism() >= 2 ? availableParallelism() : 0);
+  if (!Number.isInteger(threads) || threads < 0) {
+    throw new ConfigError(`threads must be a whole number >= 0, got ${options.threads}`, { component: 'parser' });
+  }
+  threads = Math.min(threads, walked.length);
+  let threadsFallback: string | undefined;
+  if (threads > 0) {
+    const entry = ParseWorkerPool.entry();
+    if (!entry.ok) {
+      threadsFallback = entry.reason;
+      threads = 0;
+    }
+  }
+  const pool = threads > 0 ? new ParseWorkerPool({ size: threads }) : null;
+  try {
+    pool?.warm(walked.map((w) => w.language));
+    return await readParseLink(root, options, walked, skipped, missing, walkMs, pool, threadsFallback);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function readParseLink(
+  root: string,
+  options: ParseRepositoryOptions,
+  walked: WalkedFile[],
+  skipped: SkippedFile[],
+  missing: string[],
+  walkMs: number,
+  pool: ParseWorkerPool | null,
+  threadsFallback: string | undefined,
+): Promise<ParsedRepository> {
+  const { signal } = options;
+  const progress = options.onProgress ?? (() => {});
+
   // Read and hash everything first: a plain directory's snapshot id is derived from the hashes.
   const t1 = performance.now();
   const contents: (string | null)[] = new Array(walked.length).fill(null);
@@ -173,38 +211,18 @@ export async function parseRepository(root: string, options: ParseRepositoryOpti
     contents[i] === null || contents[i] === undefined ? null : { repoId: options.repoId, snapshotId, path: w.path, content: contents[i]!, language: w.language, contentHash: hashes[i]! },
   );
   contents.fill(null);
-  let totalBytes = 0;
-  for (const w of walked) totalBytes += w.sizeBytes;
-  let threads = options.threads ?? (totalBytes >= AUTO_THREADS_MIN_BYTES && availableParallelism() >= 2 ? availableParallelism() : 0);
-  if (!Number.isInteger(threads) || threads < 0) {
-    throw new ConfigError(`threads must be a whole number >= 0, got ${options.threads}`, { component: 'parser' });
-  }
-  threads = Math.min(threads, inputs.filter(Boolean).length);
-  let threadsFallback: string | undefined;
-  if (threads > 0) {
-    const entry = ParseWorkerPool.entry();
-    if (!entry.ok) {
-      threadsFallback = entry.reason;
-      threads = 0;
-    }
-  }
   let parsed: ParsedFile[];
-  if (threads > 0) {
-    const pool = new ParseWorkerPool({ size: threads });
+  if (pool) {
     let filesDone = 0;
-    try {
-      const results = await pool.parseAll(inputs, {
-        signal,
-        onParsed: (i, result) => {
-          inputs[i] = null;
-          chunkCount += result.chunks.length;
-          progress({ phase: 'parse', filesDone: ++filesDone, filesTotal: walked.length, chunks: chunkCount, path: walked[i]!.path });
-        },
-      });
-      parsed = results.filter((r): r is ParsedFile => r !== null);
-    } finally {
-      await pool.close();
-    }
+    const results = await pool.parseAll(inputs, {
+      signal,
+      onParsed: (i, result) => {
+        inputs[i] = null;
+        chunkCount += result.chunks.length;
+        progress({ phase: 'parse', filesDone: ++filesDone, filesTotal: walked.length, chunks: chunkCount, path: walked[i]!.path });
+      },
+    });
+    parsed = results.filter((r): r is ParsedFile => r !== null);
   } else {
     parsed = [];
     for (let i = 0; i < walked.length; i++) {
@@ -263,7 +281,7 @@ export async function parseRepository(root: string, options: ParseRepositoryOpti
       readMs,
       parseMs,
       linkMs,
-      threads,
+      threads: pool?.size ?? 0,
       ...(threadsFallback ? { threadsFallback } : {}),
     },
   };
