@@ -14,14 +14,11 @@ import { createTestDatabase } from '@trawl/testing';
 import { createContainer, type TrawlContainer } from '@trawl/container';
 import type { IndexProgressEvent } from '@trawl/retrieval';
 import { arg, buildCorpus, peakRssMb } from '../../parser/bench/corpus.js';
+import { benchQueries, percentile, printTable } from './bench-support.js';
 
 const run = promisify(execFile);
 const MB = arg('mb', 10);
 const QUERIES = arg('queries', 30);
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 const corpus = await buildCorpus(MB);
@@ -90,10 +87,7 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
 
   // Hybrid search: identifiers and words drawn from the corpus's own chunks.
   const chunks = await (await trawl.chunks()).listRepoChunks('corpus', { snapshotId: inc.snapshotId });
-  const names = chunks.filter((c) => c.kind === 'function' || c.kind === 'method' || c.kind === 'class').map((c) => c.name).filter((n) => n.length > 5);
-  const queries: string[] = [];
-  for (let i = 0; queries.length < QUERIES && i < names.length; i += Math.max(1, Math.floor(names.length / QUERIES))) queries.push(names[i]!);
-  queries.push('parse the configuration file', 'retry the request after a timeout', 'convert string to number');
+  const queries = benchQueries(chunks, QUERIES);
   const retriever = await trawl.retriever();
   await retriever.search(queries[0]!, { repo: 'corpus', checkStale: false }); // warm-up
   const total: number[] = [];
@@ -105,7 +99,7 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
     degraded += r.degraded.length;
     for (const [index, ms] of Object.entries(r.timings)) (per[index] ??= []).push(ms!);
   }
-  searchRows.push([label, `${chunks.length.toLocaleString('en-US')}`, `${queries.length}`, f1(pct(total, 50)), f1(pct(total, 95)), Object.entries(per).map(([i, xs]) => `${i} ${f1(pct(xs, 50))}/${f1(pct(xs, 95))}`).join(', '), `${degraded}`]);
+  searchRows.push([label, `${chunks.length.toLocaleString('en-US')}`, `${queries.length}`, f1(percentile(total, 50)), f1(percentile(total, 95)), Object.entries(per).map(([i, xs]) => `${i} ${f1(percentile(xs, 50))}/${f1(percentile(xs, 95))}`).join(', '), `${degraded}`]);
 }
 
 try {
@@ -135,15 +129,9 @@ try {
   await corpus.cleanup();
 }
 
-const table = (header: string[], body: string[][]) => {
-  const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  console.log(header.map((h, i) => h.padEnd(w[i]!)).join('  '));
-  console.log(w.map((n) => '-'.repeat(n)).join('  '));
-  for (const r of body) console.log(r.map((c, i) => c.padEnd(w[i]!)).join('  '));
-};
 console.log();
-table(['run', 'size', 'time', 'vs zoekt-index', 'peak RSS', 'per index'], rows);
+printTable(['run', 'size', 'time', 'vs zoekt-index', 'peak RSS', 'per index'], rows);
 console.log();
-table(['indexing stages', 'seconds (from progress events)'], stageRows);
+printTable(['indexing stages', 'seconds (from progress events)'], stageRows);
 console.log();
-table(['hybrid search', 'chunks', 'queries', 'p50 ms', 'p95 ms', 'per index p50/p95 ms', 'degraded'], searchRows);
+printTable(['hybrid search', 'chunks', 'queries', 'p50 ms', 'p95 ms', 'per index p50/p95 ms', 'degraded'], searchRows);
