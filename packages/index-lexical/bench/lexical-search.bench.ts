@@ -205,7 +205,7 @@ async function main(): Promise<void> {
       pgRun = await pg.reindexRepo(content);
       await store.execute('ANALYZE files');
       await store.execute('ANALYZE file_contents');
-      trgmBytes = Number(await store.fetchValue(`SELECT pg_relation_size('file_contents_content_trgm_idx')`));
+      trgmBytes = Number(await store.fetchValue(`SELECT pg_relation_size('lexical_segments_text_trgm_idx')`));
     }
 
     const ids = selectiveIdentifiers(files, 5);
