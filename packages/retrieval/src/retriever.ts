@@ -227,7 +227,7 @@ export class Retriever {
     const head = fused.slice(0, this.#options.reranker ? Math.max(limit, this.#options.rerankDepth ?? 50) : limit);
     const chunkIds = head.map((f) => f.chunkId).filter((id) => !id.startsWith('virtual:'));
     const chunks = new Map((await this.#options.chunks.getChunks(chunkIds, { snapshot: ref, signal: options.signal })).map((c) => [c.id, c]));
-    const files = await this.#loadFiles(ref, head, chunks, options.signal);
+    const files = new FileLines(await this.#loadFiles(ref, head, chunks, options.signal));
 
     if (this.#options.reranker && fused.length > 1) {
       const depth = Math.min(fused.length, this.#options.rerankDepth ?? 50);
@@ -255,7 +255,7 @@ export class Retriever {
         let stale = false;
         if (repo?.rootPath && file) {
           let pending = staleCache.get(file);
-          if (!pending) staleCache.set(file, (pending = isStale(repo.rootPath, file, files.get(file))));
+          if (!pending) staleCache.set(file, (pending = isStale(repo.rootPath, file, files.files.get(file))));
           stale = await pending;
         }
         return {
@@ -292,13 +292,28 @@ export class Retriever {
   }
 }
 
-function chunkText(chunk: Chunk | undefined, hit: SearchHit, files: Map<string, SourceFile>): string | null {
-  const path = chunk?.filePath ?? hit.filePath;
-  const file = files.get(path);
-  if (!file) return null;
+/** Files of one search, split into lines once however many hits they hold. */
+class FileLines {
+  readonly #lines = new Map<string, string[]>();
+  constructor(readonly files: Map<string, SourceFile>) {}
+
+  get(path: string): string[] | null {
+    let lines = this.#lines.get(path);
+    if (!lines) {
+      const file = this.files.get(path);
+      if (!file) return null;
+      this.#lines.set(path, (lines = file.content.split('\n')));
+    }
+    return lines;
+  }
+}
+
+function chunkText(chunk: Chunk | undefined, hit: SearchHit, files: FileLines): string | null {
+  const lines = files.get(chunk?.filePath ?? hit.filePath);
+  if (!lines) return null;
   const start = chunk?.startLine ?? hit.startLine ?? 1;
   const end = chunk?.endLine ?? hit.endLine ?? start;
-  return file.content.split('\n').slice(start - 1, end).join('\n');
+  return lines.slice(start - 1, end).join('\n');
 }
 
 /** A few lines of the chunk around the first matched line (or its head). */
