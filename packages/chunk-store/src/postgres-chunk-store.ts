@@ -57,22 +57,22 @@ function batchJson(chunks: readonly Chunk[]): [string] {
   ];
 }
 
-/** The columns {@link PostgresChunkStore.listSymbolChunks} reads. */
-interface LinkRow {
-  chunk_id: string;
-  file_path: string;
-  kind: Chunk['kind'];
-  name: string;
-  fqn: string;
-  start_line: number;
-  end_line: number;
-  content_hash: string;
-  language: string | null;
-  symbol_id: string;
-  symbol_owner: string | null;
-  visibility: Chunk['visibility'];
-  symbol_kind: string | null;
-}
+/** One chunk as {@link PostgresChunkStore.listSymbolChunks} reads it (a JSON array). */
+type LinkRow = [
+  id: string,
+  filePath: string,
+  kind: Chunk['kind'],
+  name: string,
+  fqn: string,
+  startLine: number,
+  endLine: number,
+  contentHash: string,
+  language: string | null,
+  symbolId: string,
+  symbolOwner: string | null,
+  visibility: Chunk['visibility'],
+  symbolKind: string | null,
+];
 
 const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
 
@@ -179,35 +179,36 @@ export class PostgresChunkStore implements ChunkStore {
    */
   async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]> {
     await this.#ready(options);
-    // Only the columns linking reads, as few values as possible for the driver to decode.
-    const rows = await this.db.fetch<LinkRow>(
-      `SELECT chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner, visibility,
-              attributes->>'symbolKind' AS symbol_kind
-       FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))
-       ORDER BY file_path, start_line, end_line DESC, chunk_id`,
+    // Only the columns linking reads, as one JSON document: the driver decodes one value instead
+    // of a row per chunk (3-4x faster on PGlite at 20k chunks).
+    const json = await this.db.fetchValue<string | null>(
+      `SELECT json_agg(json_build_array(chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner,
+                                        visibility, attributes->>'symbolKind') ORDER BY file_path, start_line, end_line DESC, chunk_id)::text
+       FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))`,
       [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]],
       options,
     );
-    return rows.map((r) => ({
-      id: r.chunk_id,
+    const rows = json ? (JSON.parse(json) as LinkRow[]) : [];
+    return rows.map(([id, filePath, kind, name, fqn, startLine, endLine, contentHash, language, symbolId, symbolOwner, visibility, symbolKind]) => ({
+      id,
       repoId: snapshot.repoId,
       snapshotId: snapshot.snapshotId,
-      filePath: r.file_path,
-      kind: r.kind,
-      name: r.name,
-      fqn: r.fqn,
-      startLine: r.start_line,
-      endLine: r.end_line,
-      contentHash: r.content_hash,
+      filePath,
+      kind,
+      name,
+      fqn,
+      startLine,
+      endLine,
+      contentHash,
       parentId: null,
       childIds: [],
-      language: r.language,
-      symbolId: r.symbol_id,
-      symbolOwner: r.symbol_owner,
-      visibility: r.visibility,
+      language,
+      symbolId,
+      symbolOwner,
+      visibility,
       summary: null,
       importance: 0,
-      attributes: r.symbol_kind === null ? {} : { symbolKind: r.symbol_kind },
+      attributes: symbolKind === null ? {} : { symbolKind },
       version: 1,
       lastIndexedCommit: null,
       deleted: false,
