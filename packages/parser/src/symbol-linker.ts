@@ -183,8 +183,31 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
 
   /** Symbols named `name` (or members of type `qualifierType`) exported by module files, following re-exports. */
   const moduleLookups = new Map<string, SymbolDefinition[]>();
+  // Module path lists come from caches (resolveModule, wildcardModules): join each one once.
+  const pathKeys = new WeakMap<readonly string[], string>();
+  const pathsKey = (paths: readonly string[]): string => {
+    let key = pathKeys.get(paths);
+    if (key === undefined) {
+      key = paths.join('\u0001');
+      pathKeys.set(paths, key);
+    }
+    return key;
+  };
+  /** What `import x from 'm'` binds: the top-level symbol named x, else the module's only public top-level one. */
+  const defaultTargets = new Map<string, SymbolDefinition[]>();
+  const defaultImportTargets = (modulePaths: string[], local: string): SymbolDefinition[] => {
+    const key = `${pathsKey(modulePaths)}\u0000${local}`;
+    let target = defaultTargets.get(key);
+    if (!target) {
+      const top = modulePaths.flatMap((p) => (byFile.get(p) ?? []).filter((s) => isTopLevel(s, symbolsById)));
+      const named = top.filter((s) => s.name === local);
+      target = named.length ? named : top.filter((s) => s.visibility === 'public').length === 1 ? top.filter((s) => s.visibility === 'public') : [];
+      defaultTargets.set(key, target);
+    }
+    return target;
+  };
   const findInModule = (modulePaths: string[], name: string, qualifierType: string | null, kinds: ReadonlySet<SymbolKind>, depth = 0): SymbolDefinition[] => {
-    const memoKey = `${modulePaths.join('\u0001')}\u0000${name}\u0000${qualifierType ?? ''}\u0000${kinds === CALLABLE ? 'c' : 't'}\u0000${depth}`;
+    const memoKey = `${pathsKey(modulePaths)}\u0000${name}\u0000${qualifierType ?? ''}\u0000${kinds === CALLABLE ? 'c' : 't'}\u0000${depth}`;
     let memo = moduleLookups.get(memoKey);
     if (!memo) {
       memo = findInModuleUncached(modulePaths, name, qualifierType, kinds, depth);
@@ -286,9 +309,7 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
         const rest = imp.local.includes('.') ? rel.toName.slice(imp.local.length + 1).split('.').slice(0, -1) : qualifier.slice(1);
         found = findInModule(modulePaths, name, rest.length ? rest[rest.length - 1]! : null, kinds);
       } else if (imp.imported === 'default') {
-        const top = modulePaths.flatMap((p) => (byFile.get(p) ?? []).filter((s) => isTopLevel(s, symbolsById)));
-        const named = top.filter((s) => s.name === imp.local);
-        const target = named.length ? named : top.filter((s) => s.visibility === 'public').length === 1 ? top.filter((s) => s.visibility === 'public') : [];
+        const target = defaultImportTargets(modulePaths, imp.local);
         found = qualifier.length ? target.flatMap((t) => membersNamed(t.id, name, kinds, true)) : target.filter((t) => kinds.has(t.kind));
       } else {
         found = qualifier.length ? findInModule(modulePaths, name, imp.imported, kinds) : findInModule(modulePaths, imp.imported, null, kinds);
@@ -332,19 +353,38 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   };
 
   const globalMemo = new Map<string, SymbolDefinition | null>();
+  /**
+   * Symbols named `name` of the wanted kinds in the whole repository, grouped by owner name and
+   * filtered to methods on demand: common names (`get`, `e` in bundles) have thousands of
+   * symbols, and each `x.get` with a new qualifier used to filter them all again.
+   */
+  const nameCandidates = new Map<string, { all: SymbolDefinition[]; byOwnerName: Map<string, SymbolDefinition[]> | null; methods: SymbolDefinition[] | null }>();
   const globalUnique = (name: string, qualifierType: string | null, kinds: ReadonlySet<SymbolKind>, language: string | null): SymbolDefinition | null => {
     const unique = (list: SymbolDefinition[]): SymbolDefinition | null => {
       const distinct = new Set(list.map((s) => s.id));
       return distinct.size === 1 ? list[0]! : null;
     };
-    const candidates = (byName.get(name) ?? []).filter((s) => kinds.has(s.kind));
-    if (qualifierType) {
-      const owned = candidates.filter((s) => s.ownerId && symbolsById.get(s.ownerId)?.name === qualifierType);
-      if (owned.length) return unique(owned);
-      if (/^[A-Z]/.test(qualifierType) && language !== 'go') return null; // `Foo.bar` where Foo is no type we know
-      return unique(candidates.filter((s) => s.kind === 'method'));
+    const key = `${name}\u0000${kinds === CALLABLE ? 'c' : 't'}`;
+    let candidates = nameCandidates.get(key);
+    if (!candidates) {
+      candidates = { all: (byName.get(name) ?? []).filter((s) => kinds.has(s.kind)), byOwnerName: null, methods: null };
+      nameCandidates.set(key, candidates);
     }
-    return unique(candidates);
+    if (qualifierType) {
+      if (!candidates.byOwnerName) {
+        candidates.byOwnerName = new Map();
+        for (const s of candidates.all) {
+          const ownerName = s.ownerId ? symbolsById.get(s.ownerId)?.name : undefined;
+          if (ownerName !== undefined) push(candidates.byOwnerName, ownerName, s);
+        }
+      }
+      const owned = candidates.byOwnerName.get(qualifierType);
+      if (owned?.length) return unique(owned);
+      if (/^[A-Z]/.test(qualifierType) && language !== 'go') return null; // `Foo.bar` where Foo is no type we know
+      candidates.methods ??= candidates.all.filter((s) => s.kind === 'method');
+      return unique(candidates.methods);
+    }
+    return unique(candidates.all);
   };
 
   let resolved = 0;
