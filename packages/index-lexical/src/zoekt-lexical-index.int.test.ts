@@ -89,6 +89,12 @@ describe('ZoektLexicalIndex', () => {
       const wide = await index.search(ref, 'zebra_word', { limit: 12 });
       expect(wide.map((h) => h.mapping)).toEqual([...Array(6).fill('exact'), ...Array(6).fill('file_fallback')]);
       expect(wide[0]!.metadata.truncated).toBeUndefined();
+      // a wider candidate pool on request
+      const wider = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore, filesPerHit: 2 });
+      search.mockClear();
+      expect(await wider.search(ref, 'zebra_word', { limit: 2 })).toHaveLength(2);
+      expect(search.mock.calls[0]![1]).toMatchObject({ maxDocuments: 4, maxMatches: 200 });
+      expect(() => new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore, filesPerHit: 0.5 })).toThrow(/filesPerHit must be at least 1/);
     } finally {
       await index.deleteRepo(ref.repoId);
       await client.close();

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   InvalidQueryError,
   NotFoundError,
   TimeoutError,
@@ -29,8 +30,14 @@ export interface ZoektLexicalIndexOptions {
   chunkStore: Lazy<ChunkStore>;
   /** How long to wait for the webserver to load a new shard after indexing. Default 30 000 ms. */
   loadTimeoutMs?: number;
-  /** Matches asked from Zoekt per search: `limit` times this. Default 20. */
+  /** Matches asked from Zoekt per search: `limit` times this (at least 200). Default 20. */
   matchesPerHit?: number;
+  /**
+   * Files asked from Zoekt per search: `limit` times this. Default 1: Zoekt's `limit` best-ranked
+   * files, which always hold `limit` hits. Raise it to let chunks with many matched lines in
+   * files Zoekt ranked lower compete (more to transfer and map).
+   */
+  filesPerHit?: number;
   /** Skip ctags when indexing (faster; Zoekt then has no symbol data for ranking). */
   disableCtags?: boolean;
   /**
@@ -75,17 +82,17 @@ class ZoektLine implements LexicalLineMatch {
 
 /**
  * The result limits ZoektLexicalIndex asks Zoekt for, for `limit` hits:
- * - `maxDocuments: limit`: every file Zoekt returns yields at least one hit (its matched lines
- *   map to at least one chunk), so Zoekt's `limit` best-ranked files always hold enough hits;
- *   files past them would be encoded, sent, parsed and mapped only to be cut. Zoekt's file
- *   ranking thus decides which files compete; chunk scores order the hits within them. When
- *   Zoekt found more files, hits carry `metadata.truncated`.
+ * - `maxDocuments: limit * filesPerHit` (default `limit`): every file Zoekt returns yields at
+ *   least one hit (its matched lines map to at least one chunk), so Zoekt's `limit` best-ranked
+ *   files always hold enough hits; more files would be encoded, sent, parsed and mapped mostly
+ *   to be cut. Zoekt's file ranking thus decides which files compete; chunk scores order the
+ *   hits within them. When Zoekt found more files, hits carry `metadata.truncated`.
  * - `maxMatches: max(200, limit * matchesPerHit)`: how many matches Zoekt collects (per shard and
  *   in total) before it ranks files, and how many matched lines it returns across those files.
  * No context lines.
  */
-function zoektSearchLimits(limit: number, matchesPerHit = 20): { maxDocuments: number; maxMatches: number } {
-  return { maxDocuments: limit, maxMatches: Math.max(200, limit * matchesPerHit) };
+function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number } {
+  return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches: Math.max(200, Math.ceil(limit * matchesPerHit)) };
 }
 
 /**
@@ -118,6 +125,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   readonly #chunks: () => ChunkStore;
   readonly #loadTimeoutMs: number;
   readonly #matchesPerHit: number;
+  readonly #filesPerHit: number;
   readonly #indexOptions: { disableCtags: boolean; maxTrigramCount?: number; fileLimitBytes?: number };
 
   constructor(options: ZoektLexicalIndexOptions) {
@@ -126,6 +134,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     this.#chunks = lazy(options.chunkStore);
     this.#loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
     this.#matchesPerHit = options.matchesPerHit ?? 20;
+    this.#filesPerHit = options.filesPerHit ?? 1;
+    if (!(this.#filesPerHit >= 1)) throw new ConfigError(`filesPerHit must be at least 1, got ${options.filesPerHit}`, { component: COMPONENT });
     this.#indexOptions = { disableCtags: options.disableCtags ?? false, maxTrigramCount: options.maxTrigramCount, fileLimitBytes: options.fileLimitBytes };
   }
 
@@ -209,7 +219,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       repositories: [zoektRepositoryName(snapshot)],
       languages: options.languages,
       filePatterns: options.filePattern ? [options.filePattern] : undefined,
-      ...zoektSearchLimits(limit, this.#matchesPerHit),
+      ...zoektSearchLimits(limit, this.#matchesPerHit, this.#filesPerHit),
       signal: options.signal,
     });
     const lines: LexicalLineMatch[] = [];
