@@ -365,26 +365,28 @@ export class KuzuSymbolIndex implements SymbolIndex {
     const dropped = await this.#generation(conn, ref);
     if (!dropped) return;
     const run = (statement: string, params?: Record<string, unknown>) => this.#query(conn, statement, params, WRITE_TIMEOUT);
-    await run('MATCH (g:Generation {key: $key}) DELETE g', { key: nodeKey(ref, '') });
-    const live = (await this.#chainGenerations(conn, ref.repoId, dropped.chain)).map((g) => g.gen);
+    // The generation record goes last: a drop cut short (a killed process) is found and finished
+    // by the next one, and every step below can run twice.
+    const live = (await this.#chainGenerations(conn, ref.repoId, dropped.chain)).map((g) => g.gen).filter((g) => g !== dropped.gen);
     const params = { repo: ref.repoId, chain: dropped.chain };
     const inChain = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain`;
     if (!live.length) {
       for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} DETACH DELETE n`, params);
-      return;
+    } else {
+      const head = Math.max(...live);
+      if (dropped.gen > head) {
+        const p = { ...params, head, alive: ALIVE };
+        for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND n.born > $head DETACH DELETE n`, p);
+        await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND e.born > $head DELETE e`, p);
+        for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND n.died > $head AND n.died < $alive SET n.died = $alive`, p);
+        await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND e.died > $head AND e.died < $alive SET e.died = $alive`, p);
+      }
+      // Garbage: what no remaining generation sees (the closed versions of files changed since).
+      const seen = (v: string) => live.map((l) => `(${v}.born <= ${l} AND ${v}.died > ${l})`).join(' OR ');
+      for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND NOT (${seen('n')}) DETACH DELETE n`, params);
+      await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND NOT (${seen('e')}) DELETE e`, params);
     }
-    const head = Math.max(...live);
-    if (dropped.gen > head) {
-      const p = { ...params, head, alive: ALIVE };
-      for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND n.born > $head DETACH DELETE n`, p);
-      await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND e.born > $head DELETE e`, p);
-      for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND n.died > $head AND n.died < $alive SET n.died = $alive`, p);
-      await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND e.died > $head AND e.died < $alive SET e.died = $alive`, p);
-    }
-    // Garbage: what no remaining generation sees (the closed versions of files changed since).
-    const seen = (v: string) => live.map((l) => `(${v}.born <= ${l} AND ${v}.died > ${l})`).join(' OR ');
-    for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND NOT (${seen('n')}) DETACH DELETE n`, params);
-    await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND NOT (${seen('e')}) DELETE e`, params);
+    await run('MATCH (g:Generation {key: $key}) DELETE g', { key: nodeKey(ref, '') });
   }
 
   /**
