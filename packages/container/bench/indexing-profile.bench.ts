@@ -1,0 +1,67 @@
+/**
+ * Where an index run's time goes (not a test): full, one-file re-index, and a second one-file
+ * re-index (which also prunes the oldest snapshot), with every catalog, chunk-store and index
+ * method timed. Embedded default, or real services with `--services` (DATABASE_URL, ZOEKT_*).
+ *
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/indexing-profile.bench.ts [--mb 10] [--services]
+ */
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@trawl/testing';
+import { createContainer } from '@trawl/container';
+import { arg, buildCorpus } from '../../parser/bench/corpus.js';
+
+const MB = arg('mb', 10);
+const services = process.argv.includes('--services');
+const corpus = await buildCorpus(MB);
+console.log(`corpus: ${corpus.files} files, ${(corpus.bytes / 1048576).toFixed(1)} MB`);
+const timings = new Map<string, number>();
+function wrap(label: string, target: object): void {
+  let proto = Object.getPrototypeOf(target);
+  const names = new Set<string>();
+  for (; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) for (const n of Object.getOwnPropertyNames(proto)) names.add(n);
+  for (const n of names) {
+    const fn = (target as Record<string, unknown>)[n];
+    if (n === 'constructor' || typeof fn !== 'function') continue;
+    (target as Record<string, unknown>)[n] = async (...args: unknown[]) => {
+      const t = performance.now();
+      try {
+        return await (fn as (...a: unknown[]) => unknown).apply(target, args);
+      } finally {
+        const k = `${label}.${n}`;
+        timings.set(k, (timings.get(k) ?? 0) + performance.now() - t);
+      }
+    };
+  }
+}
+const home = await mkdtemp(join(tmpdir(), 'trawl-prof-home-'));
+const db = services ? await createTestDatabase('trawl_prof') : null;
+const env = services ? { DATABASE_URL: db!.url, ZOEKT_URL: process.env.ZOEKT_URL, ZOEKT_INDEX_DIR: process.env.ZOEKT_INDEX_DIR, ZOEKT_BIN_DIR: process.env.ZOEKT_BIN_DIR, CTAGS_COMMAND: process.env.CTAGS_COMMAND } : {};
+const trawl = createContainer({ home }, env);
+try {
+  // Wrapped before the indexer is built, so it holds the timed instances.
+  wrap('catalog', await trawl.catalog());
+  wrap('chunks', await trawl.chunks());
+  wrap('parser', await trawl.parser());
+  for (const index of await trawl.indexes()) wrap(index.name, index);
+  const indexer = await trawl.indexer();
+  for (let run = 0; run < 4; run++) {
+    timings.clear();
+    if (run > 0) {
+      const list = await (await trawl.catalog()).listFiles({ repoId: 'corpus', snapshotId: (await (await trawl.catalog()).latestReadySnapshot('corpus'))!.snapshotId });
+      const f = list.filter((x) => x.language === 'typescript' || x.language === 'javascript')[run]!;
+      await appendFile(join(corpus.root, f.path), `\nexport function benchmarkAdded${run}() { return ${run}; }\n`);
+    }
+    const t = performance.now();
+    const r = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root });
+    const total = performance.now() - t;
+    console.log(`\nrun ${run} (${r.mode}, ${r.changedPaths.length} changed): ${(total / 1000).toFixed(2)} s, ${r.chunks} chunks`);
+    for (const [k, ms] of [...timings.entries()].sort((a, b) => b[1] - a[1])) if (ms > 20) console.log(`  ${(ms / 1000).toFixed(2).padStart(7)} s  ${k}`);
+  }
+} finally {
+  await trawl.close();
+  await db?.drop();
+  await rm(home, { recursive: true, force: true });
+  await corpus.cleanup();
+}
