@@ -17,7 +17,7 @@ import {
 } from '@trawl/core';
 import type { ParseFileInput, ParsedFile } from './file-parser.js';
 import { isGrammarLanguage, type GrammarLanguage } from './languages.js';
-import type { WorkerErrorData, WorkerReply, WorkerRequest } from './parse-worker-protocol.js';
+import { decodeRelations, type WorkerErrorData, type WorkerReply, type WorkerRequest } from './parse-worker-protocol.js';
 
 export interface ParseWorkerPoolOptions {
   /** Worker threads. Default `os.availableParallelism()`. */
@@ -142,6 +142,7 @@ export class ParseWorkerPool {
           }
           const parsed = reply.parsed;
           parsed.file.content = input.content;
+          parsed.relations = decodeRelations(reply.relations, parsed.file.path);
           results[reply.id] = parsed;
           done++;
           try {
