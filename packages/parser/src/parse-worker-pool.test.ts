@@ -6,6 +6,7 @@ import { AbortedError, ConfigError, TrawlError } from '@trawl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFile, type ParseFileInput } from './file-parser.js';
 import { ParseWorkerPool, resolveWorkerEntry } from './parse-worker-pool.js';
+import { decodeRelations, encodeRelations } from './parse-worker-protocol.js';
 import { parseRepository, type ParsedRepository } from './repository-parser.js';
 import { writeTempRepo } from './test-support/temp-repo.js';
 
@@ -112,6 +113,16 @@ describe('ParseWorkerPool', () => {
     expect(error).toBeInstanceOf(TrawlError);
     expect(error).toMatchObject({ code: 'INTERNAL', context: { path: 'bad.ts' } });
     expect((error as Error).message).toMatch(/parsing bad\.ts failed in a worker: TypeError/);
+  });
+
+  it('sends relations flat and gets the same objects back, key order included', () => {
+    const relations = [
+      { kind: 'calls' as const, fromId: 'a', toId: null, toName: 'f', resolved: false, filePath: 'x.ts', line: 3 },
+      { kind: 'defines' as const, fromId: 'file:x.ts', toId: 'b', toName: 'g', resolved: true, filePath: 'elsewhere.ts', line: 1 },
+    ];
+    const back = decodeRelations(encodeRelations(relations, 'x.ts'), 'x.ts');
+    expect(JSON.stringify(back)).toBe(JSON.stringify(relations));
+    expect(decodeRelations(encodeRelations([], 'x.ts'), 'x.ts')).toEqual([]);
   });
 
   it('rejects a pool size that is not a positive integer', () => {
