@@ -5,6 +5,8 @@ import {
   throwIfAborted,
   type CallOptions,
   type CatalogStore,
+  type FileLineRange,
+  type FileLines,
   type RepoRecord,
   type SnapshotRecord,
   type SnapshotRef,
@@ -155,6 +157,16 @@ export class InMemoryCatalogStore implements CatalogStore {
     return paths.flatMap((p) => {
       const f = map?.get(p);
       return f ? [{ ...f }] : [];
+    });
+  }
+
+  async getFileLines(snapshot: SnapshotRef, ranges: readonly FileLineRange[]): Promise<(FileLines | null)[]> {
+    const map = this.#files.get(snapshotKey(snapshot));
+    return ranges.map((r) => {
+      const f = map?.get(r.path);
+      if (!f) return null;
+      const start = Math.max(1, r.startLine);
+      return { path: r.path, contentHash: f.contentHash, startLine: start, lines: f.content.split('\n').slice(start - 1, Math.max(start - 1, r.endLine)) };
     });
   }
 

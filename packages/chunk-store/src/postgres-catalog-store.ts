@@ -4,6 +4,8 @@ import {
   throwIfAborted,
   type CallOptions,
   type CatalogStore,
+  type FileLineRange,
+  type FileLines,
   type RepoRecord,
   type SnapshotRecord,
   type SnapshotRef,
@@ -237,6 +239,60 @@ export class PostgresCatalogStore implements CatalogStore {
       const f = byPath.get(p);
       return f ? [f] : [];
     });
+  }
+
+  /**
+   * Reads the requested lines from `lexical_segments` (file text cut into ~2 KB runs of whole
+   * lines by migration 0007's trigger), so a few lines of a large file cost a few kilobytes
+   * instead of the whole file.
+   */
+  async getFileLines(ref: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions): Promise<(FileLines | null)[]> {
+    if (ranges.length === 0) return [];
+    await this.#ready(options);
+    const rows = await this.db.fetch<{ ord: string; content_hash: string; start_line: number | null; start_column: number | null; text: string | null }>(
+      `SELECT q.ord, f.content_hash, s.start_line, s.start_column, s.text
+       FROM unnest($3::text[], $4::int[], $5::int[]) WITH ORDINALITY AS q(path, first_line, last_line, ord)
+       JOIN files f ON f.repo_id = $1 AND f.snapshot_id = $2 AND f.file_path = q.path
+       LEFT JOIN LATERAL (
+         SELECT max(x.start_line) AS from_line FROM lexical_segments x
+         WHERE x.content_hash = f.content_hash AND x.start_line <= q.first_line
+       ) m ON true
+       LEFT JOIN lexical_segments s ON s.content_hash = f.content_hash AND s.start_line BETWEEN m.from_line AND q.last_line
+       ORDER BY q.ord, s.start_line, s.start_column`,
+      [ref.repoId, ref.snapshotId, ranges.map((r) => r.path), ranges.map((r) => Math.max(1, r.startLine)), ranges.map((r) => r.endLine)],
+      options,
+    );
+    const answers: (FileLines | null)[] = ranges.map(() => null);
+    const segments = new Map<number, { start_line: number; start_column: number; text: string }[]>();
+    for (const r of rows) {
+      const i = Number(r.ord) - 1;
+      answers[i] ??= { path: ranges[i]!.path, contentHash: r.content_hash, startLine: Math.max(1, ranges[i]!.startLine), lines: [] };
+      if (r.text !== null) {
+        const list = segments.get(i) ?? [];
+        list.push({ start_line: Number(r.start_line), start_column: Number(r.start_column), text: r.text });
+        segments.set(i, list);
+      }
+    }
+    // An empty file has no segments (string_to_table('') is empty): it is one empty line.
+    answers.forEach((a, i) => a && !segments.has(i) && a.startLine === 1 && a.lines.push(''));
+    for (const [i, list] of segments) {
+      const answer = answers[i]!;
+      const end = ranges[i]!.endLine;
+      const byLine = new Map<number, string>();
+      for (let k = 0; k < list.length; k++) {
+        const seg = list[k]!;
+        if (list[k + 1]?.start_line === seg.start_line || seg.start_column > 0) {
+          // Windows of one long line (every 2,048 characters, 2,304 long): rebuild the line.
+          let line = byLine.get(seg.start_line) ?? '';
+          line += list[k + 1]?.start_line === seg.start_line ? seg.text.slice(0, 2048) : seg.text;
+          byLine.set(seg.start_line, line);
+          continue;
+        }
+        seg.text.split('\n').forEach((text, j) => byLine.set(seg.start_line + j, text));
+      }
+      for (let line = answer.startLine; line <= end && byLine.has(line); line++) answer.lines.push(byLine.get(line)!);
+    }
+    return answers;
   }
 
   async listFiles(ref: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]> {

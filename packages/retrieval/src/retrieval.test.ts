@@ -157,6 +157,29 @@ describe('Retriever and Indexer over the ports', () => {
     expect(hits.map((h) => h.file)).toContain('src/save.ts');
   });
 
+  it('hydrates the same previews and texts from line ranges as from whole files', async () => {
+    // A catalog without the optional getFileLines: the retriever reads whole files instead.
+    const withoutLines = new Proxy(catalog, {
+      get: (target, key) => {
+        if (key === 'getFileLines') return undefined;
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const ranged = new Retriever({ indexes: [lexical, symbol], catalog, chunks });
+    const whole = new Retriever({ indexes: [lexical, symbol], catalog: withoutLines, chunks });
+    for (const query of ['createUser', 'db.insert', 'deleteUser']) {
+      for (const includeText of [false, true]) {
+        const a = await ranged.search(query, { repo: 'app', includeText });
+        const b = await whole.search(query, { repo: 'app', includeText });
+        expect(a.hits.map(({ preview, text, stale }) => ({ preview, text, stale }))).toEqual(b.hits.map(({ preview, text, stale }) => ({ preview, text, stale })));
+        expect(a.hits.length).toBeGreaterThan(0);
+      }
+    }
+    const { hits } = await ranged.search('createUser', { repo: 'app', includeText: true });
+    expect(hits[0]!.text).toMatch(/^function createUser\(name\)[\s\S]*\}$/);
+  });
+
   it('answers from the healthy indexes and lists failing or slow ones under degraded', async () => {
     const broken = new TextIndex('fuzzy', { fail: 'search' });
     const slow = new TextIndex('vector', { delayMs: 1000 });

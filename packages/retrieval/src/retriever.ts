@@ -9,6 +9,8 @@ import {
   throwIfAborted,
   type CatalogStore,
   type Chunk,
+  type FileLineRange,
+  type FileLines,
   type ChunkStore,
   type IndexName,
   type Reranker,
@@ -227,11 +229,12 @@ export class Retriever {
     const head = fused.slice(0, this.#options.reranker ? Math.max(limit, this.#options.rerankDepth ?? 50) : limit);
     const chunkIds = head.map((f) => f.chunkId).filter((id) => !id.startsWith('virtual:'));
     const chunks = new Map((await this.#options.chunks.getChunks(chunkIds, { snapshot: ref, signal: options.signal })).map((c) => [c.id, c]));
-    const files = new FileLines(await this.#loadFiles(ref, head, chunks, options.signal));
-
+    // Whole chunks when their text is returned or reranked, else the preview's few lines.
+    const wholeChunks = options.includeText === true || this.#options.reranker !== undefined;
+    const files = await this.#loadText(ref, head.map((f) => textRange(chunks.get(f.chunkId), f.sources[0]!.hit, matchedLinesOf(f), wholeChunks)), options.signal);
     if (this.#options.reranker && fused.length > 1) {
       const depth = Math.min(fused.length, this.#options.rerankDepth ?? 50);
-      const candidates = fused.slice(0, depth).map((f) => ({ id: f.chunkId, text: chunkText(chunks.get(f.chunkId), f.sources[0]!.hit, files) ?? f.sources[0]!.hit.preview ?? '' }));
+      const candidates = fused.slice(0, depth).map((f) => ({ id: f.chunkId, text: files.text(textRange(chunks.get(f.chunkId), f.sources[0]!.hit, [], true)) ?? f.sources[0]!.hit.preview ?? '' }));
       try {
         const scores = new Map((await this.#options.reranker.rerank(classified.text, candidates, { topN: depth, signal: options.signal })).map((s) => [s.id, s.score]));
         const top = fused.slice(0, depth);
@@ -249,13 +252,14 @@ export class Retriever {
       fused.slice(0, limit).map(async (f): Promise<RetrievedHit> => {
         const best = f.sources[0]!.hit;
         const chunk = chunks.get(f.chunkId);
-        const matchedLines = [...new Set(f.sources.flatMap((s) => s.hit.matchedLines))].sort((a, b) => a - b);
+        const matchedLines = matchedLinesOf(f);
         const file = chunk?.filePath ?? best.filePath;
-        const text = chunkText(chunk, best, files);
+        const range = textRange(chunk, best, matchedLines, wholeChunks);
+        const text = files.text(range);
         let stale = false;
         if (repo?.rootPath && file) {
           let pending = staleCache.get(file);
-          if (!pending) staleCache.set(file, (pending = isStale(repo.rootPath, file, files.files.get(file))));
+          if (!pending) staleCache.set(file, (pending = isStale(repo.rootPath, file, files.contentHash(file))));
           stale = await pending;
         }
         return {
@@ -268,7 +272,7 @@ export class Retriever {
           score: Math.round(f.score * 1e6) / 1e6,
           sources: f.sources.map((s) => ({ index: s.index, rank: s.rank, score: s.score, mapping: s.hit.mapping })),
           matchedLines,
-          preview: makePreview(text, chunk?.startLine ?? best.startLine ?? 1, matchedLines) ?? best.preview,
+          preview: makePreview(text, range.startLine, matchedLines) ?? best.preview,
           ...(options.includeText ? { text: text ?? undefined } : {}),
           stale,
         };
@@ -285,35 +289,74 @@ export class Retriever {
     };
   }
 
-  async #loadFiles(ref: SnapshotRef, fused: { chunkId: string; sources: { hit: SearchHit }[] }[], chunks: Map<string, Chunk>, signal?: AbortSignal): Promise<Map<string, SourceFile>> {
-    const paths = [...new Set(fused.map((f) => chunks.get(f.chunkId)?.filePath ?? f.sources[0]!.hit.filePath).filter(Boolean))];
-    const files = await this.#options.catalog.getFiles(ref, paths, { signal });
-    return new Map(files.map((f) => [f.path, f]));
+  /** The text of each range: read as line ranges where the catalog can, else from whole files. */
+  async #loadText(ref: SnapshotRef, ranges: FileLineRange[], signal?: AbortSignal): Promise<HitText> {
+    const wanted = ranges.filter((r) => r.path);
+    const { catalog } = this.#options;
+    if (catalog.getFileLines) return HitText.fromLines(wanted, await catalog.getFileLines(ref, wanted, { signal }));
+    const files = await catalog.getFiles(ref, [...new Set(wanted.map((r) => r.path))], { signal });
+    return HitText.fromFiles(files);
   }
+
 }
 
-/** Files of one search, split into lines once however many hits they hold. */
-class FileLines {
-  readonly #lines = new Map<string, string[]>();
-  constructor(readonly files: Map<string, SourceFile>) {}
+/** The text search results show, from line ranges or whole files, and each file's content hash. */
+class HitText {
+  /** Lines read per requested range (`path:start:end`), or whole files' lines by path. */
+  readonly #ranges = new Map<string, string[]>();
+  readonly #files = new Map<string, string[]>();
+  readonly #hashes = new Map<string, string>();
 
-  get(path: string): string[] | null {
-    let lines = this.#lines.get(path);
-    if (!lines) {
-      const file = this.files.get(path);
-      if (!file) return null;
-      this.#lines.set(path, (lines = file.content.split('\n')));
+  static fromLines(ranges: readonly FileLineRange[], answers: readonly (FileLines | null)[]): HitText {
+    const text = new HitText();
+    answers.forEach((a, i) => {
+      if (!a) return;
+      text.#hashes.set(a.path, a.contentHash);
+      text.#ranges.set(rangeKey(ranges[i]!), a.lines);
+    });
+    return text;
+  }
+
+  static fromFiles(files: readonly SourceFile[]): HitText {
+    const text = new HitText();
+    for (const f of files) {
+      text.#hashes.set(f.path, f.contentHash);
+      text.#files.set(f.path, f.content.split('\n'));
     }
-    return lines;
+    return text;
+  }
+
+  /** Lines `startLine..endLine` of the file joined, or null when they were not read. */
+  text(range: FileLineRange): string | null {
+    const lines = this.#ranges.get(rangeKey(range)) ?? this.#files.get(range.path)?.slice(range.startLine - 1, range.endLine);
+    return lines ? lines.join('\n') : null;
+  }
+
+  contentHash(path: string): string | undefined {
+    return this.#hashes.get(path);
   }
 }
 
-function chunkText(chunk: Chunk | undefined, hit: SearchHit, files: FileLines): string | null {
-  const lines = files.get(chunk?.filePath ?? hit.filePath);
-  if (!lines) return null;
+function rangeKey(r: FileLineRange): string {
+  return `${r.path}\0${r.startLine}\0${r.endLine}`;
+}
+
+function matchedLinesOf(f: { sources: { hit: SearchHit }[] }): number[] {
+  return [...new Set(f.sources.flatMap((s) => s.hit.matchedLines))].sort((a, b) => a - b);
+}
+
+/**
+ * The lines a hit shows: its whole chunk (`whole`), else the preview's lines (from the line above
+ * the first matched line inside the chunk, or the chunk's head).
+ */
+function textRange(chunk: Chunk | undefined, hit: SearchHit, matched: readonly number[], whole: boolean): FileLineRange {
+  const path = chunk?.filePath ?? hit.filePath;
   const start = chunk?.startLine ?? hit.startLine ?? 1;
   const end = chunk?.endLine ?? hit.endLine ?? start;
-  return lines.slice(start - 1, end).join('\n');
+  if (whole) return { path, startLine: start, endLine: end };
+  const first = matched.find((l) => l >= start && l <= end);
+  const from = first === undefined ? start : Math.max(start, first - 1);
+  return { path, startLine: from, endLine: Math.min(end, from + PREVIEW_LINES - 1) };
 }
 
 /** A few lines of the chunk around the first matched line (or its head). */
@@ -328,12 +371,12 @@ function makePreview(text: string | null, startLine: number, matched: number[]):
     .join('\n');
 }
 
-async function isStale(root: string, path: string, indexed: SourceFile | undefined): Promise<boolean> {
-  if (!indexed) return false;
+async function isStale(root: string, path: string, indexedHash: string | undefined): Promise<boolean> {
+  if (!indexedHash) return false;
   try {
     // Hash the UTF-8 text, as the parser does for `contentHash`.
     const current = await readFile(join(root, path), 'utf8');
-    return createHash('sha256').update(current).digest('hex') !== indexed.contentHash;
+    return createHash('sha256').update(current).digest('hex') !== indexedHash;
   } catch {
     return true; // deleted or unreadable since indexing
   }

@@ -75,6 +75,33 @@ export function describeCatalogStore(name: string, options: { create(): Promise<
       expect((await store.getFile(v2, 'src/b.ts'))!.content).toContain('한국어');
     });
 
+    it('reads line ranges of stored files, across segments and inside very long lines', async () => {
+      const ref = { repoId: 'lines', snapshotId: 'v1' };
+      await store.upsertRepo({ repoId: 'lines' });
+      await store.beginSnapshot(ref);
+      const long = Array.from({ length: 1500 }, (_, i) => `item${i}`).join(',');
+      const lines = [...Array.from({ length: 400 }, (_, i) => `line ${i + 1}: ${'x'.repeat(i % 50)} 한국어`), long, 'after\r', ''];
+      const content = lines.join('\n');
+      await store.saveFiles(ref, [sourceFile('src/big.ts', content), sourceFile('src/empty.ts', '')]);
+      if (!store.getFileLines) return; // optional in the port; every Trawl store has it
+      const got = await store.getFileLines(ref, [
+        { path: 'src/big.ts', startLine: 1, endLine: 3 },
+        { path: 'src/big.ts', startLine: 150, endLine: 260 },
+        { path: 'src/big.ts', startLine: 399, endLine: 402 },
+        { path: 'src/big.ts', startLine: 401, endLine: 900 },
+        { path: 'missing.ts', startLine: 1, endLine: 2 },
+        { path: 'src/empty.ts', startLine: 1, endLine: 5 },
+      ]);
+      const slice = (from: number, to: number) => lines.slice(from - 1, to);
+      expect(got[0]).toEqual({ path: 'src/big.ts', contentHash: hash(content), startLine: 1, lines: slice(1, 3) });
+      expect(got[1]!.lines).toEqual(slice(150, 260));
+      expect(got[2]!.lines).toEqual(slice(399, 402));
+      expect(got[2]!.lines[2]).toBe(long);
+      expect(got[3]!.lines).toEqual(slice(401, 403));
+      expect(got[4]).toBeNull();
+      expect(got[5]).toMatchObject({ path: 'src/empty.ts', lines: [''] });
+    });
+
     it('rejects files that would escape the repository or are binary, writing none', async () => {
       const v = { repoId: 'lib', snapshotId: 'bad' };
       await store.beginSnapshot(v);

@@ -38,7 +38,29 @@ export interface CatalogStore {
   copyFiles(from: SnapshotRef, to: SnapshotRef, except: readonly string[], options?: CallOptions): Promise<number>;
   getFile(snapshot: SnapshotRef, path: string, options?: CallOptions): Promise<SourceFile | null>;
   getFiles(snapshot: SnapshotRef, paths: readonly string[], options?: CallOptions): Promise<SourceFile[]>;
+  /**
+   * Lines of stored files without reading the whole files (a search result shows a few lines of
+   * what may be a megabyte of minified code). One answer per range, in order: the lines that
+   * exist (fewer at the end of the file), or null when the snapshot has no such file. Optional:
+   * callers fall back to `getFiles`.
+   */
+  getFileLines?(snapshot: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions): Promise<(FileLines | null)[]>;
   /** File metadata without contents, ordered by path. */
   listFiles(snapshot: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]>;
   close?(): Promise<void>;
+}
+
+/** 1-based, inclusive line range of a file. */
+export interface FileLineRange {
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+/** Lines of a file from `startLine`, with the hash of the whole file's content. */
+export interface FileLines {
+  path: string;
+  contentHash: string;
+  startLine: number;
+  lines: string[];
 }
