@@ -34,8 +34,11 @@ export type WorkerEntry =
   | { ok: true; /** The worker file. */ url: URL; /** Set when the worker starts from this script (`eval`) that loads `url`. */ bootstrap?: string; /** Variables the worker gets on top of `process.env`. */ env: Record<string, string> }
   | { ok: false; reason: string };
 
-/** Files sent to a worker before its earlier ones come back, so it never waits for the main thread. */
-const IN_FLIGHT_PER_WORKER = 2;
+/**
+ * Files queued at a worker before its earlier ones come back, so it does not wait while the main
+ * thread is busy (a major GC of a heap holding a large repository's results takes a while).
+ */
+const IN_FLIGHT_PER_WORKER = 4;
 
 /**
  * Parses files on worker threads with `parseFile` and returns the results in input order,
