@@ -83,7 +83,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   let trawl: TrawlContainer | undefined;
-  const container = () => (trawl ??= createContainer({}, io.env));
+  // One command, one search: in-memory search caches would cost more to load than they save.
+  const container = () => (trawl ??= createContainer(io.env.TRAWL_MEMORY_CACHES ? {} : { memoryCaches: false }, io.env));
   try {
     return await command.run(args, io, container);
   } catch (error) {

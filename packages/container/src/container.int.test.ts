@@ -10,7 +10,11 @@ import { loadSettings } from './settings.js';
 describe('loadSettings', () => {
   it('defaults to the embedded layout with nothing set', () => {
     const s = loadSettings({}, { TRAWL_HOME: '/tmp/th' });
-    expect(s).toMatchObject({ home: '/tmp/th', databaseUrl: null, zoekt: null, qdrant: null, embedding: null, chunkStore: 'postgres', kuzuPath: '/tmp/th/graph.kuzu', pool: { min: 2, max: 10 } });
+    expect(s).toMatchObject({ home: '/tmp/th', databaseUrl: null, zoekt: null, qdrant: null, embedding: null, chunkStore: 'postgres', kuzuPath: '/tmp/th/graph.kuzu', pool: { min: 2, max: 10 }, memoryCaches: true });
+  });
+  it('reads TRAWL_MEMORY_CACHES, and an override wins', () => {
+    expect(loadSettings({}, { TRAWL_MEMORY_CACHES: '0' }).memoryCaches).toBe(false);
+    expect(loadSettings({ memoryCaches: true }, { TRAWL_MEMORY_CACHES: '0' }).memoryCaches).toBe(true);
   });
   it.each([
     [{ DATABASE_URL: 'mysql://u:pw@h/db' }, /scheme "mysql"/],
@@ -21,6 +25,7 @@ describe('loadSettings', () => {
     [{ TRAWL_PG_POOL_MIN: '5', TRAWL_PG_POOL_MAX: '2' }, /above TRAWL_PG_POOL_MAX/],
     [{ TRAWL_PG_POOL_MAX: 'ten' }, /must be an integer/],
     [{ TRAWL_CHUNK_STORE: 'redis' }, /must be "postgres" or "memory"/],
+    [{ TRAWL_MEMORY_CACHES: 'yes' }, /TRAWL_MEMORY_CACHES must be 1 or 0/],
     [{ TRAWL_EMBEDING_URL: 'http://x' }, /unknown setting TRAWL_EMBEDING_URL/],
   ])('rejects %o', (env, message) => {
     expect(() => loadSettings({}, env)).toThrow(ConfigError);

@@ -126,7 +126,7 @@ export class TrawlContainer implements AsyncDisposable {
     const optional = await this.#optionalIndexes();
     const list: SearchIndex[] = [];
     if (optional.lexical) list.push(optional.lexical);
-    list.push(new PostgresFuzzyIndex({ store: pg }), new PostgresDomainIndex({ store: pg }));
+    list.push(new PostgresFuzzyIndex({ store: pg, ...(this.settings.memoryCaches ? {} : { cacheSize: 0 }) }), new PostgresDomainIndex({ store: pg }));
     if (optional.symbol) list.push(optional.symbol);
     if (optional.vector) list.push(optional.vector);
     return list;

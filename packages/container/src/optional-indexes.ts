@@ -84,7 +84,7 @@ export async function buildOptionalIndexes(settings: TrawlSettings, deps: Option
   }
 
   // Kuzu opens lazily on first use; readers (servers) open it read-only beside the indexer.
-  const symbol = new KuzuSymbolIndex({ path: settings.kuzuPath, readOnly: settings.readOnly });
+  const symbol = new KuzuSymbolIndex({ path: settings.kuzuPath, readOnly: settings.readOnly, ...(settings.memoryCaches ? {} : { nameCacheSize: 0 }) });
   result.symbol = symbol;
   result.backends.symbol = 'kuzu';
   return result;

@@ -28,6 +28,13 @@ export interface TrawlSettings {
   readOnly: boolean;
   /** `TRAWL_DEADLINE_MS`: per-index search deadline (default 2000). */
   deadlineMs: number;
+  /**
+   * `TRAWL_MEMORY_CACHES` (`1` or `0`, default `1`): keep each searched snapshot's symbol names
+   * and fuzzy identifiers in memory, loaded on its first search. The right choice for servers and
+   * anything that searches more than once; one-shot commands (`trawl search`) turn it off, since
+   * loading costs more than one search saves.
+   */
+  memoryCaches: boolean;
 }
 
 export type TrawlSettingsInput = Partial<Omit<TrawlSettings, 'pool' | 'zoekt' | 'qdrant' | 'embedding'>> & {
@@ -40,11 +47,18 @@ export type TrawlSettingsInput = Partial<Omit<TrawlSettings, 'pool' | 'zoekt' | 
 const KNOWN_TRAWL_VARS = new Set([
   'TRAWL_HOME', 'TRAWL_PG_POOL_MIN', 'TRAWL_PG_POOL_MAX', 'TRAWL_CHUNK_STORE', 'TRAWL_EMBEDDING_URL', 'TRAWL_EMBEDDING_MODEL',
   'TRAWL_EMBEDDING_DIMENSIONS', 'TRAWL_EMBEDDING_API_KEY', 'TRAWL_EMBEDDING_BATCH_SIZE', 'TRAWL_DEADLINE_MS', 'TRAWL_READ_ONLY',
-  'TRAWL_API_TOKEN', 'TRAWL_LOG_LEVEL',
+  'TRAWL_API_TOKEN', 'TRAWL_LOG_LEVEL', 'TRAWL_MEMORY_CACHES',
 ]);
 
 function fail(message: string): never {
   throw new ConfigError(message, { component: 'settings' });
+}
+
+function flag(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  fail(`${name} must be 1 or 0, got ${JSON.stringify(value)}`);
 }
 
 function int(name: string, value: string | number | undefined, fallback: number, min: number): number {
@@ -138,6 +152,7 @@ export function loadSettings(overrides: TrawlSettingsInput = {}, env: NodeJS.Pro
     kuzuPath: resolve(overrides.kuzuPath ?? nonEmpty(env.KUZU_PATH) ?? `${home}/graph.kuzu`),
     readOnly: overrides.readOnly ?? env.TRAWL_READ_ONLY === '1',
     deadlineMs: int('TRAWL_DEADLINE_MS', overrides.deadlineMs ?? env.TRAWL_DEADLINE_MS, 2000, 1),
+    memoryCaches: overrides.memoryCaches ?? flag('TRAWL_MEMORY_CACHES', env.TRAWL_MEMORY_CACHES, true),
   };
 }
 
@@ -152,5 +167,6 @@ export function describeSettings(s: TrawlSettings): Record<string, unknown> {
     vector: s.embedding ? `${s.qdrant ? `qdrant ${s.qdrant.url}` : 'pgvector'} with ${s.embedding.model} at ${s.embedding.url}` : 'off (no embedding provider configured)',
     symbols: `kuzu ${s.kuzuPath}${s.readOnly ? ' (read-only)' : ''}`,
     deadlineMs: s.deadlineMs,
+    memoryCaches: s.memoryCaches,
   };
 }
