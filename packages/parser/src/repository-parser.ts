@@ -223,6 +223,7 @@ async function readParseLink(
       },
     });
     parsed = results.filter((r): r is ParsedFile => r !== null);
+    await pool.close(); // the workers' heaps are not needed for linking
   } else {
     parsed = [];
     for (let i = 0; i < walked.length; i++) {
