@@ -205,8 +205,10 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // Candidate segments (about 2 KB of whole lines, written by a trigger on file_contents) come
     // from the trigram index; their matching lines are cut out here when the pattern means the same
     // in JavaScript (literals always, most regexes), which is several times cheaper than matching
-    // every line in SQL. PostgreSQL-only regex syntax is matched in SQL.
-    const { sql, params } = lexicalSearchSql(snapshot, query, options, matcher ? limit * 3 : maxLines, matcher ? 'segments' : 'lines');
+    // every line in SQL. PostgreSQL-only regex syntax is matched in SQL. Each matched line costs
+    // a chunk lookup (~0.3 ms on PGlite), so only `limit + 10` segments are read: enough for
+    // `limit` hits, since a segment rarely spans two chunks' worth of hits.
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, matcher ? limit + 10 : maxLines, matcher ? 'segments' : 'lines');
     // Text lives mostly in TOAST, whose pages the planner does not count when it prices a
     // sequential scan: it would read and match every segment rather than use the trigram index.
     // Turning sequential scans off for this one statement keeps the search on the index.
