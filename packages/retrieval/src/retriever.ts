@@ -297,7 +297,6 @@ export class Retriever {
     const files = await catalog.getFiles(ref, [...new Set(wanted.map((r) => r.path))], { signal });
     return HitText.fromFiles(files);
   }
-
 }
 
 /** The text search results show, from line ranges or whole files, and each file's content hash. */
