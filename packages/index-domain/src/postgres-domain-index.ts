@@ -16,7 +16,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, fileVersions, FileVersionMembership, type FileVersion, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { docFormatOf, identifierTerms, splitDocument, type DocFormat } from './doc-sections.js';
 
 export interface PostgresDomainIndexOptions {
@@ -56,21 +56,6 @@ interface HitRow extends Omit<DocumentRow, 'terms'> {
 }
 
 const COMPONENT = 'index-domain';
-/** A file of a snapshot as the domain tables key it. */
-interface FileVersion {
-  file_path: string;
-  content_hash: string;
-}
-
-/**
- * The file versions a write covers: every file given (so a file without documents is still a
- * member), plus any path documents name that no file does (content hash '').
- */
-function fileVersions(files: readonly { path: string; contentHash: string }[], rows: readonly { file_path: string }[]): FileVersion[] {
-  const out = new Map(files.map((f) => [f.path, f.contentHash]));
-  for (const r of rows) if (!out.has(r.file_path)) out.set(r.file_path, '');
-  return [...out].map(([file_path, content_hash]) => ({ file_path, content_hash }));
-}
 
 const COLUMNS = ['doc_id', 'source', 'file_path', 'start_line', 'end_line', 'title', 'heading_path', 'body', 'terms', 'chunk_id', 'kind', 'mapping'] as const;
 const COLUMN_TYPES = ['text', 'text', 'text', 'int4', 'int4', 'text', 'text', 'text', 'text', 'text', 'text', 'text'] as const;
@@ -116,12 +101,14 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
   readonly name = 'domain' as const;
   readonly defaultLimit: number;
   readonly #options: PostgresDomainIndexOptions;
+  readonly #members: FileVersionMembership;
   readonly #headlineOptions: string;
   #store: Promise<PostgresStore> | undefined;
 
   constructor(options: PostgresDomainIndexOptions) {
     if (!options?.store) throw new ConfigError('PostgresDomainIndex needs a store (a PostgresStore or a factory)', { component: COMPONENT });
     this.#options = options;
+    this.#members = new FileVersionMembership({ rows: 'domain_file_documents', membership: 'domain_snapshot_files' }, (options.batchSize ?? 500) * 4);
     this.defaultLimit = options.defaultLimit ?? 20;
     const { start, stop } = options.highlight ?? { start: '«', stop: '»' };
     const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
@@ -207,10 +194,10 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
     const store = await this.#ready(options);
     const versions = fileVersions(content.files, rows);
     await store.transaction(async (tx) => {
-      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
+      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#addMembership(tx, repoId, snapshotId, versions, options);
-      await this.#collect(tx, repoId, dropped, options);
+      await this.#members.add(tx, repoId, snapshotId, versions, options);
+      await this.#members.collect(tx, repoId, dropped, options);
     }, options);
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return { index: 'domain', durationMs: performance.now() - started, itemsIndexed: rows.length, details: countBySource(rows) };
@@ -232,15 +219,11 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
     );
     // Unchanged files keep the versions the base has: only their membership rows are copied.
     const carried = await store.transaction(async (tx) => {
-      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
-      const n = await carryOverSnapshotRows(
-        tx,
-        { table: 'domain_snapshot_files', columns: ['file_path', 'content_hash'], repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
-        options,
-      );
+      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
+      const n = await this.#members.carryOver(tx, repoId, delta.baseSnapshotId, snapshotId, replaced, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#addMembership(tx, repoId, snapshotId, versions, options);
-      await this.#collect(tx, repoId, dropped, options);
+      await this.#members.add(tx, repoId, snapshotId, versions, options);
+      await this.#members.collect(tx, repoId, dropped, options);
       return n;
     }, options);
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
@@ -250,38 +233,6 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
       itemsIndexed: rows.length,
       details: { ...countBySource(rows), carriedFiles: carried, replacedPaths: replaced.length },
     };
-  }
-
-  /** Removes a snapshot's membership rows; returns the file versions it had (candidates for {@link #collect}). */
-  async #dropMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, options: CallOptions): Promise<FileVersion[]> {
-    return tx.fetch<FileVersion>('DELETE FROM domain_snapshot_files WHERE repo_id = $1 AND snapshot_id = $2 RETURNING file_path, content_hash', [repoId, snapshotId], options);
-  }
-
-  async #addMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
-    const batchSize = this.#options.batchSize ?? 500;
-    for (let i = 0; i < versions.length; i += batchSize * 4) {
-      const batch = versions.slice(i, i + batchSize * 4);
-      await tx.execute(
-        `INSERT INTO domain_snapshot_files (repo_id, snapshot_id, file_path, content_hash)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[])
-         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash`,
-        [repoId, snapshotId, batch.map((v) => v.file_path), batch.map((v) => v.content_hash)],
-        options,
-      );
-    }
-  }
-
-  /** Deletes the documents of those file versions no snapshot has any more. */
-  async #collect(tx: PostgresQueryable, repoId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
-    if (!versions.length) return;
-    await tx.execute(
-      `DELETE FROM domain_file_documents r
-       USING unnest($2::text[], $3::text[]) AS v(file_path, content_hash)
-       WHERE r.repo_id = $1 AND r.file_path = v.file_path AND r.content_hash = v.content_hash
-         AND NOT EXISTS (SELECT 1 FROM domain_snapshot_files m WHERE m.repo_id = $1 AND m.file_path = v.file_path AND m.content_hash = v.content_hash)`,
-      [repoId, versions.map((v) => v.file_path), versions.map((v) => v.content_hash)],
-      options,
-    );
   }
 
   /** Fresh statistics after a large load, so the planner uses the GIN index (PGlite runs no autovacuum). */

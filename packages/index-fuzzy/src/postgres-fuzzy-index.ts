@@ -12,7 +12,7 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { carryOverSnapshotRows, ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, fileVersions, FileVersionMembership, type FileVersion, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { identifierWords, normalizeIdentifier } from './identifier-forms.js';
 import { FuzzyIdentifierTable, type IdentifierRow, type RankedIdentifierRow } from './fuzzy-identifier-table.js';
 
@@ -45,21 +45,6 @@ type HitRow = RankedIdentifierRow;
 
 const COMPONENT = 'index-fuzzy';
 
-/** A file of a snapshot as the fuzzy tables key it. */
-interface FileVersion {
-  file_path: string;
-  content_hash: string;
-}
-
-/**
- * The file versions a write covers: every file given (so a file without identifiers is still a
- * member), plus any path identifiers name that no file does (content hash '').
- */
-function fileVersions(files: readonly { path: string; contentHash: string }[], rows: readonly { file_path: string }[]): FileVersion[] {
-  const out = new Map(files.map((f) => [f.path, f.contentHash]));
-  for (const r of rows) if (!out.has(r.file_path)) out.set(r.file_path, '');
-  return [...out].map(([file_path, content_hash]) => ({ file_path, content_hash }));
-}
 const COLUMNS = ['identifier', 'normalized', 'words', 'kind', 'fqn', 'chunk_id', 'symbol_id', 'file_path', 'line', 'end_line'] as const;
 const COLUMN_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int4', 'int4'] as const;
 
@@ -121,6 +106,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
   readonly threshold: number;
   readonly defaultLimit: number;
   readonly #batchSize: number;
+  readonly #members: FileVersionMembership;
   readonly #includeFileNames: boolean;
   readonly #storeSource: PostgresFuzzyIndexOptions['store'];
   #store: Promise<PostgresStore> | undefined;
@@ -133,6 +119,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     this.threshold = checkThreshold(options.threshold ?? 0.3);
     this.defaultLimit = options.defaultLimit ?? 20;
     this.#batchSize = options.batchSize ?? 2000;
+    this.#members = new FileVersionMembership({ rows: 'fuzzy_file_identifiers', membership: 'fuzzy_snapshot_files' }, this.#batchSize);
     this.#includeFileNames = options.includeFileNames ?? true;
     this.#storeSource = options.store;
     this.#cacheSize = options.cacheSize ?? 4;
@@ -186,10 +173,10 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const store = await this.#ready(options);
     const versions = fileVersions(content.files, rows);
     await store.transaction(async (tx) => {
-      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
+      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#addMembership(tx, repoId, snapshotId, versions, options);
-      await this.#collect(tx, repoId, dropped, options);
+      await this.#members.add(tx, repoId, snapshotId, versions, options);
+      await this.#members.collect(tx, repoId, dropped, options);
     }, options);
     this.#forget(repoId, snapshotId); // a search during the write may have loaded the rows it replaced
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
@@ -213,15 +200,11 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     );
     // Unchanged files keep the versions the base has: only their membership rows are copied.
     const carried = await store.transaction(async (tx) => {
-      const dropped = await this.#dropMembership(tx, repoId, snapshotId, options);
-      const n = await carryOverSnapshotRows(
-        tx,
-        { table: 'fuzzy_snapshot_files', columns: ['file_path', 'content_hash'], repoId, fromSnapshotId: delta.baseSnapshotId, toSnapshotId: snapshotId, exceptPaths: replaced },
-        options,
-      );
+      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
+      const n = await this.#members.carryOver(tx, repoId, delta.baseSnapshotId, snapshotId, replaced, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#addMembership(tx, repoId, snapshotId, versions, options);
-      await this.#collect(tx, repoId, dropped, options);
+      await this.#members.add(tx, repoId, snapshotId, versions, options);
+      await this.#members.collect(tx, repoId, dropped, options);
       return n;
     }, options);
     this.#forget(repoId, snapshotId);
@@ -232,37 +215,6 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
       itemsIndexed: rows.length,
       details: { identifiers: rows.length, carriedFiles: carried, replacedPaths: replaced.length },
     };
-  }
-
-  /** Removes a snapshot's membership rows; returns the file versions it had (candidates for {@link #collect}). */
-  async #dropMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, options: CallOptions): Promise<FileVersion[]> {
-    return tx.fetch<FileVersion>('DELETE FROM fuzzy_snapshot_files WHERE repo_id = $1 AND snapshot_id = $2 RETURNING file_path, content_hash', [repoId, snapshotId], options);
-  }
-
-  async #addMembership(tx: PostgresQueryable, repoId: string, snapshotId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
-    for (let i = 0; i < versions.length; i += this.#batchSize) {
-      const batch = versions.slice(i, i + this.#batchSize);
-      await tx.execute(
-        `INSERT INTO fuzzy_snapshot_files (repo_id, snapshot_id, file_path, content_hash)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[])
-         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash`,
-        [repoId, snapshotId, batch.map((v) => v.file_path), batch.map((v) => v.content_hash)],
-        options,
-      );
-    }
-  }
-
-  /** Deletes the identifiers of those file versions no snapshot has any more. */
-  async #collect(tx: PostgresQueryable, repoId: string, versions: readonly FileVersion[], options: CallOptions): Promise<void> {
-    if (!versions.length) return;
-    await tx.execute(
-      `DELETE FROM fuzzy_file_identifiers r
-       USING unnest($2::text[], $3::text[]) AS v(file_path, content_hash)
-       WHERE r.repo_id = $1 AND r.file_path = v.file_path AND r.content_hash = v.content_hash
-         AND NOT EXISTS (SELECT 1 FROM fuzzy_snapshot_files m WHERE m.repo_id = $1 AND m.file_path = v.file_path AND m.content_hash = v.content_hash)`,
-      [repoId, versions.map((v) => v.file_path), versions.map((v) => v.content_hash)],
-      options,
-    );
   }
 
   /**

@@ -17,3 +17,4 @@ export {
 export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
 export { upsertSnapshotFiles } from './snapshot-files.js';
 export { refreshSnapshotStatistics, flushGinPendingLists } from './snapshot-statistics.js';
+export { FileVersionMembership, fileVersions, type FileVersion } from './file-versions.js';
