@@ -1,13 +1,13 @@
 /**
  * Hybrid search benchmark (not a test): p50/p95 of `Retriever.search` with the per-index
  * breakdown, on the embedded default and (when DATABASE_URL and ZOEKT_* are set, as
- * `npm run bench` does) on real services, over a corpus of about 100k chunks.
+ * `npm run bench` does) on real services, over a corpus of about 100k chunks (60 MB: 110k).
  *
  * Indexing that corpus takes minutes, so the corpus and the indexed homes are kept under
  * `--dir` (default `.tmp/bench-search-<mb>mb`) and reused by the next run; `--fresh` starts over.
  * The first run also prints the full index time of each setup.
  *
- *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/hybrid-search.bench.ts [--mb 48] [--queries 40] [--rounds 3] [--fresh]
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/hybrid-search.bench.ts [--mb 60] [--queries 40] [--rounds 3] [--fresh]
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +17,7 @@ import { createContainer, type TrawlContainer } from '@trawl/container';
 import { arg, buildCorpus, peakRssMb, WORKSPACE } from '../../parser/bench/corpus.js';
 import { benchQueries, percentile, printTable } from './bench-support.js';
 
-const MB = arg('mb', 48);
+const MB = arg('mb', 60);
 const QUERIES = arg('queries', 40);
 const ROUNDS = arg('rounds', 3);
 const dirFlag = process.argv.indexOf('--dir');
