@@ -172,7 +172,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
     const rows = await rawQuery(conn, `MATCH (m:TrawlMeta {key: 'schema'}) RETURN m.value AS v`, this.path);
     if (!rows.length) await rawQuery(conn, `CREATE (:TrawlMeta {key: 'schema', value: '${SYMBOL_SCHEMA_VERSION}'})`, this.path);
     else if (rows[0]!.v !== SYMBOL_SCHEMA_VERSION) {
-      throw new ConflictError(`the symbol index at ${this.path} has schema version ${String(rows[0]!.v)}, this version needs ${SYMBOL_SCHEMA_VERSION}: delete the file and re-index`, { component: COMPONENT });
+      throw new ConflictError(`the symbol index at ${this.path} has schema version ${String(rows[0]!.v)}, this version needs ${SYMBOL_SCHEMA_VERSION}: delete it (and ${this.path}.wal) and rebuild with a full index (\`trawl index <path> --full\`, or indexRepository({ incremental: false })); an incremental run would load only the changed files`, { component: COMPONENT });
     }
   }
 

@@ -1,4 +1,4 @@
-/** Bump when the graph layout changes; an older database is then rebuilt by the indexer. */
+/** Bump when the graph layout changes; an older database is refused with a ConflictError that says how to rebuild it. */
 export const SYMBOL_SCHEMA_VERSION = '2';
 
 /** `died` of a node or edge that is still alive at the head of its chain. */
