@@ -11,3 +11,4 @@ export type * from './ports/symbol-index.js';
 export type * from './ports/embedding-provider.js';
 export type * from './ports/reranker.js';
 export type * from './ports/repository-parser.js';
+export * from './snapshot-cache.js';

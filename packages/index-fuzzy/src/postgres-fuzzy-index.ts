@@ -1,6 +1,7 @@
 import {
   ConfigError,
   InvalidQueryError,
+  SnapshotCache,
   throwIfAborted,
   type CallOptions,
   type FuzzyIndex,
@@ -110,9 +111,8 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
   readonly #includeFileNames: boolean;
   readonly #storeSource: PostgresFuzzyIndexOptions['store'];
   #store: Promise<PostgresStore> | undefined;
-  readonly #cacheSize: number;
   /** In-memory tables by `repo\0snapshot\0`, least recently used first. */
-  readonly #tables = new Map<string, Promise<FuzzyIdentifierTable>>();
+  readonly #tables: SnapshotCache<FuzzyIdentifierTable>;
 
   constructor(options: PostgresFuzzyIndexOptions) {
     if (!options?.store) throw new ConfigError('PostgresFuzzyIndex needs a store (a PostgresStore or a factory)', { component: COMPONENT });
@@ -122,7 +122,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     this.#members = new FileVersionMembership({ rows: 'fuzzy_file_identifiers', membership: 'fuzzy_snapshot_files' }, this.#batchSize);
     this.#includeFileNames = options.includeFileNames ?? true;
     this.#storeSource = options.store;
-    this.#cacheSize = options.cacheSize ?? 4;
+    this.#tables = new SnapshotCache(options.cacheSize ?? 4);
   }
 
   /**
@@ -130,25 +130,15 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
    * snapshot's rows never change once it is ready; this process's own writes drop the tables of
    * the snapshots they touch, and a snapshot with no rows yet is not kept.
    */
-  #table(store: PostgresStore, snapshot: SnapshotRef, options: CallOptions): Promise<FuzzyIdentifierTable> | null {
-    if (this.#cacheSize <= 0) return null;
-    const key = tableKey(snapshot.repoId, snapshot.snapshotId);
-    let table = this.#tables.get(key);
-    if (table) this.#tables.delete(key);
-    else {
-      table = store
-        .fetch<IdentifierRow>(`SELECT ${COLUMNS.join(', ')} FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2`, [snapshot.repoId, snapshot.snapshotId], { signal: options.signal })
-        .then((rows) => new FuzzyIdentifierTable(rows));
-      table.then((t) => t.size === 0 && this.#tables.delete(key), () => this.#tables.delete(key));
-    }
-    this.#tables.set(key, table);
-    while (this.#tables.size > this.#cacheSize) this.#tables.delete(this.#tables.keys().next().value!);
-    return table;
+  #table(store: PostgresStore, snapshot: SnapshotRef): Promise<FuzzyIdentifierTable> | null {
+    if (this.#tables.capacity <= 0) return null;
+    return this.#tables.get(snapshot, async () =>
+      new FuzzyIdentifierTable(await store.fetch<IdentifierRow>(`SELECT ${COLUMNS.join(', ')} FROM fuzzy_identifiers WHERE repo_id = $1 AND snapshot_id = $2`, [snapshot.repoId, snapshot.snapshotId])),
+    );
   }
 
   #forget(repoId: string, snapshotId?: string): void {
-    const prefix = snapshotId === undefined ? `${repoId}\0` : tableKey(repoId, snapshotId);
-    for (const key of [...this.#tables.keys()]) if (key.startsWith(prefix)) this.#tables.delete(key);
+    this.#tables.forget(repoId, snapshotId);
   }
 
   /** The store, with the schema ensured (once). */
@@ -251,7 +241,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const limit = Math.max(1, Math.min(options.limit ?? this.defaultLimit, 1000));
     const store = await this.#ready(options);
     const call = { signal: options.signal };
-    const table = this.#table(store, snapshot, call);
+    const table = this.#table(store, snapshot);
     const rows = table ? (await table).search(raw, normalized, threshold, limit) : await this.#searchSql(store, snapshot, raw, normalized, threshold, limit, call);
     return rows.map((r) => toHit(snapshot, r));
   }
@@ -349,10 +339,6 @@ function toHit(snapshot: SnapshotRef, r: HitRow): SearchHit {
     mapping: r.chunk_id ? 'exact' : 'unmapped',
     metadata: { match: ['similar', 'prefix', 'normalized', 'exact'][Number(r.tier)], similarity: Number(r.sim), symbolKind: r.kind, fqn: r.fqn },
   };
-}
-
-function tableKey(repoId: string, snapshotId: string): string {
-  return `${repoId}\0${snapshotId}\0`;
 }
 
 function escapeLike(text: string): string {

@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   InvalidQueryError,
   NotFoundError,
+  SnapshotCache,
   TimeoutError,
   TrawlError,
   throwIfAborted,
@@ -110,11 +111,12 @@ export class KuzuSymbolIndex implements SymbolIndex {
   #closePromise: Promise<void> | null = null;
   readonly #prepared = new Map<string, KuzuPreparedStatementLike>();
   /** Name tables by `repo\0snapshot`, least recently used first. */
-  readonly #nameTables = new Map<string, Promise<SymbolNameTable>>();
+  readonly #nameTables: SnapshotCache<SymbolNameTable>;
 
   constructor(options: KuzuSymbolIndexOptions) {
     if (!options?.path) throw new InvalidInputError('KuzuSymbolIndex needs a database path (or ":memory:")', { component: COMPONENT });
     this.#options = options;
+    this.#nameTables = new SnapshotCache(options.nameCacheSize ?? 4);
   }
 
   get path(): string {
@@ -361,7 +363,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
    * what it closed is reopened (so the chain can continue from the generation before it).
    */
   async #dropGeneration(conn: KuzuConnectionLike, ref: SnapshotRef): Promise<void> {
-    this.#forgetNameTables(nameTableKey(ref));
+    this.#nameTables.forget(ref.repoId, ref.snapshotId);
     const dropped = await this.#generation(conn, ref);
     if (!dropped) return;
     const run = (statement: string, params?: Record<string, unknown>) => this.#query(conn, statement, params, WRITE_TIMEOUT);
@@ -511,7 +513,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
     this.#assertWritable();
     await this.#exclusive(async (conn) => {
       if (snapshotId !== undefined) return this.#dropGeneration(conn, { repoId, snapshotId });
-      this.#forgetNameTables(`${repoId}\0`);
+      this.#nameTables.forget(repoId);
       for (const table of [...NODE_TABLES, 'Generation']) await this.#query(conn, `MATCH (n:${table}) WHERE n.repo = $repo DETACH DELETE n`, { repo: repoId }, WRITE_TIMEOUT);
     }, options.signal);
   }
@@ -522,10 +524,6 @@ export class KuzuSymbolIndex implements SymbolIndex {
 
   #strategy(): 'copy' | 'unwind' {
     return this.#options.loadStrategy ?? 'copy';
-  }
-
-  #forgetNameTables(prefix: string): void {
-    for (const key of [...this.#nameTables.keys()]) if (key.startsWith(prefix)) this.#nameTables.delete(key);
   }
 
   async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, generation: Generation, signal?: AbortSignal, existing?: ExistingNodes): Promise<Record<string, number>> {
@@ -568,22 +566,11 @@ export class KuzuSymbolIndex implements SymbolIndex {
    * snapshots they touch.
    */
   async #nameTable(conn: KuzuConnectionLike, snapshot: SnapshotRef): Promise<SymbolNameTable | null> {
-    const size = this.#options.nameCacheSize ?? 4;
-    if (size <= 0) return null;
-    const key = nameTableKey(snapshot);
-    let table = this.#nameTables.get(key);
-    if (table) {
-      this.#nameTables.delete(key); // most recently used moves to the end
-    } else {
-      table = this.#scope(conn, snapshot)
-        .then((scope) => this.#query(conn, `MATCH (s:Symbol) WHERE ${visible('s')} RETURN ${SYMBOL_FIELDS}`, scope, 600_000))
-        .then((rows) => new SymbolNameTable(rows.map(toSymbol)));
-      // A snapshot with no symbols (not indexed here, or written later by another process) is not kept.
-      table.then((t) => t.size === 0 && this.#nameTables.delete(key), () => this.#nameTables.delete(key));
-    }
-    this.#nameTables.set(key, table);
-    while (this.#nameTables.size > size) this.#nameTables.delete(this.#nameTables.keys().next().value!);
-    return table;
+    if (this.#nameTables.capacity <= 0) return null;
+    return this.#nameTables.get(snapshot, async () => {
+      const rows = await this.#query(conn, `MATCH (s:Symbol) WHERE ${visible('s')} RETURN ${SYMBOL_FIELDS}`, await this.#scope(conn, snapshot), 600_000);
+      return new SymbolNameTable(rows.map(toSymbol));
+    });
   }
 
   /** Definitions of a name (`save`), or of a qualified name (`ChunkStore.save`), optionally of one kind. */
@@ -765,10 +752,6 @@ export class KuzuSymbolIndex implements SymbolIndex {
         }));
     }, options.signal);
   }
-}
-
-function nameTableKey(snapshot: SnapshotRef): string {
-  return `${snapshot.repoId}\0${snapshot.snapshotId}\0`;
 }
 
 function requireName(name: string): string {
