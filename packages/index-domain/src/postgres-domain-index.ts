@@ -305,22 +305,7 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
 
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
     const store = await this.#ready(options);
-    await store.transaction(async (tx) => {
-      if (snapshotId === undefined) {
-        await tx.execute('DELETE FROM domain_snapshot_files WHERE repo_id = $1', [repoId], options);
-        await tx.execute('DELETE FROM domain_file_documents WHERE repo_id = $1', [repoId], options);
-      } else {
-        // The versions only this snapshot has go first (no membership rows travel to the client).
-        await tx.execute(
-          `DELETE FROM domain_file_documents r USING domain_snapshot_files m
-           WHERE m.repo_id = $1 AND m.snapshot_id = $2 AND r.repo_id = $1 AND r.file_path = m.file_path AND r.content_hash = m.content_hash
-             AND NOT EXISTS (SELECT 1 FROM domain_snapshot_files o WHERE o.repo_id = $1 AND o.file_path = m.file_path AND o.content_hash = m.content_hash AND o.snapshot_id <> $2)`,
-          [repoId, snapshotId],
-          options,
-        );
-        await tx.execute('DELETE FROM domain_snapshot_files WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshotId], options);
-      }
-    }, options);
+    await store.transaction((tx) => this.#members.deleteRepo(tx, repoId, snapshotId, options), options);
   }
 
   async healthCheck(_options: CallOptions = {}): Promise<HealthStatus> {

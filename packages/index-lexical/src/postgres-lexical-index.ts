@@ -40,6 +40,14 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
 }
 
+/**
+ * The run result when the catalog store writes the files: the trigger of migration 0007 cuts them
+ * into segments, and the catalog merges the trigram index when the snapshot becomes ready.
+ */
+function catalogWritesFiles(started: number): IndexRunResult {
+  return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: 0, note: 'files are written by the catalog store (writeFiles: false)' };
+}
+
 /** A literal as a PostgreSQL regex (ARE): every character but letters, digits and spaces escaped. */
 export function escapeRegexLiteral(text: string): string {
   return text.replace(/[^\p{L}\p{N}\s]/gu, '\\$&');
@@ -139,10 +147,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     throwIfAborted(options.signal, COMPONENT);
     const started = performance.now();
     const db = await this.#db(options);
-    if (!this.#writeFiles) {
-      await this.#flushPendingIndex(db, options);
-      return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: 0, note: 'files are written by the catalog store (writeFiles: false)' };
-    }
+    if (!this.#writeFiles) return catalogWritesFiles(started);
     const keep = content.files.map((f) => f.path);
     await db.transaction(async (tx) => {
       await this.#ensureSnapshot(tx, content.snapshot, options);
@@ -158,10 +163,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     throwIfAborted(options.signal, COMPONENT);
     const started = performance.now();
     const db = await this.#db(options);
-    if (!this.#writeFiles) {
-      await this.#flushPendingIndex(db, options);
-      return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: 0, note: 'files are written by the catalog store (writeFiles: false)' };
-    }
+    if (!this.#writeFiles) return catalogWritesFiles(started);
     const { repoId, snapshotId } = delta.snapshot;
     const changed = new Set(delta.changedPaths);
     const files = delta.files.filter((f) => changed.has(f.path));

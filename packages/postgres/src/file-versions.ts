@@ -59,6 +59,28 @@ export class FileVersionMembership {
     return carryOverSnapshotRows(tx, { table: this.tables.membership, columns: ['file_path', 'content_hash'], repoId, fromSnapshotId, toSnapshotId, exceptPaths }, options);
   }
 
+  /**
+   * Removes one snapshot (its membership and the versions only it had) or a whole repository.
+   * Run it in a transaction.
+   */
+  async deleteRepo(tx: PostgresQueryable, repoId: string, snapshotId?: string, options?: CallOptions): Promise<void> {
+    const { rows, membership } = this.tables;
+    if (snapshotId === undefined) {
+      await tx.execute(`DELETE FROM ${membership} WHERE repo_id = $1`, [repoId], options);
+      await tx.execute(`DELETE FROM ${rows} WHERE repo_id = $1`, [repoId], options);
+      return;
+    }
+    // The versions only this snapshot has go first (no membership rows travel to the client).
+    await tx.execute(
+      `DELETE FROM ${rows} r USING ${membership} m
+       WHERE m.repo_id = $1 AND m.snapshot_id = $2 AND r.repo_id = $1 AND r.file_path = m.file_path AND r.content_hash = m.content_hash
+         AND NOT EXISTS (SELECT 1 FROM ${membership} o WHERE o.repo_id = $1 AND o.file_path = m.file_path AND o.content_hash = m.content_hash AND o.snapshot_id <> $2)`,
+      [repoId, snapshotId],
+      options,
+    );
+    await tx.execute(`DELETE FROM ${membership} WHERE repo_id = $1 AND snapshot_id = $2`, [repoId, snapshotId], options);
+  }
+
   /** Deletes the rows of those file versions no snapshot has any more. */
   async collect(tx: PostgresQueryable, repoId: string, versions: readonly FileVersion[], options?: CallOptions): Promise<void> {
     if (!versions.length) return;
