@@ -227,27 +227,31 @@ function addBlocks(input: ParseFileInput, result: ParsedFile, lines: LineIndex, 
   if (lineCount <= threshold) return;
   for (let start = 1; start <= lineCount; start += size) {
     const end = Math.min(lineCount, start + size - 1);
-    const text = lines.slice(start, end);
     const heading = input.language === 'markdown' || detectLanguage(input.path) === 'markdown' ? markdownHeading(lines, start, end) : undefined;
-    const chunk = makeChunk(input, {
-      kind: 'block',
-      name: `${basename(input.path)}:${start}-${end}`,
-      fqn: `${input.path}:${start}-${end}`,
-      startLine: start,
-      endLine: end,
-      contentHash: sha256Hex(text),
-      parentId: fileChunk.id,
-      language: fileChunk.language,
-      visibility: null,
-      summary: heading ? heading.replace(/^#+\s*/, '').slice(0, MAX_SUMMARY) : null,
-      symbolId: null,
-      symbolOwner: null,
-      importance: 0.3,
-      attributes: {},
-    });
-    fileChunk.childIds.push(chunk.id);
-    result.chunks.push(chunk);
+    addBlock(input, result, lines, fileChunk, start, end, heading ? heading.replace(/^#+\s*/, '').slice(0, MAX_SUMMARY) : null);
   }
+}
+
+/** One `block` chunk of lines `start`..`end`, a child of the file chunk. */
+function addBlock(input: ParseFileInput, result: ParsedFile, lines: LineIndex, fileChunk: Chunk, start: number, end: number, summary: string | null): void {
+  const chunk = makeChunk(input, {
+    kind: 'block',
+    name: `${basename(input.path)}:${start}-${end}`,
+    fqn: `${input.path}:${start}-${end}`,
+    startLine: start,
+    endLine: end,
+    contentHash: sha256Hex(lines.slice(start, end)),
+    parentId: fileChunk.id,
+    language: fileChunk.language,
+    visibility: null,
+    summary,
+    symbolId: null,
+    symbolOwner: null,
+    importance: 0.3,
+    attributes: {},
+  });
+  fileChunk.childIds.push(chunk.id);
+  result.chunks.push(chunk);
 }
 
 /**
@@ -270,25 +274,7 @@ function addGapBlocks(input: ParseFileInput, result: ParsedFile, lines: LineInde
   if (!gaps.length) return;
   for (const [from, to] of gaps) {
     for (let start = from; start <= to; start += size) {
-      const end = Math.min(to, start + size - 1);
-      const chunk = makeChunk(input, {
-        kind: 'block',
-        name: `${basename(input.path)}:${start}-${end}`,
-        fqn: `${input.path}:${start}-${end}`,
-        startLine: start,
-        endLine: end,
-        contentHash: sha256Hex(lines.slice(start, end)),
-        parentId: fileChunk.id,
-        language: fileChunk.language,
-        visibility: null,
-        summary: null,
-        symbolId: null,
-        symbolOwner: null,
-        importance: 0.3,
-        attributes: {},
-      });
-      fileChunk.childIds.push(chunk.id);
-      result.chunks.push(chunk);
+      addBlock(input, result, lines, fileChunk, start, Math.min(to, start + size - 1), null);
     }
   }
   // Keep document order: children by start line, parents before their children.
