@@ -281,11 +281,11 @@ export class PostgresCatalogStore implements CatalogStore {
       const byLine = new Map<number, string>();
       for (let k = 0; k < list.length; k++) {
         const seg = list[k]!;
-        if (list[k + 1]?.start_line === seg.start_line || seg.start_column > 0) {
-          // Windows of one long line (every 2,048 characters, 2,304 long): rebuild the line.
-          let line = byLine.get(seg.start_line) ?? '';
-          line += list[k + 1]?.start_line === seg.start_line ? seg.text.slice(0, 2048) : seg.text;
-          byLine.set(seg.start_line, line);
+        const next = list[k + 1];
+        if (next?.start_line === seg.start_line || seg.start_column > 0) {
+          // Overlapping windows of one long line: each adds the text up to where the next starts.
+          const part = next?.start_line === seg.start_line ? seg.text.slice(0, next.start_column - seg.start_column) : seg.text;
+          byLine.set(seg.start_line, (byLine.get(seg.start_line) ?? '') + part);
           continue;
         }
         seg.text.split('\n').forEach((text, j) => byLine.set(seg.start_line + j, text));
