@@ -43,6 +43,40 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await db.fetchValue<number>("SELECT count(*)::int FROM chunks WHERE repo_id = 'wide'")).toBe(70_000);
     });
 
+    it('resolves lines from the in-memory spans exactly as SQL does, and falls back when they are stale', async () => {
+      // Nested and overlapping spans of every kind rank, including ties on rank, length and start.
+      const kinds = ['file', 'class', 'method', 'function', 'block', 'namespace', 'interface'] as const;
+      let seed = 7;
+      const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+      const rows = [];
+      for (let f = 0; f < 20; f++) {
+        const filePath = `src/f${f}.ts`;
+        rows.push(makeChunk({ id: `file-${f}`, repoId: 'spans', snapshotId: 's', filePath, kind: 'file', startLine: 1, endLine: 400 }));
+        for (let i = 0; i < 60; i++) {
+          const start = 1 + rand(380);
+          rows.push(makeChunk({ id: `c-${f}-${i}`, repoId: 'spans', snapshotId: 's', filePath, kind: kinds[rand(kinds.length)]!, startLine: start, endLine: start + rand(i % 3 === 0 ? 3 : 60) }));
+        }
+      }
+      await chunks.saveChunks(rows);
+      const ref = { repoId: 'spans', snapshotId: 's' };
+      const locations = Array.from({ length: 500 }, () => ({ filePath: `src/f${rand(21)}.ts`, line: rand(420) }));
+      const sqlOnly = new PostgresChunkStore(db, { spanCacheSize: 0 });
+      const expected = await sqlOnly.findChunksAtLines(ref, locations);
+      expect(await sqlOnly.loadLineSpans(ref)).toBe(0);
+      const cached = new PostgresChunkStore(db);
+      expect(await cached.loadLineSpans(ref)).toBe(rows.length);
+      expect((await cached.findChunksAtLines(ref, locations)).map((c) => c?.id ?? null)).toEqual(expected.map((c) => c?.id ?? null));
+      expect(expected.filter((c) => c === null).length).toBeGreaterThan(0); // the 21st file and line 0 have no chunk
+
+      // Another writer removes chunks behind the cache's back: the answer still matches SQL.
+      await sqlOnly.deleteSnapshot(ref, { filePaths: ['src/f3.ts'] });
+      const after = await sqlOnly.findChunksAtLines(ref, locations);
+      expect((await cached.findChunksAtLines(ref, locations)).map((c) => c?.id ?? null)).toEqual(after.map((c) => c?.id ?? null));
+      // A write through the store itself drops its spans: a changed chunk is found at once.
+      await cached.saveChunks([makeChunk({ id: 'late', repoId: 'spans', snapshotId: 's', filePath: 'src/f5.ts', kind: 'function', startLine: 200, endLine: 200 })]);
+      expect((await cached.findChunksAtLines(ref, [{ filePath: 'src/f5.ts', line: 200 }]))[0]?.id).toBe('late');
+    });
+
     it('plans line lookups on the span index', async () => {
       await db.execute('ANALYZE chunks');
       await db.execute('SET enable_seqscan = off');

@@ -112,7 +112,7 @@ export class TrawlContainer implements AsyncDisposable {
 
   readonly chunks = this.#lazy(async (): Promise<ChunkStore> => {
     if (this.settings.chunkStore === 'memory') return new InMemoryChunkStore();
-    return new PostgresChunkStore(await this.postgres());
+    return new PostgresChunkStore(await this.postgres(), this.settings.memoryCaches ? {} : { spanCacheSize: 0 });
   });
 
   readonly #optionalIndexes = this.#lazy(async () => {

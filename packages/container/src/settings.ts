@@ -29,8 +29,8 @@ export interface TrawlSettings {
   /** `TRAWL_DEADLINE_MS`: per-index search deadline (default 2000). */
   deadlineMs: number;
   /**
-   * `TRAWL_MEMORY_CACHES` (`1` or `0`, default `1`): keep each searched snapshot's symbol names
-   * and fuzzy identifiers in memory, loaded on its first search. The right choice for servers and
+   * `TRAWL_MEMORY_CACHES` (`1` or `0`, default `1`): keep each searched snapshot's symbol names,
+   * fuzzy identifiers and chunk line spans in memory, loaded on its first search. The right choice for servers and
    * anything that searches more than once; one-shot commands (`trawl search`) turn it off, since
    * loading costs more than one search saves.
    */

@@ -49,4 +49,31 @@ describe('SnapshotCache', () => {
     await cache.get(ref('other', 's1'), load);
     expect(loads).toBe(5);
   });
+
+  it('peek answers only a loaded value, starting the load once without waiting for it', async () => {
+    const cache = new SnapshotCache<{ size: number }>(2);
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const load = async () => {
+      loads++;
+      await gate;
+      return value(2);
+    };
+    expect(cache.peek(ref('r', 's1'), load)).toBeUndefined();
+    expect(cache.peek(ref('r', 's1'), load)).toBeUndefined();
+    release();
+    await cache.get(ref('r', 's1'), load);
+    expect(cache.peek(ref('r', 's1'), load)).toEqual(value(2));
+    expect(loads).toBe(1);
+    cache.forget('r', 's1');
+    expect(cache.peek(ref('r', 's1'), load)).toBeUndefined();
+    expect(loads).toBe(2);
+    // a failed load is not an unhandled rejection, and is tried again
+    const failing = async () => Promise.reject(new Error('down'));
+    expect(cache.peek(ref('r', 's2'), failing)).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(cache.peek(ref('r', 's2'), load)).toBeUndefined();
+    expect(loads).toBe(3);
+  });
 });

@@ -2,7 +2,7 @@ import type { SnapshotRef } from './refs.js';
 
 /**
  * Per-snapshot values built once and kept in memory, least recently used evicted first: the
- * in-memory search tables of the symbol and fuzzy indexes. A ready snapshot never changes, so a
+ * in-memory search tables of the symbol and fuzzy indexes and the chunk store's line spans. A ready snapshot never changes, so a
  * value stays valid until its own process writes that snapshot again (`forget`). A load is shared
  * by every caller and tied to none of their signals; a failed load, or a value whose `size` is
  * 0 (a snapshot not written yet), is not kept.
@@ -14,6 +14,7 @@ import type { SnapshotRef } from './refs.js';
  */
 export class SnapshotCache<T extends { readonly size: number }> {
   readonly #entries = new Map<string, Promise<T>>();
+  readonly #loaded = new WeakMap<Promise<T>, T>();
 
   constructor(readonly capacity: number) {}
 
@@ -27,13 +28,24 @@ export class SnapshotCache<T extends { readonly size: number }> {
       const loading = load();
       value = loading;
       loading.then(
-        (v) => v.size === 0 && this.#entries.get(key) === loading && this.#entries.delete(key),
+        (v) => {
+          this.#loaded.set(loading, v);
+          if (v.size === 0 && this.#entries.get(key) === loading) this.#entries.delete(key);
+        },
         () => this.#entries.get(key) === loading && this.#entries.delete(key),
       );
     }
     this.#entries.set(key, value);
     while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
     return value;
+  }
+
+  /**
+   * The snapshot's value if it has finished loading, else `undefined` after starting the load
+   * (once): for callers that have a slower path to answer from meanwhile rather than wait.
+   */
+  peek(snapshot: SnapshotRef, load: () => Promise<T>): T | undefined {
+    return this.#loaded.get(this.get(snapshot, load));
   }
 
   /** Drops one snapshot's value, or every snapshot's of the repository. */
