@@ -19,10 +19,12 @@ export function printTable(header: string[], body: string[][]): void {
  * evenly over the chunks (the identifier lookups agents make most), plus natural-language
  * phrases that go through every index.
  */
-export function benchQueries(chunks: readonly Chunk[], count: number): string[] {
+export function benchQueries(chunks: readonly Chunk[], count: number, options: { warmUp?: boolean } = {}): string[] {
   const names = chunks.filter((c) => c.kind === 'function' || c.kind === 'method' || c.kind === 'class').map((c) => c.name).filter((n) => n.length > 5);
   const queries: string[] = [];
-  for (let i = 0; queries.length < count && i < names.length; i += Math.max(1, Math.floor(names.length / count))) queries.push(names[i]!);
-  queries.push('parse the configuration file', 'retry the request after a timeout', 'convert string to number');
+  const step = Math.max(1, Math.floor(names.length / count));
+  // The warm-up set takes the names halfway between the measured ones: other queries, same corpus.
+  for (let i = options.warmUp ? Math.floor(step / 2) : 0; queries.length < count && i < names.length; i += step) queries.push(names[i]!);
+  if (!options.warmUp) queries.push('parse the configuration file', 'retry the request after a timeout', 'convert string to number');
   return queries;
 }

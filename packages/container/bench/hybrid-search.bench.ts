@@ -7,7 +7,11 @@
  * `--dir` (default `.tmp/bench-search-<mb>mb`) and reused by the next run; `--fresh` starts over.
  * The first run also prints the full index time of each setup.
  *
- *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/hybrid-search.bench.ts [--mb 60] [--queries 40] [--rounds 3] [--fresh]
+ * Before measuring, each setup answers `--warm-up` other searches (names of the same corpus, none
+ * of the measured ones), as a running server would have; "round 1 p95" is the first time each
+ * measured query is seen.
+ *
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/hybrid-search.bench.ts [--mb 60] [--queries 40] [--rounds 3] [--warm-up 40] [--fresh]
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +24,7 @@ import { benchQueries, percentile, printTable } from './bench-support.js';
 const MB = arg('mb', 60);
 const QUERIES = arg('queries', 40);
 const ROUNDS = arg('rounds', 3);
+const WARM_UP = arg('warm-up', 40);
 const dirFlag = process.argv.indexOf('--dir');
 const DIR = resolve(dirFlag > 0 ? process.argv[dirFlag + 1]! : join(WORKSPACE, '.tmp', `bench-search-${MB}mb`));
 if (process.argv.includes('--fresh')) await rm(DIR, { recursive: true, force: true });
@@ -55,7 +60,11 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
   const chunks = await (await trawl.chunks()).listRepoChunks('corpus', { snapshotId: snapshot.snapshotId });
   const queries = benchQueries(chunks, QUERIES);
   const retriever = await trawl.retriever();
-  for (const q of queries.slice(0, 3)) await retriever.search(q, { repo: 'corpus', checkStale: false }); // warm-up
+  // A server has answered other searches before these: warm up on other names of the corpus (the
+  // in-memory tables load, the database's caches fill), never on the measured queries themselves.
+  const warmUp = benchQueries(chunks, WARM_UP, { warmUp: true });
+  for (const q of warmUp) await retriever.search(q, { repo: 'corpus', checkStale: false, deadlineMs: 60_000 });
+  const firstRound: number[] = [];
   const total: number[] = [];
   const per: Record<string, number[]> = {};
   let degraded = 0;
@@ -63,6 +72,7 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
     for (const q of queries) {
       const r = await retriever.search(q, { repo: 'corpus', limit: 10, checkStale: false, deadlineMs: 10_000 });
       total.push(r.tookMs);
+      if (round === 0) firstRound.push(r.tookMs);
       degraded += r.degraded.length;
       for (const [index, ms] of Object.entries(r.timings)) (per[index] ??= []).push(ms!);
     }
@@ -73,6 +83,7 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
     `${queries.length}×${ROUNDS}`,
     f1(percentile(total, 50)),
     f1(percentile(total, 95)),
+    f1(percentile(firstRound, 95)),
     f1(Math.max(...total)),
     Object.entries(per).map(([i, xs]) => `${i} ${f1(percentile(xs, 50))}/${f1(percentile(xs, 95))}`).join(', '),
     `${degraded}`,
@@ -112,4 +123,4 @@ if (indexRows.length) {
   printTable(['full index', 'size', 'time', 'peak RSS', 'per index'], indexRows);
 }
 console.log();
-printTable(['hybrid search', 'chunks', 'queries', 'p50 ms', 'p95 ms', 'max ms', 'per index p50/p95 ms', 'degraded'], searchRows);
+printTable(['hybrid search', 'chunks', 'queries', 'p50 ms', 'p95 ms', 'round 1 p95', 'max ms', 'per index p50/p95 ms', 'degraded'], searchRows);
