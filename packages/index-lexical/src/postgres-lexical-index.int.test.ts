@@ -68,6 +68,9 @@ describe('PostgresLexicalIndex', () => {
       expect(segments.filter((s) => s.start_line === 301).map((s) => s.start_column)).toEqual([0, 2048, 4096, 6144]);
       expect(Math.max(...segments.filter((s) => s.start_line !== 301).map((s) => s.length))).toBeLessThan(2100);
       expect(segments.filter((s) => s.start_line < 301).length).toBeGreaterThan(2);
+      // Stored as written, not compressed (migration 0010): searches match candidates without inflating them.
+      const compressed = await store.fetchValue<number>('SELECT count(*)::int FROM lexical_segments WHERE pg_column_size(text) < octet_length(text)');
+      expect(compressed).toBe(0);
 
       const lineOf = async (q: string) => {
         const [hit] = await index.search(content.snapshot, q);
