@@ -78,6 +78,8 @@ export class FuzzyIdentifierTable {
   readonly #trigramCount: Uint16Array;
   readonly #postings = new Map<string, Int32Array>();
   readonly #counts: Uint16Array;
+  /** Similarity of each form to the current query (reset after each search). */
+  readonly #sims: Float64Array;
 
   constructor(rows: readonly IdentifierRow[]) {
     this.#rows = rows;
@@ -91,6 +93,7 @@ export class FuzzyIdentifierTable {
     this.#rowsOf = this.#forms.map((f) => byForm.get(f)!);
     this.#trigramCount = new Uint16Array(this.#forms.length);
     this.#counts = new Uint16Array(this.#forms.length);
+    this.#sims = new Float64Array(this.#forms.length);
     const postings = new Map<string, number[]>();
     this.#forms.forEach((form, id) => {
       const grams = trigrams(form);
@@ -127,34 +130,52 @@ export class FuzzyIdentifierTable {
         if (seen === 0) touched.push(id);
       }
     }
-    const sims = new Map<number, number>();
-    const picked = new Set<number>();
+    const sims = this.#sims;
+    const picked: number[] = [];
     for (const id of touched) {
       const sim = similarity(counts[id]!, query.size, this.#trigramCount[id]!);
-      sims.set(id, sim);
-      if (sim >= threshold) picked.add(id);
+      sims[id] = sim;
+      counts[id] = 0;
+      if (sim >= threshold) picked.push(id);
     }
-    for (const id of touched) counts[id] = 0;
-
-    const rows: RankedIdentifierRow[] = [];
-    const add = (id: number, rowIndex: number) => {
-      const r = this.#rows[rowIndex]!;
-      const tier = r.identifier === raw ? 3 : r.normalized === normalized ? 2 : r.normalized.startsWith(normalized) ? 1 : 0;
-      rows.push({ ...r, tier, sim: float4Value(sims.get(id) ?? 0) });
-    };
-    for (const id of picked) for (const i of this.#rowsOf[id]!) add(id, i);
 
     // The prefix branch: the first `limit` rows by form length, then form.
     const prefixForms: number[] = [];
     for (let id = this.#lowerBound(normalized); id < this.#forms.length && this.#forms[id]!.startsWith(normalized); id++) prefixForms.push(id);
     prefixForms.sort((a, b) => this.#forms[a]!.length - this.#forms[b]!.length || compareText(this.#forms[a]!, this.#forms[b]!));
+    const prefixRows: [number, number][] = [];
     let taken = 0;
     for (const id of prefixForms) {
       if (taken >= limit) break;
       const members = [...this.#rowsOf[id]!].sort((a, b) => this.#compareRows(a, b)).slice(0, limit - taken);
       taken += members.length;
-      if (!picked.has(id)) for (const i of members) add(id, i);
+      for (const i of members) prefixRows.push([id, i]);
     }
+
+    // Only the best forms can place a row in the first `limit`: rank forms by what orders their
+    // rows (tier, similarity, length; rows of one form differ only by tier 3 vs 2 and the final
+    // tie-breakers), keep forms until they hold `limit` rows plus every form tied with the last,
+    // and build rows for those alone. A common trigram can match thousands of forms.
+    const formTier = (id: number) => {
+      const form = this.#forms[id]!;
+      return form === normalized ? 2 : form.startsWith(normalized) ? 1 : 0;
+    };
+    const key = (a: number, b: number) => formTier(b) - formTier(a) || sims[b]! - sims[a]! || this.#forms[a]!.length - this.#forms[b]!.length;
+    picked.sort(key);
+    let kept = 0;
+    let rowsKept = 0;
+    while (kept < picked.length && (rowsKept < limit || key(picked[kept - 1]!, picked[kept]!) === 0)) rowsKept += this.#rowsOf[picked[kept++]!]!.length;
+
+    const rows: RankedIdentifierRow[] = [];
+    const add = (id: number, rowIndex: number) => {
+      const r = this.#rows[rowIndex]!;
+      const tier = r.identifier === raw ? 3 : r.normalized === normalized ? 2 : r.normalized.startsWith(normalized) ? 1 : 0;
+      rows.push({ ...r, tier, sim: float4Value(sims[id]!) });
+    };
+    const isPicked = new Set(picked);
+    for (let k = 0; k < kept; k++) for (const i of this.#rowsOf[picked[k]!]!) add(picked[k]!, i);
+    for (const [id, i] of prefixRows) if (!isPicked.has(id)) add(id, i);
+    for (const id of touched) sims[id] = 0;
 
     return rows
       .sort((a, b) => b.tier - a.tier || b.sim - a.sim || a.normalized.length - b.normalized.length || compareText(a.identifier, b.identifier) || compareText(a.file_path, b.file_path) || a.line - b.line)
