@@ -22,3 +22,10 @@ export function validateFile(file: SourceFile, index: number): void {
   if (typeof file.contentHash !== 'string' || file.contentHash === '') throw new InvalidInputError(`${where} (${file.path}): contentHash is empty`, { component: 'catalog' });
   if (file.content.includes('\u0000')) throw new InvalidInputError(`${where} (${file.path}): content has NUL bytes (binary files are not stored)`, { component: 'catalog' });
 }
+
+/** `getFileLines`' `maxLineChars`: a positive integer, or no limit (Infinity) when absent. */
+export function lineCharLimit(maxLineChars: number | undefined): number {
+  if (maxLineChars === undefined) return Infinity;
+  if (!Number.isInteger(maxLineChars) || maxLineChars <= 0) throw new InvalidInputError(`maxLineChars must be a positive integer, got ${maxLineChars}`, { component: 'chunk-store' });
+  return maxLineChars;
+}

@@ -14,7 +14,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { validateFile, validateRef } from './catalog-validation.js';
+import { lineCharLimit, validateFile, validateRef } from './catalog-validation.js';
 
 /** A CatalogStore in process memory (tests, development). Same contract as the PostgreSQL one. */
 export class InMemoryCatalogStore implements CatalogStore {
@@ -160,13 +160,15 @@ export class InMemoryCatalogStore implements CatalogStore {
     });
   }
 
-  async getFileLines(snapshot: SnapshotRef, ranges: readonly FileLineRange[]): Promise<(FileLines | null)[]> {
+  async getFileLines(snapshot: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions & { maxLineChars?: number }): Promise<(FileLines | null)[]> {
     const map = this.#files.get(snapshotKey(snapshot));
+    const max = lineCharLimit(options?.maxLineChars);
     return ranges.map((r) => {
       const f = map?.get(r.path);
       if (!f) return null;
       const start = Math.max(1, r.startLine);
-      return { path: r.path, contentHash: f.contentHash, startLine: start, lines: f.content.split('\n').slice(start - 1, Math.max(start - 1, r.endLine)) };
+      const lines = f.content.split('\n').slice(start - 1, Math.max(start - 1, r.endLine));
+      return { path: r.path, contentHash: f.contentHash, startLine: start, lines: max === Infinity ? lines : lines.map((l) => l.slice(0, max)) };
     });
   }
 

@@ -14,7 +14,7 @@ import {
   type SourceFileInfo,
 } from '@trawl/core';
 import { ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
-import { validateFile, validateRef } from './catalog-validation.js';
+import { lineCharLimit, validateFile, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
   repo_id: string;
@@ -246,9 +246,14 @@ export class PostgresCatalogStore implements CatalogStore {
    * lines by migration 0007's trigger), so a few lines of a large file cost a few kilobytes
    * instead of the whole file.
    */
-  async getFileLines(ref: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions): Promise<(FileLines | null)[]> {
+  async getFileLines(ref: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions & { maxLineChars?: number }): Promise<(FileLines | null)[]> {
     if (ranges.length === 0) return [];
+    const maxLineChars = lineCharLimit(options?.maxLineChars);
     await this.#ready(options);
+    // The segments of each range: the one holding its first line, through its last line. Both
+    // bounds are index conditions (a LATERAL subquery, not a join filter), so a big file reads
+    // the segments asked for, not all of its own; with maxLineChars, only the windows of a long
+    // line that start within it.
     const rows = await this.db.fetch<{ ord: string; content_hash: string; start_line: number | null; start_column: number | null; text: string | null }>(
       `SELECT q.ord, f.content_hash, s.start_line, s.start_column, s.text
        FROM unnest($3::text[], $4::int[], $5::int[]) WITH ORDINALITY AS q(path, first_line, last_line, ord)
@@ -257,9 +262,12 @@ export class PostgresCatalogStore implements CatalogStore {
          SELECT max(x.start_line) AS from_line FROM lexical_segments x
          WHERE x.content_hash = f.content_hash AND x.start_line <= q.first_line
        ) m ON true
-       LEFT JOIN lexical_segments s ON s.content_hash = f.content_hash AND s.start_line BETWEEN m.from_line AND q.last_line
+       LEFT JOIN LATERAL (
+         SELECT y.start_line, y.start_column, y.text FROM lexical_segments y
+         WHERE y.content_hash = f.content_hash AND y.start_line >= m.from_line AND y.start_line <= q.last_line AND y.start_column < $6
+       ) s ON true
        ORDER BY q.ord, s.start_line, s.start_column`,
-      [ref.repoId, ref.snapshotId, ranges.map((r) => r.path), ranges.map((r) => Math.max(1, r.startLine)), ranges.map((r) => r.endLine)],
+      [ref.repoId, ref.snapshotId, ranges.map((r) => r.path), ranges.map((r) => Math.max(1, r.startLine)), ranges.map((r) => r.endLine), Math.min(maxLineChars, 2 ** 31 - 1)],
       options,
     );
     const answers: (FileLines | null)[] = ranges.map(() => null);
@@ -290,7 +298,10 @@ export class PostgresCatalogStore implements CatalogStore {
         }
         seg.text.split('\n').forEach((text, j) => byLine.set(seg.start_line + j, text));
       }
-      for (let line = answer.startLine; line <= end && byLine.has(line); line++) answer.lines.push(byLine.get(line)!);
+      for (let line = answer.startLine; line <= end && byLine.has(line); line++) {
+        const text = byLine.get(line)!;
+        answer.lines.push(text.length > maxLineChars ? text.slice(0, maxLineChars) : text);
+      }
     }
     return answers;
   }

@@ -104,6 +104,8 @@ export interface RetrieverResult {
 }
 
 const PREVIEW_LINES = 6;
+/** Characters of a line a preview shows (longer lines end in `…`). */
+const PREVIEW_LINE_CHARS = 200;
 
 /**
  * Fans a query out to every configured index in parallel, each under its own deadline, fuses the
@@ -231,7 +233,7 @@ export class Retriever {
     const chunks = new Map((await this.#options.chunks.getChunks(chunkIds, { snapshot: ref, signal: options.signal })).map((c) => [c.id, c]));
     // Whole chunks when their text is returned or reranked, else the preview's few lines.
     const wholeChunks = options.includeText === true || this.#options.reranker !== undefined;
-    const files = await this.#loadText(ref, head.map((f) => textRange(chunks.get(f.chunkId), f.sources[0]!.hit, matchedLinesOf(f), wholeChunks)), options.signal);
+    const files = await this.#loadText(ref, head.map((f) => textRange(chunks.get(f.chunkId), f.sources[0]!.hit, matchedLinesOf(f), wholeChunks)), wholeChunks, options.signal);
     if (this.#options.reranker && fused.length > 1) {
       const depth = Math.min(fused.length, this.#options.rerankDepth ?? 50);
       const candidates = fused.slice(0, depth).map((f) => ({ id: f.chunkId, text: files.text(textRange(chunks.get(f.chunkId), f.sources[0]!.hit, [], true)) ?? f.sources[0]!.hit.preview ?? '' }));
@@ -290,10 +292,12 @@ export class Retriever {
   }
 
   /** The text of each range: read as line ranges where the catalog can, else from whole files. */
-  async #loadText(ref: SnapshotRef, ranges: FileLineRange[], signal?: AbortSignal): Promise<HitText> {
+  async #loadText(ref: SnapshotRef, ranges: FileLineRange[], wholeLines: boolean, signal?: AbortSignal): Promise<HitText> {
     const wanted = ranges.filter((r) => r.path);
     const { catalog } = this.#options;
-    if (catalog.getFileLines) return HitText.fromLines(wanted, await catalog.getFileLines(ref, wanted, { signal }));
+    // A preview shows the start of each line: one more character tells that a line goes on.
+    const cut = wholeLines ? {} : { maxLineChars: PREVIEW_LINE_CHARS + 1 };
+    if (catalog.getFileLines) return HitText.fromLines(wanted, await catalog.getFileLines(ref, wanted, { signal, ...cut }));
     const files = await catalog.getFiles(ref, [...new Set(wanted.map((r) => r.path))], { signal });
     return HitText.fromFiles(files);
   }
@@ -366,7 +370,7 @@ function makePreview(text: string | null, startLine: number, matched: number[]):
   const from = first === undefined ? 0 : Math.max(0, first - startLine - 1);
   return lines
     .slice(from, from + PREVIEW_LINES)
-    .map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l))
+    .map((l) => (l.length > PREVIEW_LINE_CHARS ? `${l.slice(0, PREVIEW_LINE_CHARS)}…` : l))
     .join('\n');
 }
 

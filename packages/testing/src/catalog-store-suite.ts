@@ -101,6 +101,12 @@ export function describeCatalogStore(name: string, options: { create(): Promise<
       expect(got[3]!.lines).toEqual(slice(401, 403));
       expect(got[4]).toBeNull();
       expect(got[5]).toMatchObject({ path: 'src/empty.ts', lines: [''] });
+      // Cut to maxLineChars: the long line's first characters, short lines whole.
+      for (const max of [5, 100, 2048, 5000]) {
+        const [cut] = await store.getFileLines!(ref, [{ path: 'src/big.ts', startLine: 399, endLine: 402 }], { maxLineChars: max });
+        expect(cut!.lines, `maxLineChars ${max}`).toEqual(slice(399, 402).map((l) => l.slice(0, max)));
+      }
+      await expect(store.getFileLines!(ref, [{ path: 'src/big.ts', startLine: 1, endLine: 1 }], { maxLineChars: 0 })).rejects.toBeInstanceOf(InvalidInputError);
     });
 
     it('rejects files that would escape the repository or are binary, writing none', async () => {

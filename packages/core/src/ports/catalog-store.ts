@@ -42,9 +42,10 @@ export interface CatalogStore {
    * Lines of stored files without reading the whole files (a search result shows a few lines of
    * what may be a megabyte of minified code). One answer per range, in order: the lines that
    * exist (fewer at the end of the file), or null when the snapshot has no such file. Optional:
-   * callers fall back to `getFiles`.
+   * callers fall back to `getFiles`. With `maxLineChars`, each line is cut to that many
+   * characters (a preview of one line of a minified bundle need not read the megabyte).
    */
-  getFileLines?(snapshot: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions): Promise<(FileLines | null)[]>;
+  getFileLines?(snapshot: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions & { maxLineChars?: number }): Promise<(FileLines | null)[]>;
   /** File metadata without contents, ordered by path. */
   listFiles(snapshot: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]>;
   close?(): Promise<void>;
