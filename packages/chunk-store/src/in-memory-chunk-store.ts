@@ -211,9 +211,14 @@ export class InMemoryChunkStore implements ChunkStore {
 
   async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
     throwIfAborted(options?.signal, 'chunk-store');
+    // One copy per chunk found, however many of the lines fall in it.
+    const copies = new Map<Chunk, Chunk>();
     return locations.map(({ filePath, line }) => {
       const found = this.#files.get(fileKey(snapshot, filePath))?.at(line) ?? null;
-      return found ? cloneChunk(found) : null;
+      if (!found) return null;
+      let copy = copies.get(found);
+      if (!copy) copies.set(found, (copy = cloneChunk(found)));
+      return copy;
     });
   }
 

@@ -80,7 +80,7 @@ describe('ZoektLexicalIndex', () => {
       const hits = await index.search(ref, 'zebra_word', { limit: 2 });
       expect(search).toHaveBeenCalledTimes(1);
       const asked = search.mock.calls[0]![1]!;
-      expect(asked).toMatchObject({ maxDocuments: 2, maxMatches: 200 });
+      expect(asked).toMatchObject({ maxDocuments: 2, maxMatches: 200, maxLines: 100 });
       expect(asked.contextLines ?? 0).toBe(0);
       expect((await search.mock.results[0]!.value).files).toHaveLength(2);
       expect(hits).toHaveLength(2);

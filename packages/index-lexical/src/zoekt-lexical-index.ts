@@ -88,11 +88,16 @@ class ZoektLine implements LexicalLineMatch {
  *   to be cut. Zoekt's file ranking thus decides which files compete; chunk scores order the
  *   hits within them. When Zoekt found more files, hits carry `metadata.truncated`.
  * - `maxMatches: max(200, limit * matchesPerHit)`: how many matches Zoekt collects (per shard and
- *   in total) before it ranks files, and how many matched lines it returns across those files.
+ *   in total) before it ranks files.
+ * - `maxLines: min(maxMatches, max(100, limit * 10))`: how many matched lines it returns, best
+ *   files first. Ten lines per hit leave room for several hits per file and several lines per
+ *   hit; a broad word (`function`) otherwise returned ~370 lines and 112 KB for 20 hits, most of
+ *   it parsed and mapped only to be cut.
  * No context lines.
  */
-function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number } {
-  return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches: Math.max(200, Math.ceil(limit * matchesPerHit)) };
+function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number; maxLines: number } {
+  const maxMatches = Math.max(200, Math.ceil(limit * matchesPerHit));
+  return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches, maxLines: Math.min(maxMatches, Math.max(100, limit * 10)) };
 }
 
 /**

@@ -131,6 +131,17 @@ describe('ZoektClient and ZoektIndexer against a real zoekt-webserver', () => {
     expect(result.truncated).toBe(true);
   });
 
+  it('returns at most maxLines matched lines while still collecting maxMatches', async () => {
+    const all = await client.search('needle', { repositories: [NAME], maxMatches: 50 });
+    const lines = (r: typeof all) => r.files.reduce((n, f) => n + f.matches.length, 0);
+    expect(lines(all)).toBeGreaterThan(2);
+    const few = await client.search('needle', { repositories: [NAME], maxMatches: 50, maxLines: 2 });
+    expect(lines(few)).toBe(2);
+    // the lines kept are those of the best-ranked files
+    expect(few.files[0]!.fileName).toBe(all.files[0]!.fileName);
+    await expect(client.search('needle', { maxLines: 0 })).rejects.toThrow(/maxLines/);
+  });
+
   it('returns whole files on request', async () => {
     const result = await client.search('parse_config', { repositories: [NAME], wholeFiles: true });
     expect(result.files[0]!.content).toBe(FILES['lib/util.py']);

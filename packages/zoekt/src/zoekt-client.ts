@@ -33,6 +33,12 @@ export interface ZoektSearchOptions extends Omit<ZoektQuerySpec, 'pattern'>, Cal
   maxDocuments?: number;
   /** At most this many matches across files. Default: Zoekt's (unbounded). */
   maxMatches?: number;
+  /**
+   * At most this many matched lines in the response, taken from the best-ranked files first
+   * (Zoekt's MaxMatchDisplayCount). Default: `maxMatches`. Lower it to collect and rank on
+   * `maxMatches` matches while receiving fewer.
+   */
+  maxLines?: number;
   /** Lines of context before and after each match. Default 0. */
   contextLines?: number;
   /** Zoekt's own time budget, in ms: past it Zoekt answers with what it found (`partial`). */
@@ -115,6 +121,7 @@ export class ZoektClient implements AsyncDisposable {
       opts.ShardMaxMatchCount = n;
       opts.TotalMaxMatchCount = n;
     }
+    if (options.maxLines !== undefined) opts.MaxMatchDisplayCount = positiveInt(options.maxLines, 'maxLines');
     if (options.contextLines) opts.NumContextLines = Math.max(0, Math.floor(options.contextLines));
     if (options.maxWallTimeMs !== undefined) opts.MaxWallTime = Math.max(1, Math.round(options.maxWallTimeMs * 1e6));
     if (options.wholeFiles) opts.Whole = true;
