@@ -236,7 +236,7 @@ async function main(): Promise<void> {
       'zoekt raw': (q) => rawSearch(sentBody(q)),
       'ZoektClient.search': (q) => {
         const { Q, Opts } = JSON.parse(sentBody(q)) as { Q: string; Opts: Record<string, number> };
-        return client.search(Q, { raw: true, maxDocuments: Opts.MaxDocDisplayCount, maxMatches: Opts.MaxMatchDisplayCount });
+        return client.search(Q, { raw: true, maxDocuments: Opts.MaxDocDisplayCount, maxMatches: Opts.TotalMaxMatchCount, maxLines: Opts.MaxMatchDisplayCount });
       },
       ZoektLexicalIndex: (q) => zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       'pg trigram': (q) => pg.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
