@@ -11,7 +11,9 @@
  * of the measured ones), as a running server would have; "round 1 p95" is the first time each
  * measured query is seen.
  *
- *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/hybrid-search.bench.ts [--mb 60] [--queries 40] [--rounds 3] [--warm-up 40] [--fresh]
+ * The embedded setup runs as `trawl serve` does, with TRAWL_OPTIMIZED_WASM (`--baseline-wasm`: without).
+ *
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/hybrid-search.bench.ts [--mb 60] [--queries 40] [--rounds 3] [--warm-up 40] [--baseline-wasm] [--fresh]
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -90,9 +92,11 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
   ]);
 }
 
-const embedded = createContainer({ home: join(DIR, 'embedded-home') }, {});
+// As `trawl serve` runs it (TRAWL_OPTIMIZED_WASM); `--baseline-wasm` measures V8's default tiering.
+const OPTIMIZED_WASM = !process.argv.includes('--baseline-wasm');
+const embedded = createContainer({ home: join(DIR, 'embedded-home'), optimizedWasm: OPTIMIZED_WASM }, {});
 try {
-  await measure('embedded (PGlite + Kuzu + trigram)', embedded);
+  await measure(`embedded (PGlite + Kuzu + trigram${OPTIMIZED_WASM ? ', optimized wasm' : ''})`, embedded);
 } finally {
   await embedded.close();
 }

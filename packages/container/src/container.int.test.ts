@@ -16,6 +16,11 @@ describe('loadSettings', () => {
     expect(loadSettings({}, { TRAWL_MEMORY_CACHES: '0' }).memoryCaches).toBe(false);
     expect(loadSettings({ memoryCaches: true }, { TRAWL_MEMORY_CACHES: '0' }).memoryCaches).toBe(true);
   });
+  it('reads TRAWL_OPTIMIZED_WASM, off unless asked for', () => {
+    expect(loadSettings({}, {}).optimizedWasm).toBe(false);
+    expect(loadSettings({}, { TRAWL_OPTIMIZED_WASM: '1' }).optimizedWasm).toBe(true);
+    expect(loadSettings({ optimizedWasm: false }, { TRAWL_OPTIMIZED_WASM: '1' }).optimizedWasm).toBe(false);
+  });
   it.each([
     [{ DATABASE_URL: 'mysql://u:pw@h/db' }, /scheme "mysql"/],
     [{ ZOEKT_URL: 'http://127.0.0.1:6070' }, /ZOEKT_INDEX_DIR is not/],
@@ -26,6 +31,7 @@ describe('loadSettings', () => {
     [{ TRAWL_PG_POOL_MAX: 'ten' }, /must be an integer/],
     [{ TRAWL_CHUNK_STORE: 'redis' }, /must be "postgres" or "memory"/],
     [{ TRAWL_MEMORY_CACHES: 'yes' }, /TRAWL_MEMORY_CACHES must be 1 or 0/],
+    [{ TRAWL_OPTIMIZED_WASM: 'fast' }, /TRAWL_OPTIMIZED_WASM must be 1 or 0/],
     [{ TRAWL_EMBEDING_URL: 'http://x' }, /unknown setting TRAWL_EMBEDING_URL/],
   ])('rejects %o', (env, message) => {
     expect(() => loadSettings({}, env)).toThrow(ConfigError);

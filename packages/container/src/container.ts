@@ -99,7 +99,7 @@ export class TrawlContainer implements AsyncDisposable {
     } else {
       const dataDir = join(s.home, 'pg');
       this.#releaseLock = acquireDirectoryLock(s.home, 'the embedded database');
-      this.#postgres = new PostgresStore({ embedded: { dataDir } });
+      this.#postgres = new PostgresStore({ embedded: { dataDir, optimizedWasm: s.optimizedWasm } });
     }
     // Stores and indexes ensure the schema on their first query; `migrate()` does it explicitly.
     return this.#postgres;

@@ -32,7 +32,7 @@ Options:
 
 Logs are JSON lines on stdout (level: TRAWL_LOG_LEVEL, default info).`;
 
-export async function serveCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
+export async function serveCommand(args: string[], io: CliIo, _container: () => TrawlContainer): Promise<number> {
   const { values, positionals } = parse(
     args,
     {
@@ -53,8 +53,9 @@ export async function serveCommand(args: string[], io: CliIo, container: () => T
   const port = values.port === '0' ? 0 : positiveInt('port', values.port, SERVER_DEFAULTS.port, 65_535);
   const rate = values['rate-limit'] === '0' ? 0 : positiveInt('rate-limit', values['rate-limit'], SERVER_DEFAULTS.rateLimit.max, 1_000_000);
   const readOnly = Boolean(values['read-only']);
-  // A read-only server opens its own container so the graph is opened read-only.
-  const trawl = readOnly ? createContainer({ readOnly: true }, io.env) : container();
+  // A server opens its own container: read-only when asked, and set up to run for long (the
+  // in-memory search caches and optimized WebAssembly one-shot commands leave off).
+  const trawl = createContainer({ readOnly, ...longRunning(io.env) }, io.env);
   try {
     await runServer({
       container: trawl,
@@ -107,7 +108,7 @@ export async function mcpCommand(args: string[], io: CliIo, _container: () => Tr
   if (!values.http && (values.host || values.port || values.token)) throw new UsageError('--host, --port and --token apply to --http only', MCP_HELP);
   const allowIndexing = Boolean(values['allow-indexing']);
   // Read-only unless this server may index: the graph then admits an indexer beside it.
-  const trawl = createContainer({ readOnly: !allowIndexing }, io.env);
+  const trawl = createContainer({ readOnly: !allowIndexing, ...longRunning(io.env) }, io.env);
   try {
     if (!values.http) {
       await runStdioServer({ container: trawl, allowIndexing, signal: io.signal });
@@ -132,4 +133,9 @@ export async function mcpCommand(args: string[], io: CliIo, _container: () => Tr
   } finally {
     await trawl.close();
   }
+}
+
+/** Settings for a process that serves many searches, unless the environment says otherwise. */
+function longRunning(env: NodeJS.ProcessEnv): { optimizedWasm?: boolean } {
+  return env.TRAWL_OPTIMIZED_WASM ? {} : { optimizedWasm: true };
 }
