@@ -101,6 +101,37 @@ describe('ZoektLexicalIndex', () => {
     }
   });
 
+  it('asks again without the line cap when lines run out before the limit', async () => {
+    const client = new ZoektClient({ url: env.url });
+    const search = vi.spyOn(client, 'search');
+    const chunkStore = new InMemoryChunkStore();
+    const index = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore });
+    const ref = { repoId: `zk-cap-${Math.random().toString(36).slice(2, 8)}`, snapshotId: 'a' };
+    try {
+      // Files of one function with 150 matching lines each (more than the 100-line cap for
+      // limit 2): whichever Zoekt ranks first uses up the lines, and the cap alone gives one hit.
+      const big = (name: string) => [`export function ${name}() {`, ...Array.from({ length: 150 }, (_, i) => `  const v${i} = 'quagga_word';`), '}'].join('\n');
+      const content = fixtureSnapshot(
+        ref,
+        ['big1', 'big2', 'big3'].map((name) => ({ path: `src/${name}.ts`, content: `${big(name)}\n`, symbols: [{ name, kind: 'function' as const, startLine: 1, endLine: 152 }] })),
+      );
+      await chunkStore.saveChunks(content.chunks);
+      await index.reindexRepo(content);
+      search.mockClear();
+      const hits = await index.search(ref, 'quagga_word', { limit: 2 });
+      expect(hits).toHaveLength(2);
+      expect(search.mock.calls.map((c) => c[1]!.maxLines)).toEqual([100, 200]);
+      expect(new Set(hits.map((h) => h.name)).size).toBe(2);
+      // a search the cap does not starve asks once
+      search.mockClear();
+      expect(await index.search(ref, 'quagga_word', { limit: 1 })).toHaveLength(1);
+      expect(search).toHaveBeenCalledTimes(1);
+    } finally {
+      await index.deleteRepo(ref.repoId);
+      await client.close();
+    }
+  });
+
   it('fails clearly when Zoekt is unreachable', async () => {
     const index = new ZoektLexicalIndex({
       client: () => new ZoektClient({ url: 'http://127.0.0.1:1' }),

@@ -15,7 +15,7 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange } from '@trawl/zoekt';
+import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchResult } from '@trawl/zoekt';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
@@ -92,9 +92,16 @@ class ZoektLine implements LexicalLineMatch {
  * - `maxLines: min(maxMatches, max(100, limit * 10))`: how many matched lines it returns, best
  *   files first. Ten lines per hit leave room for several hits per file and several lines per
  *   hit; a broad word (`function`) otherwise returned ~370 lines and 112 KB for 20 hits, most of
- *   it parsed and mapped only to be cut.
+ *   it parsed and mapped only to be cut. When the lines run out before `limit` hits (a file
+ *   with hundreds of matches in one function), the search is asked again without the cap.
  * No context lines.
  */
+function countLines(result: ZoektSearchResult): number {
+  let n = 0;
+  for (const f of result.files) n += f.matches.length;
+  return n;
+}
+
 function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number; maxLines: number } {
   const maxMatches = Math.max(200, Math.ceil(limit * matchesPerHit));
   return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches, maxLines: Math.min(maxMatches, Math.max(100, limit * 10)) };
@@ -218,15 +225,31 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     if (query.trim() === '') throw new InvalidQueryError('empty query: pass the text or regex to search for', { component: COMPONENT });
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit <= 0) throw new InvalidQueryError(`limit must be a positive integer, got ${options.limit}`, { component: COMPONENT });
-    const result = await this.#client().search(query, {
-      regex: options.regex,
-      caseSensitive: options.caseSensitive ?? false,
-      repositories: [zoektRepositoryName(snapshot)],
-      languages: options.languages,
-      filePatterns: options.filePattern ? [options.filePattern] : undefined,
-      ...zoektSearchLimits(limit, this.#matchesPerHit, this.#filesPerHit),
-      signal: options.signal,
-    });
+    const limits = zoektSearchLimits(limit, this.#matchesPerHit, this.#filesPerHit);
+    const ask = (maxLines: number) =>
+      this.#client().search(query, {
+        regex: options.regex,
+        caseSensitive: options.caseSensitive ?? false,
+        repositories: [zoektRepositoryName(snapshot)],
+        languages: options.languages,
+        filePatterns: options.filePattern ? [options.filePattern] : undefined,
+        ...limits,
+        maxLines,
+        signal: options.signal,
+      });
+    let result = await ask(limits.maxLines);
+    let hits = await this.#hits(snapshot, query, result, limit, options);
+    // A few files with very many matched lines in few chunks can use up the lines: ask again
+    // for every line Zoekt collected, as it would have returned without the cap.
+    if (hits.length < limit && result.truncated && limits.maxLines < limits.maxMatches && countLines(result) >= limits.maxLines) {
+      result = await ask(limits.maxMatches);
+      hits = await this.#hits(snapshot, query, result, limit, options);
+    }
+    if (result.partial || result.truncated) for (const hit of hits) Object.assign(hit.metadata, { partial: result.partial, truncated: result.truncated });
+    return hits;
+  }
+
+  #hits(snapshot: SnapshotRef, query: string, result: ZoektSearchResult, limit: number, options: LexicalSearchOptions): Promise<SearchHit[]> {
     const lines: LexicalLineMatch[] = [];
     for (const file of result.files) {
       const language = file.language ? file.language.toLowerCase() : null;
@@ -236,9 +259,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
         lines.push(new ZoektLine(file.fileName, m, file.score / 100 + m.score / 10_000, language));
       }
     }
-    const hits = await mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });
-    if (result.partial || result.truncated) for (const hit of hits) Object.assign(hit.metadata, { partial: result.partial, truncated: result.truncated });
-    return hits;
+    return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });
   }
 
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
