@@ -185,23 +185,32 @@ export async function copyTables(run: RunStatement, tables: readonly TableRows[]
   }
 }
 
-/** Bulk load through batched `UNWIND $rows ... CREATE` prepared statements (for comparison, and drivers without COPY). */
+/**
+ * Small loads and drivers without COPY: nodes through batched `UNWIND $rows ... CREATE` prepared
+ * statements, edges one prepared `MATCH ... CREATE` per edge. Edges are not unwound: Kuzu plans
+ * `UNWIND $rows AS r MATCH (a {key: r.from}), (b {key: r.to})` as a scan of both node tables
+ * and a cross product (it ran the buffer pool out of memory at 110k chunks for 136 edges),
+ * while keys given as parameters are primary-key lookups (~1 ms an edge).
+ */
 export async function unwindTables(run: RunStatement, tables: readonly TableRows[], batchSize = 5000): Promise<void> {
   for (const t of tables) {
     if (!t.rows.length) continue;
-    const isNode = !t.columns.includes('from');
-    let statement: string;
-    if (isNode) {
-      statement = `UNWIND $rows AS r CREATE (:${t.table} {${t.columns.map((c) => `${c}: r.${c}`).join(', ')}})`;
-    } else {
-      const props = t.columns.filter((c) => c !== 'from' && c !== 'to');
-      const fromLabel = t.from ?? REL_ENDPOINTS[t.table]![0];
-      const toLabel = t.to ?? REL_ENDPOINTS[t.table]![1];
-      statement = `UNWIND $rows AS r MATCH (a:${fromLabel} {key: r.from}), (b:${toLabel} {key: r.to}) CREATE (a)-[:${t.table}${props.length ? ` {${props.map((p) => `${p}: r.${p}`).join(', ')}}` : ''}]->(b)`;
+    if (!t.columns.includes('from')) {
+      const statement = `UNWIND $rows AS r CREATE (:${t.table} {${t.columns.map((c) => `${c}: r.${c}`).join(', ')}})`;
+      for (let i = 0; i < t.rows.length; i += batchSize) {
+        const rows = t.rows.slice(i, i + batchSize).map((row) => Object.fromEntries(t.columns.map((c, j) => [c, row[j] ?? (NUMERIC.has(c) ? 0 : '')])));
+        await run(statement, { rows });
+      }
+      continue;
     }
-    for (let i = 0; i < t.rows.length; i += batchSize) {
-      const rows = t.rows.slice(i, i + batchSize).map((row) => Object.fromEntries(t.columns.map((c, j) => [c, row[j] ?? (NUMERIC.has(c) ? 0 : '')])));
-      await run(statement, { rows });
+    const props = t.columns.filter((c) => c !== 'from' && c !== 'to');
+    const fromLabel = t.from ?? REL_ENDPOINTS[t.table]![0];
+    const toLabel = t.to ?? REL_ENDPOINTS[t.table]![1];
+    const statement = `MATCH (a:${fromLabel} {key: $src}), (b:${toLabel} {key: $dst}) CREATE (a)-[:${t.table}${props.length ? ` {${props.map((p) => `${p}: $${p}`).join(', ')}}` : ''}]->(b)`;
+    for (const row of t.rows) {
+      const params: Record<string, unknown> = {};
+      t.columns.forEach((c, j) => (params[c === 'from' ? 'src' : c === 'to' ? 'dst' : c] = row[j] ?? (NUMERIC.has(c) ? 0 : '')));
+      await run(statement, params);
     }
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describeSymbolIndex } from '@trawl/testing';
+import { describeSymbolIndex, fixtureSnapshot } from '@trawl/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KuzuSymbolIndex } from './kuzu-symbol-index.js';
 import { extractTerms } from './kuzu-symbol-index.js';
@@ -45,6 +45,39 @@ describe('KuzuSymbolIndex (no name cache: every lookup scans the graph)', () => 
       const index = new KuzuSymbolIndex({ path: await tempDb(), nameCacheSize: 0 });
       return { index, dispose: () => index.close() };
     },
+  });
+});
+
+describe('KuzuSymbolIndex small loads', () => {
+  it('creates edges through primary-key lookups, never a scan and cross product of both node tables', async () => {
+    // `UNWIND $rows AS r MATCH (a {key: r.from}), (b {key: r.to})` was planned as a scan of both
+    // tables and a cross product: an incremental run at 110k chunks ran Kuzu out of memory.
+    const path = await tempDb();
+    const statements = new Set<string>();
+    const index = new KuzuSymbolIndex({ path, loadStrategy: 'unwind', onStatement: (s) => statements.add(s) });
+    const content = fixtureSnapshot({ repoId: 'pk', snapshotId: 's1' }, [
+      { path: 'src/a.ts', content: 'export class A {\n  run() {}\n}\n', symbols: [{ name: 'A', kind: 'class', startLine: 1, endLine: 3 }, { name: 'run', kind: 'method', startLine: 2, endLine: 2, owner: 'A' }] },
+    ]);
+    await index.reindexRepo(content);
+    expect((await index.definitions(content.snapshot, 'run')).map((d) => d.name)).toEqual(['run']);
+    await index.close();
+    const edges = [...statements].filter((s) => s.includes('CREATE (a)-['));
+    expect(edges.length).toBeGreaterThan(2);
+    const kuzu = (await import('kuzu')).default;
+    const db = new kuzu.Database(path);
+    const conn = new kuzu.Connection(db);
+    try {
+      for (const statement of edges) {
+        const numeric = new Set(['born', 'died', 'line', 'startLine', 'endLine', 'chain']);
+        const params = Object.fromEntries([...statement.matchAll(/\$(\w+)/g)].map(([, name]) => [name!, numeric.has(name!) ? 1 : 'x']));
+        const result = await conn.execute(await conn.prepare(`EXPLAIN ${statement}`), params);
+        const plan = Object.values((await (Array.isArray(result) ? result[0]! : result).getAll())[0] ?? {}).join('\n');
+        expect(plan, statement).toMatch(/PRIMARY_KEY_SCAN_NODE_TABLE/);
+        expect(plan, statement).not.toMatch(/(?<!PRIMARY_KEY_)SCAN_NODE_TABLE/);
+      }
+    } finally {
+      await db.close();
+    }
   });
 });
 
