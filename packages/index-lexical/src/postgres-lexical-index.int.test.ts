@@ -89,6 +89,28 @@ describe('PostgresLexicalIndex', () => {
     }
   });
 
+  it.each(POSTGRES_FLAVOURS)('reads more segments when the first ones fall in too few chunks (%s)', async (flavour) => {
+    const { store, dispose } = await createTestStore(flavour);
+    try {
+      const chunkStore = new PostgresChunkStore(store);
+      const index = new PostgresLexicalIndex({ store, chunkStore });
+      const ref = { repoId: 'refill', snapshotId: 's1' };
+      // One function of ~35 segments that all match, written first (read first), then small files.
+      const long = ['export function long() {', ...Array.from({ length: 2000 }, (_, i) => `  const x${i} = 'needle_word' + ${i};`), '}'].join('\n');
+      const content = fixtureSnapshot(ref, [
+        { path: 'src/long.ts', content: long, symbols: [{ name: 'long', kind: 'function', startLine: 1, endLine: 2002 }] },
+        ...[1, 2, 3].map((i) => ({ path: `src/s${i}.ts`, content: `export function s${i}() {\n  return 'needle_word';\n}\n`, symbols: [{ name: `s${i}`, kind: 'function' as const, startLine: 1, endLine: 3 }] })),
+      ]);
+      await chunkStore.saveChunks(content.chunks);
+      await index.reindexRepo(content);
+      const hits = await index.search(ref, 'needle_word', { limit: 4 });
+      expect(hits.map((h) => h.name).sort()).toEqual(['long', 's1', 's2', 's3']);
+      expect(hits.every((h) => h.mapping === 'exact')).toBe(true);
+    } finally {
+      await dispose();
+    }
+  });
+
   it('matches PostgreSQL-only regex syntax in SQL', async () => {
     const { store, dispose } = await createTestStore('server');
     try {

@@ -207,10 +207,31 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // Candidate segments (about 2 KB of whole lines, written by a trigger on file_contents) come
     // from the trigram index; their matching lines are cut out here when the pattern means the same
     // in JavaScript (literals always, most regexes), which is several times cheaper than matching
-    // every line in SQL. PostgreSQL-only regex syntax is matched in SQL. Each matched line costs
-    // a chunk lookup (~0.3 ms on PGlite), so only `limit + 10` segments are read: enough for
-    // `limit` hits, since a segment rarely spans two chunks' worth of hits.
-    const { sql, params } = lexicalSearchSql(snapshot, query, options, matcher ? limit + 10 : maxLines, matcher ? 'segments' : 'lines');
+    // every line in SQL. PostgreSQL-only regex syntax is matched in SQL. Only `limit + 10`
+    // segments are read first: enough for `limit` hits unless several segments fall in one chunk
+    // (a long function); then more segments are read.
+    const map = (lines: LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal });
+    if (!matcher) return map((await this.#matchingLines(db, snapshot, query, options, null, maxLines, maxLines)).lines);
+    const first = await this.#matchingLines(db, snapshot, query, options, matcher, limit + 10, maxLines);
+    const hits = await map(first.lines);
+    if (hits.length >= limit || first.segments < limit + 10) return hits;
+    return map((await this.#matchingLines(db, snapshot, query, options, matcher, maxLines, maxLines)).lines);
+  }
+
+  /**
+   * Up to `maxLines` matching lines from at most `maxRows` candidate segments (or, without a
+   * JavaScript matcher, matching lines cut out in SQL), and how many rows the query returned.
+   */
+  async #matchingLines(
+    db: PostgresStore,
+    snapshot: SnapshotRef,
+    query: string,
+    options: LexicalSearchOptions,
+    matcher: ((line: string) => boolean) | null,
+    maxRows: number,
+    maxLines: number,
+  ): Promise<{ lines: LexicalLineMatch[]; segments: number }> {
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, maxRows, matcher ? 'segments' : 'lines');
     // Text lives mostly in TOAST, whose pages the planner does not count when it prices a
     // sequential scan: it would read and match every segment rather than use the trigram index.
     // Turning sequential scans off for this one statement keeps the search on the index.
@@ -225,6 +246,10 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       const ranges = jsRanges(text, query, options).map((r) => ({ start: r.start + column, end: r.end + column }));
       lines.push({ filePath, line, text, ranges, score: 0, language });
     };
+    // No file takes more than a quarter of the lines: one long function matching on every line
+    // would otherwise leave none for the other files.
+    const perFile = Math.ceil(maxLines / 4);
+    const taken = new Map<string, number>();
     for (const r of rows) {
       const start = Number(r.start_line);
       const column = Number(r.start_column);
@@ -232,10 +257,17 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
         push(r.file_path, r.language, start, column, r.text);
         continue;
       }
+      let n = taken.get(r.file_path) ?? 0;
       const segmentLines = r.text.split('\n');
-      for (let i = 0; i < segmentLines.length && lines.length < maxLines; i++) if (matcher(segmentLines[i]!)) push(r.file_path, r.language, start + i, column, segmentLines[i]!);
+      for (let i = 0; i < segmentLines.length && lines.length < maxLines && n < perFile; i++) {
+        if (matcher(segmentLines[i]!)) {
+          push(r.file_path, r.language, start + i, column, segmentLines[i]!);
+          n++;
+        }
+      }
+      taken.set(r.file_path, n);
     }
-    return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal });
+    return { lines, segments: rows.length };
   }
 
   /** Removes the files of one snapshot (or of every snapshot) and file text no snapshot uses any more. */
