@@ -96,15 +96,16 @@ class ZoektLine implements LexicalLineMatch {
  *   with hundreds of matches in one function), the search is asked again without the cap.
  * No context lines.
  */
+function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number; maxLines: number } {
+  const maxMatches = Math.max(200, Math.ceil(limit * matchesPerHit));
+  return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches, maxLines: Math.min(maxMatches, Math.max(100, limit * 10)) };
+}
+
+/** Matched lines in a response. */
 function countLines(result: ZoektSearchResult): number {
   let n = 0;
   for (const f of result.files) n += f.matches.length;
   return n;
-}
-
-function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number; maxLines: number } {
-  const maxMatches = Math.max(200, Math.ceil(limit * matchesPerHit));
-  return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches, maxLines: Math.min(maxMatches, Math.max(100, limit * 10)) };
 }
 
 /**
