@@ -1,13 +1,11 @@
 import { join } from 'node:path';
 import {
   ConfigError,
-  type CallOptions,
   type CatalogStore,
   type ChunkStore,
   type HealthStatus,
   type IndexName,
   type SearchIndex,
-  type SnapshotRef,
   type SymbolIndex,
 } from '@trawl/core';
 import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore, PostgresChunkStore } from '@trawl/chunk-store';
@@ -28,16 +26,6 @@ export interface ComponentHealth extends HealthStatus {
 export interface ContainerHealth {
   ok: boolean;
   components: Record<string, ComponentHealth>;
-}
-
-/** What {@link TrawlContainer.warmUp} loaded for one repository's latest ready snapshot. */
-export interface WarmUpReport {
-  repo: string;
-  snapshotId: string;
-  /** The indexes (and `chunk spans`) whose tables are loaded. */
-  warmed: string[];
-  failed: { part: string; error: string }[];
-  ms: number;
 }
 
 /**
@@ -182,33 +170,6 @@ export class TrawlContainer implements AsyncDisposable {
   readonly indexer = this.#lazy(
     async () => new Indexer({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), parser: await this.parser() }),
   );
-
-  /**
-   * Loads the in-memory search tables (symbol names, fuzzy identifiers, chunk line spans) of the
-   * latest ready snapshot of each repository, or of `repos`, so that a server's first searches
-   * do not wait for them (~3 s at 110k chunks, during which the symbol index can miss the
-   * deadline). Nothing to do when `memoryCaches` is off. Never throws: what failed is reported.
-   */
-  async warmUp(options: { repos?: readonly string[]; signal?: AbortSignal } = {}): Promise<WarmUpReport[]> {
-    if (!this.settings.memoryCaches) return [];
-    const catalog = await this.catalog();
-    const repos = options.repos ?? (await catalog.listRepos({ signal: options.signal })).map((r) => r.repoId);
-    const [indexes, chunks] = await Promise.all([this.indexes(), this.chunks()]);
-    const reports: WarmUpReport[] = [];
-    for (const repo of repos) {
-      const started = performance.now();
-      const snapshot = await catalog.latestReadySnapshot(repo, { signal: options.signal });
-      if (!snapshot) continue;
-      const ref = { repoId: repo, snapshotId: snapshot.snapshotId };
-      const tasks: [string, () => Promise<unknown>][] = indexes.flatMap((index) => (index.warm ? [[index.name, () => index.warm!(ref, { signal: options.signal })] as [string, () => Promise<unknown>]] : []));
-      const spans = (chunks as ChunkStore & { loadLineSpans?: (ref: SnapshotRef, options?: CallOptions) => Promise<number> }).loadLineSpans;
-      if (spans) tasks.push(['chunk spans', () => spans.call(chunks, ref, { signal: options.signal })]);
-      const failed: { part: string; error: string }[] = [];
-      await Promise.all(tasks.map(([part, run]) => run().catch((error: Error) => failed.push({ part, error: error.message }))));
-      reports.push({ repo, snapshotId: ref.snapshotId, warmed: tasks.map(([part]) => part).filter((p) => !failed.some((f) => f.part === p)), failed, ms: Math.round(performance.now() - started) });
-    }
-    return reports;
-  }
 
   /**
    * Reports every component (status, latency, error) within a few seconds. Never throws, and

@@ -137,11 +137,6 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     );
   }
 
-  /** Loads the snapshot's identifier table now (nothing when `cacheSize` is 0). */
-  async warm(snapshot: SnapshotRef, options: CallOptions = {}): Promise<void> {
-    await this.#table(await this.#ready(options), snapshot);
-  }
-
   #forget(repoId: string, snapshotId?: string): void {
     this.#tables.forget(repoId, snapshotId);
   }
