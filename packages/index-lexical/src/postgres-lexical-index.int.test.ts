@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { PostgresChunkStore } from '@trawl/chunk-store';
-import { ensureSchema } from '@trawl/postgres';
-import { POSTGRES_FLAVOURS, createTestStore, describeLexicalIndex, fixtureSnapshot } from '@trawl/testing';
+import { ensureSchema, type PostgresStore } from '@trawl/postgres';
+import { POSTGRES_FLAVOURS, createTestStore, describeLexicalIndex, fixtureSnapshot, type PostgresFlavour } from '@trawl/testing';
 import { PostgresLexicalIndex, lexicalSearchSql, toPostgresRegex } from './postgres-lexical-index.js';
+
+/** A fresh database with a chunk store and a PostgresLexicalIndex over it, dropped after `fn`. */
+async function withLexicalIndex(
+  flavour: PostgresFlavour,
+  fn: (ctx: { store: PostgresStore; chunkStore: PostgresChunkStore; index: PostgresLexicalIndex }) => Promise<void>,
+): Promise<void> {
+  const { store, dispose } = await createTestStore(flavour);
+  try {
+    const chunkStore = new PostgresChunkStore(store);
+    await fn({ store, chunkStore, index: new PostgresLexicalIndex({ store, chunkStore }) });
+  } finally {
+    await dispose();
+  }
+}
 
 for (const flavour of POSTGRES_FLAVOURS) {
   describeLexicalIndex(`PostgresLexicalIndex on ${flavour}`, {
@@ -21,10 +35,7 @@ describe('PostgresLexicalIndex', () => {
 
   for (const flavour of POSTGRES_FLAVOURS) {
     it(`uses the trigram index for literal and regex searches (${flavour})`, async () => {
-      const { store, dispose } = await createTestStore(flavour);
-      try {
-        const chunkStore = new PostgresChunkStore(store);
-        const index = new PostgresLexicalIndex({ store, chunkStore });
+      await withLexicalIndex(flavour, async ({ store, index }) => {
         const ref = { repoId: 'explain', snapshotId: 's1' };
         // Enough distinct text that reading every file costs more than the index (rows stay under
         // the TOAST threshold, whose pages a sequential scan's cost estimate would not count).
@@ -46,17 +57,12 @@ describe('PostgresLexicalIndex', () => {
           }
         }
         expect((await index.search(ref, 'xyzzyPlughQuux'))[0]?.filePath).toBe('src/target.ts');
-      } finally {
-        await dispose();
-      }
+      });
     });
   }
 
   it.each(POSTGRES_FLAVOURS)('indexes lines of ~2 KB segments, long lines in overlapping windows, with whole-line columns (%s)', async (flavour) => {
-    const { store, dispose } = await createTestStore(flavour);
-    try {
-      const chunkStore = new PostgresChunkStore(store);
-      const index = new PostgresLexicalIndex({ store, chunkStore });
+    await withLexicalIndex(flavour, async ({ store, index }) => {
       // A 2,040-character run puts the needle across the first window edge (2,048).
       const long = `${'a'.repeat(2040)}needle_across_window${'b'.repeat(6000)}tail_marker`;
       const short = Array.from({ length: 300 }, (_, i) => `line ${i + 1} of short text`);
@@ -84,16 +90,11 @@ describe('PostgresLexicalIndex', () => {
       // The segments go with the file text they were cut from.
       await index.deleteRepo('seg');
       expect(await store.fetchValue<number>('SELECT count(*)::int FROM lexical_segments')).toBe(0);
-    } finally {
-      await dispose();
-    }
+    });
   });
 
   it.each(POSTGRES_FLAVOURS)('reads more segments when the first ones fall in too few chunks (%s)', async (flavour) => {
-    const { store, dispose } = await createTestStore(flavour);
-    try {
-      const chunkStore = new PostgresChunkStore(store);
-      const index = new PostgresLexicalIndex({ store, chunkStore });
+    await withLexicalIndex(flavour, async ({ chunkStore, index }) => {
       const ref = { repoId: 'refill', snapshotId: 's1' };
       // One function of ~35 segments that all match, written first (read first), then small files.
       const long = ['export function long() {', ...Array.from({ length: 2000 }, (_, i) => `  const x${i} = 'needle_word' + ${i};`), '}'].join('\n');
@@ -106,16 +107,11 @@ describe('PostgresLexicalIndex', () => {
       const hits = await index.search(ref, 'needle_word', { limit: 4 });
       expect(hits.map((h) => h.name).sort()).toEqual(['long', 's1', 's2', 's3']);
       expect(hits.every((h) => h.mapping === 'exact')).toBe(true);
-    } finally {
-      await dispose();
-    }
+    });
   });
 
   it('matches PostgreSQL-only regex syntax in SQL', async () => {
-    const { store, dispose } = await createTestStore('server');
-    try {
-      const chunkStore = new PostgresChunkStore(store);
-      const index = new PostgresLexicalIndex({ store, chunkStore });
+    await withLexicalIndex('server', async ({ chunkStore, index }) => {
       const content = fixtureSnapshot({ repoId: 'pgre', snapshotId: 's1' }, [
         { path: 'a.ts', content: 'const deleteUser = 1;\nconst deleteUserLater = 2;\nconst x = "[[:digit:]]";\n', symbols: [{ name: 'deleteUser', kind: 'function', startLine: 1, endLine: 1 }] },
       ]);
@@ -125,9 +121,7 @@ describe('PostgresLexicalIndex', () => {
       expect((await index.search(content.snapshot, '\\ydeleteUser\\y', { regex: true })).map((h) => h.matchedLines)).toEqual([[1]]);
       expect((await index.search(content.snapshot, 'x = "[[:digit:]]"', { regex: false })).map((h) => h.matchedLines)).toEqual([[3]]);
       expect((await index.search(content.snapshot, '= [[:digit:]];', { regex: true })).map((h) => h.matchedLines).flat().sort()).toEqual([1, 2]);
-    } finally {
-      await dispose();
-    }
+    });
   });
 
   it('skips writing files when the catalog writes them, and creates its store lazily once', async () => {

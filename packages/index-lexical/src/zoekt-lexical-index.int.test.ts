@@ -60,10 +60,8 @@ describe('ZoektLexicalIndex', () => {
   });
 
   it('asks Zoekt for the files a limit needs, without context, and flags what Zoekt left out', async () => {
-    const client = new ZoektClient({ url: env.url });
+    const { index, client, indexer, chunkStore } = createIndex();
     const search = vi.spyOn(client, 'search');
-    const chunkStore = new InMemoryChunkStore();
-    const index = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore });
     const ref = { repoId: `zk-limit-${Math.random().toString(36).slice(2, 8)}`, snapshotId: 'a' };
     try {
       const content = fixtureSnapshot(
@@ -90,11 +88,11 @@ describe('ZoektLexicalIndex', () => {
       expect(wide.map((h) => h.mapping)).toEqual([...Array(6).fill('exact'), ...Array(6).fill('file_fallback')]);
       expect(wide[0]!.metadata.truncated).toBeUndefined();
       // a wider candidate pool on request
-      const wider = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore, filesPerHit: 2 });
+      const wider = new ZoektLexicalIndex({ client, indexer, chunkStore, filesPerHit: 2 });
       search.mockClear();
       expect(await wider.search(ref, 'zebra_word', { limit: 2 })).toHaveLength(2);
       expect(search.mock.calls[0]![1]).toMatchObject({ maxDocuments: 4, maxMatches: 200 });
-      expect(() => new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore, filesPerHit: 0.5 })).toThrow(/filesPerHit must be at least 1/);
+      expect(() => new ZoektLexicalIndex({ client, indexer, chunkStore, filesPerHit: 0.5 })).toThrow(/filesPerHit must be at least 1/);
     } finally {
       await index.deleteRepo(ref.repoId);
       await client.close();
@@ -102,10 +100,8 @@ describe('ZoektLexicalIndex', () => {
   });
 
   it('asks again without the line cap when lines run out before the limit', async () => {
-    const client = new ZoektClient({ url: env.url });
+    const { index, client, chunkStore } = createIndex();
     const search = vi.spyOn(client, 'search');
-    const chunkStore = new InMemoryChunkStore();
-    const index = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore });
     const ref = { repoId: `zk-cap-${Math.random().toString(36).slice(2, 8)}`, snapshotId: 'a' };
     try {
       // Files of one function with 150 matching lines each (more than the 100-line cap for
