@@ -94,10 +94,19 @@ function jsLineMatcher(query: string, options: LexicalSearchOptions): ((line: st
   }
 }
 
-function jsRanges(text: string, query: string, options: LexicalSearchOptions): { start: number; end: number }[] {
+/**
+ * Finds the matched ranges of a line (at most 50), with the pattern compiled once per search;
+ * no ranges for a PostgreSQL-only regex construct (the line matched, its columns are unknown).
+ */
+function jsRangeFinder(query: string, options: LexicalSearchOptions): (text: string) => { start: number; end: number }[] {
+  let re: RegExp;
   try {
     const source = options.regex ? query : query.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
-    const re = new RegExp(source, options.caseSensitive ? 'gu' : 'giu');
+    re = new RegExp(source, options.caseSensitive ? 'gu' : 'giu');
+  } catch {
+    return () => [];
+  }
+  return (text) => {
     const ranges: { start: number; end: number }[] = [];
     for (const m of text.matchAll(re)) {
       if (m[0].length === 0) break;
@@ -105,9 +114,7 @@ function jsRanges(text: string, query: string, options: LexicalSearchOptions): {
       if (ranges.length >= 50) break;
     }
     return ranges;
-  } catch {
-    return []; // a PostgreSQL-only regex construct: the line matched, its columns are unknown
-  }
+  };
 }
 
 /**
@@ -241,10 +248,11 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       return tx.fetch<{ file_path: string; language: string | null; start_line: number; start_column: number; text: string }>(sql, params, options);
     }, options);
     const lines: LexicalLineMatch[] = [];
+    const rangesOf = jsRangeFinder(query, options);
     const push = (filePath: string, language: string | null, line: number, column: number, raw: string) => {
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       // A window of a long line: its columns count from the window's start.
-      const ranges = jsRanges(text, query, options).map((r) => ({ start: r.start + column, end: r.end + column }));
+      const ranges = rangesOf(text).map((r) => ({ start: r.start + column, end: r.end + column }));
       lines.push({ filePath, line, text, ranges, score: 0, language });
     };
     // No file takes more than a quarter of the lines: one long function matching on every line
