@@ -1,3 +1,5 @@
+import { ownerAt, paintLineOwners, type LineOwners } from './line-owners.js';
+
 /**
  * The line spans of one snapshot's chunks, in memory, for mapping (file, line) to the chunk a
  * lexical hit belongs to without a database round trip per line. Each file's spans are kept in
@@ -5,7 +7,7 @@
  * start, then the id), so the first span that contains a line is the one SQL would return.
  */
 export class ChunkSpanTable {
-  readonly #files = new Map<string, { from: number; to: number }>();
+  readonly #files = new Map<string, { from: number; to: number; owners?: LineOwners | null }>();
   readonly #starts: Int32Array;
   readonly #ends: Int32Array;
   readonly #ids: string[];
@@ -37,6 +39,12 @@ export class ChunkSpanTable {
   find(filePath: string, line: number): string | null {
     const range = this.#files.get(filePath);
     if (!range) return null;
+    // Files with many chunks get their lines painted once, on their first lookup.
+    if (range.owners === undefined) range.owners = paintLineOwners(this.#starts, this.#ends, range.from, range.to);
+    if (range.owners) {
+      const i = ownerAt(range.owners, line);
+      return i < 0 ? null : this.#ids[range.from + i]!;
+    }
     for (let i = range.from; i < range.to; i++) if (this.#starts[i]! <= line && this.#ends[i]! >= line) return this.#ids[i]!;
     return null;
   }

@@ -12,23 +12,34 @@ import {
   type LineLocation,
   type SnapshotRef,
 } from '@trawl/core';
+import { MIN_SPANS_TO_PAINT, ownerAt, paintLineOwners, type LineOwners } from './line-owners.js';
 
 /**
- * Chunks of one file, sorted by start line. A line lookup binary-searches the last chunk that
- * starts at or before the line and only inspects chunks starting before it, so its cost depends
- * on the file, never on the size of the repository.
+ * Chunks of one file, sorted by start line. A line lookup in a file of few chunks binary-searches
+ * the last chunk that starts at or before the line and only inspects chunks starting before it;
+ * a file of many chunks answers from its painted line owners. Either way the cost depends on the
+ * file, never on the size of the repository.
  */
 class FileIntervals {
   #byId = new Map<string, Chunk>();
   #sorted: Chunk[] | null = [];
+  /** Files with many chunks: the best live chunk of each line, painted on first lookup (see `paintLineOwners`). */
+  #ranked: Chunk[] | null = null;
+  #owners: LineOwners | null | undefined;
 
   upsert(chunk: Chunk): void {
     this.#byId.set(chunk.id, chunk);
-    this.#sorted = null;
+    this.#changed();
   }
 
   remove(id: string): void {
-    if (this.#byId.delete(id)) this.#sorted = null;
+    if (this.#byId.delete(id)) this.#changed();
+  }
+
+  #changed(): void {
+    this.#sorted = null;
+    this.#ranked = null;
+    this.#owners = undefined;
   }
 
   all(): Chunk[] {
@@ -37,6 +48,22 @@ class FileIntervals {
   }
 
   at(line: number): Chunk | null {
+    if (this.#owners === undefined) {
+      const live = this.all().filter((c) => !c.deleted);
+      this.#ranked = live.length > MIN_SPANS_TO_PAINT ? live.sort(compareSpecificity) : null;
+      this.#owners = this.#ranked && paintLineOwners(this.#ranked.map((c) => c.startLine), this.#ranked.map((c) => c.endLine), 0, this.#ranked.length);
+    }
+    if (this.#owners) {
+      const i = ownerAt(this.#owners, line);
+      const owner = i < 0 ? null : this.#ranked![i]!;
+      // deleteSnapshot marks rows deleted in place: a painted owner that is gone means repaint.
+      if (!owner?.deleted) return owner;
+      this.#owners = undefined;
+    }
+    return this.#scan(line);
+  }
+
+  #scan(line: number): Chunk | null {
     const list = this.all();
     let lo = 0;
     let hi = list.length; // first index with startLine > line
@@ -211,10 +238,17 @@ export class InMemoryChunkStore implements ChunkStore {
 
   async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
     throwIfAborted(options?.signal, 'chunk-store');
-    // One copy per chunk found, however many of the lines fall in it.
+    // One copy per chunk found, however many of the lines fall in it; one file lookup per run of
+    // lines in the same file (a backend returns a file's lines together).
     const copies = new Map<Chunk, Chunk>();
+    let lastPath: string | undefined;
+    let intervals: FileIntervals | undefined;
     return locations.map(({ filePath, line }) => {
-      const found = this.#files.get(fileKey(snapshot, filePath))?.at(line) ?? null;
+      if (filePath !== lastPath) {
+        lastPath = filePath;
+        intervals = this.#files.get(fileKey(snapshot, filePath));
+      }
+      const found = intervals?.at(line) ?? null;
       if (!found) return null;
       let copy = copies.get(found);
       if (!copy) copies.set(found, (copy = cloneChunk(found)));

@@ -15,7 +15,7 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { escapeRegex, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchResult } from '@trawl/zoekt';
+import { escapeRegex, lineStartsWith, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchResult } from '@trawl/zoekt';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
@@ -52,6 +52,7 @@ export interface ZoektLexicalIndexOptions {
 const COMPONENT = 'index-lexical';
 /** Zoekt replaces the text of a file it skipped (too large, binary, too many trigrams) by this marker and the reason. */
 const NOT_INDEXED = 'NOT-INDEXED: ';
+const NOT_INDEXED_BYTES = Buffer.from(NOT_INDEXED);
 const DEFAULT_LIMIT = 20;
 
 /**
@@ -255,7 +256,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     for (const file of result.files) {
       const language = file.language ? file.language.toLowerCase() : null;
       for (const m of file.matches) {
-        if (m.fileNameMatch || (m.line === 1 && m.text.startsWith(NOT_INDEXED))) continue;
+        if (m.fileNameMatch || (m.line === 1 && lineStartsWith(m, NOT_INDEXED_BYTES))) continue;
         // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
         lines.push(new ZoektLine(file.fileName, m, file.score / 100 + m.score / 10_000, language));
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteOffsetToColumn, decodeListResponse, decodeSearchResponse } from './zoekt-response-decoder.js';
+import { byteOffsetToColumn, decodeListResponse, decodeSearchResponse, lineStartsWith } from './zoekt-response-decoder.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
@@ -121,6 +121,23 @@ describe('lazily decoded line matches', () => {
     expect(m.text).toBe(m.text);
     expect(m.ranges).toBe(m.ranges); // decoded once, then kept
     expect(m.before).toBe(m.before);
+  });
+
+  it('checks a prefix without decoding the line, on every prefix length', () => {
+    const bytes = Buffer.from(text);
+    for (let n = 0; n <= bytes.length; n++) {
+      const m = decodeSearchResponse(body(), 'q').files[0]!.matches[0]!;
+      expect(lineStartsWith(m, bytes.subarray(0, n)), `prefix of ${n} bytes`).toBe(true);
+      expect(lineStartsWith(m, Buffer.concat([bytes.subarray(0, n), Buffer.from('!')]))).toBe(false);
+    }
+    // the line terminator Zoekt sends is not part of the text
+    expect(lineStartsWith(decodeSearchResponse(body(), 'q').files[0]!.matches[0]!, Buffer.from(`${text}\r`))).toBe(false);
+    const m = decodeSearchResponse(body(), 'q').files[0]!.matches[0]!;
+    void m.text;
+    expect(lineStartsWith(m, Buffer.from('const 이'))).toBe(true);
+    m.text = 'NOT-INDEXED: too large';
+    expect(lineStartsWith(m, Buffer.from('NOT-INDEXED: '))).toBe(true);
+    expect(lineStartsWith({ ...m, text: 'plain' }, Buffer.from('pl'))).toBe(true);
   });
 
   it('lets a caller replace a decoded field', () => {

@@ -101,6 +101,14 @@ function columnsOf(line: Buffer, offsets: number[]): number[] {
 }
 
 /**
+ * Whether a line match's text starts with `prefix` (UTF-8 bytes). For a match this decoder made,
+ * without decoding the line: a match on line 1 of a minified file is the whole file.
+ */
+export function lineStartsWith(match: ZoektLineMatch, prefix: Buffer): boolean {
+  return match instanceof LazyLineMatch ? match.startsWith(prefix) : match.text.startsWith(prefix.toString('utf8'));
+}
+
+/**
  * A line match whose shape is checked at once and whose text is decoded on first read. A broad
  * query returns hundreds of lines (minified ones can be megabytes) while a caller such as the
  * lexical index shows a few of them: base64 and UTF-8 decoding, column conversion and context
@@ -135,6 +143,16 @@ class LazyLineMatch implements ZoektLineMatch {
 
   #bytes(): Buffer {
     return (this.#lineBytes ??= stripEol(Buffer.from(this.#line, 'base64')));
+  }
+
+  /** Whether the line starts with `prefix`, decoding only as much base64 as the prefix needs. */
+  startsWith(prefix: Buffer): boolean {
+    if (this.#text !== undefined) return Buffer.from(this.#text).subarray(0, prefix.length).equals(prefix);
+    if (this.#lineBytes) return this.#lineBytes.subarray(0, prefix.length).equals(prefix);
+    const chars = Math.ceil(prefix.length / 3) * 4;
+    if (chars >= this.#line.length) return this.#bytes().subarray(0, prefix.length).equals(prefix);
+    // (a head short of the line's end holds no line terminator)
+    return Buffer.from(this.#line.slice(0, chars), 'base64').subarray(0, prefix.length).equals(prefix);
   }
 
   get text(): string {
