@@ -20,7 +20,15 @@ export function validateFile(file: SourceFile, index: number): void {
   }
   if (typeof file.content !== 'string') throw new InvalidInputError(`${where} (${file.path}): content must be a string`, { component: 'catalog' });
   if (typeof file.contentHash !== 'string' || file.contentHash === '') throw new InvalidInputError(`${where} (${file.path}): contentHash is empty`, { component: 'catalog' });
+  validateModifiedMs(file.modifiedMs, `${where} (${file.path})`);
   if (file.content.includes('\u0000')) throw new InvalidInputError(`${where} (${file.path}): content has NUL bytes (binary files are not stored)`, { component: 'catalog' });
+}
+
+/** A file's `modifiedMs`: ms since the epoch, or null / absent. */
+export function validateModifiedMs(modifiedMs: number | null | undefined, where: string): void {
+  if (modifiedMs != null && !(Number.isFinite(modifiedMs) && modifiedMs >= 0)) {
+    throw new InvalidInputError(`${where}: modifiedMs must be a time in ms since the epoch, or null; got ${modifiedMs}`, { component: 'catalog' });
+  }
 }
 
 /** `getFileLines`' `maxLineChars`: a positive integer, or no limit (Infinity) when absent. */

@@ -14,7 +14,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { lineCharLimit, validateFile, validateRef } from './catalog-validation.js';
+import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 
 /** A CatalogStore in process memory (tests, development). Same contract as the PostgreSQL one. */
 export class InMemoryCatalogStore implements CatalogStore {
@@ -123,7 +123,7 @@ export class InMemoryCatalogStore implements CatalogStore {
     throwIfAborted(options?.signal, 'catalog');
     files.forEach(validateFile);
     const map = this.#filesOf(snapshot);
-    for (const f of files) map.set(f.path, { ...f });
+    for (const { modifiedMs, ...f } of files) map.set(f.path, modifiedMs != null ? { ...f, modifiedMs } : f);
     return files.length;
   }
 
@@ -142,6 +142,21 @@ export class InMemoryCatalogStore implements CatalogStore {
     for (const [path, file] of source) {
       if (skip.has(path) || target.has(path)) continue;
       target.set(path, { ...file });
+      n++;
+    }
+    return n;
+  }
+
+  async updateModifiedTimes(snapshot: SnapshotRef, times: readonly { path: string; modifiedMs: number | null }[], options?: CallOptions): Promise<number> {
+    throwIfAborted(options?.signal, 'catalog');
+    times.forEach((t, i) => validateModifiedMs(t.modifiedMs, `time #${i} (${t.path})`));
+    const map = this.#files.get(snapshotKey(snapshot));
+    let n = 0;
+    for (const { path, modifiedMs } of times) {
+      const file = map?.get(path);
+      if (!file || (file.modifiedMs ?? null) === modifiedMs) continue;
+      const { modifiedMs: _old, ...rest } = file;
+      map!.set(path, modifiedMs != null ? { ...rest, modifiedMs } : rest);
       n++;
     }
     return n;

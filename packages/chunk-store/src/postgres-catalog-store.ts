@@ -14,7 +14,7 @@ import {
   type SourceFileInfo,
 } from '@trawl/core';
 import { ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
-import { lineCharLimit, validateFile, validateRef } from './catalog-validation.js';
+import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
   repo_id: string;
@@ -39,6 +39,7 @@ interface FileRow {
   content_hash: string;
   size_bytes: number;
   line_count: number;
+  modified_ms?: number | null;
   content?: string;
 }
 
@@ -60,6 +61,8 @@ const fileInfo = (r: FileRow): SourceFileInfo => ({
   contentHash: r.content_hash,
   sizeBytes: r.size_bytes,
   lineCount: r.line_count,
+  // (only when known, so a file saved without it reads back as it was saved)
+  ...(r.modified_ms != null ? { modifiedMs: Number(r.modified_ms) } : {}),
 });
 
 const SNAPSHOT_COLUMNS = 'repo_id, snapshot_id, status, commit_sha, base_snapshot_id, created_at, finished_at, error, stats';
@@ -211,11 +214,23 @@ export class PostgresCatalogStore implements CatalogStore {
   async copyFiles(from: SnapshotRef, to: SnapshotRef, except: readonly string[], options?: CallOptions): Promise<number> {
     await this.#ready(options);
     return this.db.execute(
-      `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
-       SELECT repo_id, $3, file_path, content_hash, language, size_bytes, line_count FROM files
+      `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count, modified_ms)
+       SELECT repo_id, $3, file_path, content_hash, language, size_bytes, line_count, modified_ms FROM files
        WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($4::text[]))
        ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING`,
       [from.repoId, from.snapshotId, to.snapshotId, [...except]],
+      options,
+    );
+  }
+
+  async updateModifiedTimes(ref: SnapshotRef, times: readonly { path: string; modifiedMs: number | null }[], options?: CallOptions): Promise<number> {
+    times.forEach((t, i) => validateModifiedMs(t.modifiedMs, `time #${i} (${t.path})`));
+    if (times.length === 0) return 0;
+    await this.#ready(options);
+    return this.db.execute(
+      `UPDATE files f SET modified_ms = t.m FROM unnest($3::text[], $4::float8[]) AS t(p, m)
+       WHERE f.repo_id = $1 AND f.snapshot_id = $2 AND f.file_path = t.p AND f.modified_ms IS DISTINCT FROM t.m`,
+      [ref.repoId, ref.snapshotId, times.map((t) => t.path), times.map((t) => t.modifiedMs)],
       options,
     );
   }
@@ -228,7 +243,7 @@ export class PostgresCatalogStore implements CatalogStore {
     if (paths.length === 0) return [];
     await this.#ready(options);
     const rows = await this.db.fetch<FileRow & { content: string }>(
-      `SELECT f.file_path, f.language, f.content_hash, f.size_bytes, f.line_count, c.content
+      `SELECT f.file_path, f.language, f.content_hash, f.size_bytes, f.line_count, f.modified_ms, c.content
        FROM files f JOIN file_contents c USING (content_hash)
        WHERE f.repo_id = $1 AND f.snapshot_id = $2 AND f.file_path = ANY($3::text[])`,
       [ref.repoId, ref.snapshotId, [...paths]],
@@ -309,7 +324,7 @@ export class PostgresCatalogStore implements CatalogStore {
   async listFiles(ref: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]> {
     await this.#ready(options);
     const rows = await this.db.fetch<FileRow>(
-      `SELECT file_path, language, content_hash, size_bytes, line_count FROM files WHERE repo_id = $1 AND snapshot_id = $2 ORDER BY file_path COLLATE "C"`,
+      `SELECT file_path, language, content_hash, size_bytes, line_count, modified_ms FROM files WHERE repo_id = $1 AND snapshot_id = $2 ORDER BY file_path COLLATE "C"`,
       [ref.repoId, ref.snapshotId],
       options,
     );

@@ -37,6 +37,13 @@ export interface SourceFile {
   sizeBytes: number;
   lineCount: number;
   content: string;
+  /**
+   * When the file last changed on disk as it was hashed: the later of its mtime and ctime, in ms.
+   * Null (or absent) when unknown or too recent to trust: a file changed again within the clock's
+   * resolution of the first read would keep the same time. The next scan skips reading a file
+   * whose size and time are unchanged.
+   */
+  modifiedMs?: number | null;
 }
 
 export type SourceFileInfo = Omit<SourceFile, 'content'>;

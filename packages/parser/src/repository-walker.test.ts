@@ -75,7 +75,8 @@ describe('walkRepository', () => {
 
   it('detects languages and sizes', () => {
     const app = walk.files.find((f) => f.path === 'src/app.ts')!;
-    expect(app).toEqual({ path: 'src/app.ts', language: 'typescript', sizeBytes: 'export function main() {}'.length });
+    expect(app).toEqual({ path: 'src/app.ts', language: 'typescript', sizeBytes: 'export function main() {}'.length, modifiedMs: expect.any(Number) });
+    expect(app.modifiedMs).toBeGreaterThan(Date.now() - 600_000);
     expect(walk.files.find((f) => f.path === 'README.md')!.language).toBe('markdown');
     expect(walk.files.find((f) => f.path === 'keep.log')!.language).toBeNull();
   });

@@ -86,6 +86,20 @@ export interface WalkedFile {
   sizeBytes: number;
   /** From {@link detectLanguage}; `null` for text files of no known language. */
   language: string | null;
+  /** The later of the file's mtime and ctime, in ms. */
+  modifiedMs: number;
+  /**
+   * Set when `WalkOptions.known` had this file with the same size and `modifiedMs`: its hash then,
+   * so it need not be read again (nor sniffed for binary content).
+   */
+  knownHash?: string;
+}
+
+/** A file of the previous snapshot, for the walker's stat cache. */
+export interface KnownFile {
+  sizeBytes: number;
+  contentHash: string;
+  modifiedMs?: number | null;
 }
 
 export interface WalkResult {
@@ -104,6 +118,8 @@ export interface WalkOptions extends CallOptions {
   noDefaultIgnores?: boolean;
   /** Honour `.gitignore` and `.git/info/exclude`. Default true. */
   useGitignore?: boolean;
+  /** Files of the previous snapshot by path: unchanged ones (same size and `modifiedMs`) come back with `knownHash`. */
+  known?: ReadonlyMap<string, KnownFile>;
 }
 
 /**
@@ -231,7 +247,7 @@ export async function walkRepository(root: string, options: WalkOptions = {}): P
     // A bounded number of files open at once, even in a directory of thousands.
     for (let i = 0; i < toCheck.length; i += FILE_CHECK_CONCURRENCY) {
       throwIfAborted(options.signal, 'parser');
-      const results = await Promise.all(toCheck.slice(i, i + FILE_CHECK_CONCURRENCY).map((rel) => checkFile(root, rel, maxFileBytes)));
+      const results = await Promise.all(toCheck.slice(i, i + FILE_CHECK_CONCURRENCY).map((rel) => checkFile(root, rel, maxFileBytes, options.known?.get(rel))));
       for (const r of results) {
         if ('reason' in r) skipped.push(r);
         else files.push(r);
@@ -257,15 +273,22 @@ function decide(path: string, rules: IgnoreRules | null): string | null {
 
 /**
  * Decides whether one file is indexable: size, binary extension, then a NUL byte in its first
- * 8000 bytes (git's own heuristic) or invalid UTF-8.
+ * 8000 bytes (git's own heuristic) or invalid UTF-8. A `known` file with the same size and change
+ * time is taken as it was (with its hash) without being opened.
  */
-export async function checkFile(root: string, rel: string, maxFileBytes: number): Promise<WalkedFile | SkippedFile> {
+export async function checkFile(root: string, rel: string, maxFileBytes: number, known?: KnownFile): Promise<WalkedFile | SkippedFile> {
   const abs = join(root, rel);
   let size: number;
+  let modifiedMs: number;
   try {
-    size = (await stat(abs)).size;
+    const info = await stat(abs);
+    size = info.size;
+    modifiedMs = Math.max(info.mtimeMs, info.ctimeMs);
   } catch (cause) {
     return { path: rel, reason: 'unreadable', detail: String((cause as Error).message ?? cause) };
+  }
+  if (known && known.modifiedMs != null && known.modifiedMs === modifiedMs && known.sizeBytes === size && size <= maxFileBytes) {
+    return { path: rel, sizeBytes: size, language: detectLanguage(rel), modifiedMs, knownHash: known.contentHash };
   }
   if (size > maxFileBytes) return { path: rel, reason: 'too-large', detail: `${formatBytes(size)} > limit ${formatBytes(maxFileBytes)}` };
   if (BINARY_EXTENSIONS.has(extname(rel).toLowerCase())) return { path: rel, reason: 'binary', detail: `binary extension ${extname(rel)}` };
@@ -284,7 +307,7 @@ export async function checkFile(root: string, rel: string, maxFileBytes: number)
       await handle?.close();
     }
   }
-  return { path: rel, sizeBytes: size, language: detectLanguage(rel) };
+  return { path: rel, sizeBytes: size, language: detectLanguage(rel), modifiedMs };
 }
 
 /** UTF-8 validity of a prefix; a sequence cut at the end of a truncated read is fine. */

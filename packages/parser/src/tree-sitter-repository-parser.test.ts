@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { validateChunks } from '@trawl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTempRepo } from './test-support/temp-repo.js';
@@ -28,6 +30,33 @@ describe('TreeSitterRepositoryParser', () => {
     expect(scan.files.map((f) => f.path)).toEqual(['docs/intro.md', 'src/a.ts', 'src/lib/b.ts']);
     expect(scan.files[1]).toMatchObject({ language: 'typescript', contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(scan.skipped).toEqual([{ path: 'logo.png', reason: 'binary', detail: 'binary extension .png' }]);
+  });
+
+  it('keeps the known hash of a file whose size and change time are unchanged, without reading it', async () => {
+    const cached = new TreeSitterRepositoryParser({ statCacheMarginMs: 0 });
+    const work = await writeTempRepo({ 'a.ts': 'export const a = 1;\n', 'b.ts': 'export const b = 2;\n' });
+    try {
+      await new Promise((r) => setTimeout(r, 20));
+      const first = await cached.scan(work.root);
+      expect(first.files.every((f) => typeof f.modifiedMs === 'number')).toBe(true);
+      // The stored hash of a.ts is made up: a scan that reused it did not read the file.
+      const known = new Map(first.files.map((f) => [f.path, { ...f, lineCount: 1, contentHash: f.path === 'a.ts' ? 'f'.repeat(64) : f.contentHash }]));
+      const second = await cached.scan(work.root, { known });
+      expect(second.files.find((f) => f.path === 'a.ts')!.contentHash).toBe('f'.repeat(64));
+      // Rewritten (same size): its change time moved, so it is read and hashed again.
+      await writeFile(join(work.root, 'a.ts'), 'export const a = 3;\n');
+      const third = await cached.scan(work.root, { known });
+      expect(third.files.find((f) => f.path === 'a.ts')!.contentHash).not.toBe('f'.repeat(64));
+      expect(third.files.find((f) => f.path === 'a.ts')!.contentHash).not.toBe(first.files.find((f) => f.path === 'a.ts')!.contentHash);
+      // A known entry without a trusted time is never reused.
+      const b = first.files.find((f) => f.path === 'b.ts')!;
+      const untrusted = new Map([['b.ts', { ...b, lineCount: 1, contentHash: 'e'.repeat(64), modifiedMs: null }]]);
+      expect((await cached.scan(work.root, { known: untrusted })).files.find((f) => f.path === 'b.ts')!.contentHash).toBe(b.contentHash);
+      // With the default margin a file changed just now gets no time: it is too recent to trust.
+      expect((await parser.scan(work.root)).files.find((f) => f.path === 'a.ts')!.modifiedMs).toBeNull();
+    } finally {
+      await work.cleanup();
+    }
   });
 
   it('parses everything, then only changed paths with the project and module levels rebuilt', async () => {

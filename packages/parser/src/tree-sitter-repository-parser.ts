@@ -8,11 +8,16 @@ import { buildRepositoryChunks } from './repository-chunks.js';
 import { parseRepository, symbolsFromChunks } from './repository-parser.js';
 import { walkRepository, type WalkOptions } from './repository-walker.js';
 
-export interface TreeSitterRepositoryParserOptions extends Omit<WalkOptions, 'signal'> {
+export interface TreeSitterRepositoryParserOptions extends Omit<WalkOptions, 'signal' | 'known'> {
   /** Files read at once while scanning and parsing. Default 16. */
   readConcurrency?: number;
   /** Worker threads for parsing; see `ParseRepositoryOptions.threads` (default: automatic). */
   threads?: number;
+  /**
+   * How much older than the scan a file's change time must be for `scan` to record it for the
+   * next scan's stat cache. Default 3000 ms, above any file system's time resolution (2 s on FAT).
+   */
+  statCacheMarginMs?: number;
 }
 
 /**
@@ -32,19 +37,29 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
     this.#options = options;
   }
 
-  async scan(root: string, options: CallOptions = {}): Promise<RepositoryScan> {
-    const walk = await walkRepository(root, { ...this.#options, signal: options.signal });
+  async scan(root: string, options: CallOptions & { known?: ReadonlyMap<string, SourceFileInfo> } = {}): Promise<RepositoryScan> {
+    const started = Date.now();
+    const walk = await walkRepository(root, { ...this.#options, known: options.known, signal: options.signal });
     const files: ScannedFile[] = new Array(walk.files.length);
     const skipped: RepositoryScan['skipped'] = [...walk.skipped];
+    // A change time is recorded only when it is older than the scan by more than any file
+    // system's time resolution; a file rewritten within one tick of being read would otherwise
+    // keep its time and its stale hash (git's "racily clean" entries).
+    const margin = this.#options.statCacheMarginMs ?? 3_000;
+    const trusted = (modifiedMs: number) => (modifiedMs < started - margin ? modifiedMs : null);
     let next = 0;
     const worker = async () => {
       while (next < walk.files.length) {
         const i = next++;
         throwIfAborted(options.signal, 'parser');
         const f = walk.files[i]!;
+        if (f.knownHash !== undefined) {
+          files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: f.knownHash, modifiedMs: f.modifiedMs };
+          continue;
+        }
         try {
           const content = await readFile(join(root, f.path), 'utf8');
-          files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: sha256Hex(content) };
+          files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: sha256Hex(content), modifiedMs: trusted(f.modifiedMs) };
         } catch (cause) {
           skipped.push({ path: f.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) } as RepositoryScan['skipped'][number]);
         }

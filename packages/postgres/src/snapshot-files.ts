@@ -37,11 +37,20 @@ export async function upsertSnapshotFiles(tx: PostgresQueryable, ref: SnapshotRe
       options,
     );
     written += await tx.execute(
-      `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count)
-       SELECT $1, $2, p, h, l, s, lc FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS t(p, h, l, s, lc)
+      `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count, modified_ms)
+       SELECT $1, $2, p, h, l, s, lc, m FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::float8[]) AS t(p, h, l, s, lc, m)
        ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET content_hash = EXCLUDED.content_hash, language = EXCLUDED.language,
-         size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count`,
-      [ref.repoId, ref.snapshotId, batch.map((f) => f.path), batch.map((f) => f.contentHash), batch.map((f) => f.language), batch.map((f) => f.sizeBytes), batch.map((f) => f.lineCount)],
+         size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count, modified_ms = EXCLUDED.modified_ms`,
+      [
+        ref.repoId,
+        ref.snapshotId,
+        batch.map((f) => f.path),
+        batch.map((f) => f.contentHash),
+        batch.map((f) => f.language),
+        batch.map((f) => f.sizeBytes),
+        batch.map((f) => f.lineCount),
+        batch.map((f) => f.modifiedMs ?? null),
+      ],
       options,
     );
   }

@@ -14,6 +14,8 @@ import {
   type SnapshotDelta,
   type SnapshotRecord,
   type SnapshotRef,
+  type ScannedFile,
+  type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
 import { contentSnapshotId } from './snapshot-id.js';
@@ -82,7 +84,11 @@ export class Indexer {
     const { repoId, root, signal } = options;
     const emit = options.onProgress ?? (() => undefined);
 
-    const scan = await parser.scan(root, { signal });
+    // The latest ready snapshot is the base of an incremental run; its files are also the scan's
+    // stat cache (a file whose size and change time are unchanged is not read again).
+    const base = options.incremental === false ? null : await catalog.latestReadySnapshot(repoId, { signal });
+    const baseFiles = base ? await catalog.listFiles(base, { signal }) : undefined;
+    const scan = await parser.scan(root, { signal, known: baseFiles && new Map(baseFiles.map((f) => [f.path, f])) });
     emit({ stage: 'scan', files: scan.files.length, skipped: scan.skipped.length });
     if (scan.files.length === 0) {
       throw new InvalidInputError(
@@ -95,7 +101,6 @@ export class Indexer {
     await catalog.upsertRepo({ repoId, rootPath: root }, { signal });
 
     const existing = await catalog.getSnapshot(ref, { signal });
-    const base = options.incremental === false ? null : await catalog.latestReadySnapshot(repoId, { signal });
     if (existing?.status === 'ready') {
       emit({ stage: 'plan', mode: 'unchanged', changed: 0, deleted: 0, total: scan.files.length, snapshotId });
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
@@ -106,10 +111,8 @@ export class Indexer {
     let changedPaths: string[] = scan.files.map((f) => f.path);
     let deletedPaths: string[] = [];
     let mode: 'full' | 'incremental' = 'full';
-    let baseFiles: SourceFileInfo[] | undefined;
     if (base) {
-      baseFiles = await catalog.listFiles(base, { signal });
-      const previous = new Map(baseFiles.map((f) => [f.path, f.contentHash]));
+      const previous = new Map(baseFiles!.map((f) => [f.path, f.contentHash]));
       const now = new Set(scan.files.map((f) => f.path));
       changedPaths = scan.files.filter((f) => previous.get(f.path) !== f.contentHash).map((f) => f.path);
       deletedPaths = [...previous.keys()].filter((p) => !now.has(p));
@@ -144,9 +147,15 @@ export class Indexer {
       // (repository-level chunks keep their ids and are overwritten with new content).
       if (mode === 'incremental') {
         await catalog.copyFiles(base!, ref, replaced, { signal });
+        // Unchanged files carried over keep the base's change times; where the scan recorded
+        // another (a file too recent to trust before, or touched), the next scan should know it.
+        const before = new Map(baseFiles!.map((f) => [f.path, f.modifiedMs ?? null]));
+        const changedSet = new Set(changedPaths);
+        const times = scan.files.filter((f) => !changedSet.has(f.path) && (f.modifiedMs ?? null) !== before.get(f.path)).map((f) => ({ path: f.path, modifiedMs: f.modifiedMs ?? null }));
+        if (times.length > 0 && catalog.updateModifiedTimes) await catalog.updateModifiedTimes(ref, times, { signal });
         await chunks.copySnapshot(base!, ref, replaced, { signal });
       }
-      await catalog.saveFiles(ref, parsed.files, { signal });
+      await catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal });
       await chunks.saveChunks(parsed.chunks, { signal });
       const chunkCount = mode === 'full' ? parsed.chunks.length : await countChunks(chunks, ref, signal);
       emit({ stage: 'store', files: scan.files.length, chunks: chunkCount });
@@ -230,6 +239,18 @@ interface LeanChunkReads {
   purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
   listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]>;
   countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
+}
+
+/**
+ * The parsed files with the change times the scan recorded, for the next run's stat cache; a file
+ * that changed between scan and parse (another hash) gets none.
+ */
+function withScanTimes(files: readonly SourceFile[], scanned: readonly ScannedFile[]): SourceFile[] {
+  const byPath = new Map(scanned.map((f) => [f.path, f]));
+  return files.map((f) => {
+    const s = byPath.get(f.path);
+    return s?.modifiedMs != null && s.contentHash === f.contentHash ? { ...f, modifiedMs: s.modifiedMs } : f;
+  });
 }
 
 async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], signal?: AbortSignal): Promise<Chunk[]> {

@@ -16,6 +16,7 @@ import {
   type SnapshotContent,
   type SnapshotDelta,
   type SnapshotRef,
+  type SourceFileInfo,
 } from '@trawl/core';
 import { LineParser } from '@trawl/testing';
 import { classifyQuery } from './query-intent.js';
@@ -247,6 +248,42 @@ describe('Retriever and Indexer over the ports', () => {
     const failed = (await catalog.listSnapshots('app')).find((s) => s.status === 'failed');
     expect(failed?.error).toBe('cancelled');
     await rm(join(root, 'src/abort.ts'));
+  });
+
+  it('hands the base snapshot\'s files to the scan as its stat cache and stores the times the scan recorded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-times-'));
+    await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
+    await writeFile(join(dir, 'b.ts'), 'function b() {}\n');
+    await writeFile(join(dir, 'README.md'), '# Times\n');
+    const seen: (ReadonlyMap<string, SourceFileInfo> | undefined)[] = [];
+    let readmeTime: number | null = null; // as a file too recent to trust
+    class TimedParser extends LineParser {
+      override async scan(root: string, options?: { known?: ReadonlyMap<string, SourceFileInfo> }) {
+        if (options) seen.push(options.known); // (LineParser.parse scans too, without options)
+        const scan = await super.scan(root);
+        return { ...scan, files: scan.files.map((f) => ({ ...f, modifiedMs: f.path === 'README.md' ? readmeTime : 1_000 + f.sizeBytes })) };
+      }
+    }
+    const cat = new InMemoryCatalogStore();
+    const timed = new Indexer({ catalog: cat, chunks: new InMemoryChunkStore(), parser: new TimedParser(), indexes: [] });
+    try {
+      const first = await timed.indexRepository({ repoId: 'timed', root: dir });
+      expect(seen[0]).toBeUndefined(); // no base yet
+      const times = async (ref: SnapshotRef) => Object.fromEntries((await cat.listFiles(ref)).map((f) => [f.path, f.modifiedMs ?? null]));
+      expect(await times(first)).toEqual({ 'README.md': null, 'a.ts': 1_016, 'b.ts': 1_016 });
+      expect((await timed.indexRepository({ repoId: 'timed', root: dir })).mode).toBe('unchanged');
+      expect([...seen[1]!.keys()].sort()).toEqual(['README.md', 'a.ts', 'b.ts']);
+      expect(seen[1]!.get('a.ts')!.modifiedMs).toBe(1_016);
+      // b.ts changes; README.md is unchanged but its time can now be trusted: the new snapshot has both.
+      await writeFile(join(dir, 'b.ts'), 'function b() { return 2 }\n');
+      readmeTime = 500;
+      const next = await timed.indexRepository({ repoId: 'timed', root: dir });
+      expect(next.changedPaths).toEqual(['b.ts']);
+      expect(await times(next)).toEqual({ 'README.md': 500, 'a.ts': 1_016, 'b.ts': 1_026 });
+      expect((await times(first))['README.md']).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to index a tree with no files', async () => {

@@ -75,6 +75,35 @@ export function describeCatalogStore(name: string, options: { create(): Promise<
       expect((await store.getFile(v2, 'src/b.ts'))!.content).toContain('한국어');
     });
 
+    it('keeps the change time a scan recorded per file, through copies and rewrites, and rejects a bad one', async () => {
+      const w1 = { repoId: 'stat', snapshotId: 'w1' };
+      const w2 = { repoId: 'stat', snapshotId: 'w2' };
+      await store.upsertRepo({ repoId: 'stat' });
+      await store.beginSnapshot(w1);
+      const at = 1_764_000_000_123.5;
+      await store.saveFiles(w1, [{ ...sourceFile('a.ts', 'a\n'), modifiedMs: at }, sourceFile('b.ts', 'b\n'), { ...sourceFile('c.ts', 'c\n'), modifiedMs: null }]);
+      const listed = await store.listFiles(w1);
+      expect(listed[0]).toMatchObject({ path: 'a.ts', modifiedMs: at });
+      expect(listed[1]).not.toHaveProperty('modifiedMs');
+      expect(listed[2]).not.toHaveProperty('modifiedMs');
+      expect((await store.getFile(w1, 'a.ts'))!.modifiedMs).toBe(at);
+      await store.beginSnapshot({ ...w2, baseSnapshotId: 'w1' });
+      await store.copyFiles(w1, w2, ['b.ts']);
+      await store.saveFiles(w2, [{ ...sourceFile('b.ts', 'b2\n'), modifiedMs: at + 1 }]);
+      expect((await store.listFiles(w2)).map((f) => f.modifiedMs ?? null)).toEqual([at, at + 1, null]);
+      await store.saveFiles(w2, [sourceFile('b.ts', 'b3\n')]);
+      expect((await store.getFile(w2, 'b.ts'))!.modifiedMs).toBeUndefined();
+      await expect(store.saveFiles(w2, [{ ...sourceFile('d.ts', 'd\n'), modifiedMs: Number.NaN }])).rejects.toThrow(/modifiedMs must be a time/);
+      expect(await store.getFile(w2, 'd.ts')).toBeNull();
+      // Times updated in place, in one snapshot only; unknown paths and unchanged times are not counted.
+      expect(store.updateModifiedTimes).toBeTypeOf('function');
+      expect(await store.updateModifiedTimes!(w2, [{ path: 'a.ts', modifiedMs: at + 5 }, { path: 'c.ts', modifiedMs: at }, { path: 'b.ts', modifiedMs: null }, { path: 'ghost.ts', modifiedMs: 1 }])).toBe(2);
+      expect((await store.listFiles(w2)).map((f) => f.modifiedMs ?? null)).toEqual([at + 5, null, at]);
+      expect((await store.listFiles(w1)).map((f) => f.modifiedMs ?? null)).toEqual([at, null, null]);
+      expect((await store.getFile(w2, 'c.ts'))!.content).toBe('c\n');
+      await expect(store.updateModifiedTimes!(w2, [{ path: 'a.ts', modifiedMs: -1 }])).rejects.toThrow(/modifiedMs must be a time/);
+    });
+
     it('reads line ranges of stored files, across segments and inside very long lines', async () => {
       const ref = { repoId: 'lines', snapshotId: 'v1' };
       await store.upsertRepo({ repoId: 'lines' });

@@ -46,6 +46,13 @@ export interface CatalogStore {
    * characters (a preview of one line of a minified bundle need not read the megabyte).
    */
   getFileLines?(snapshot: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions & { maxLineChars?: number }): Promise<(FileLines | null)[]>;
+  /**
+   * Records when files of a snapshot last changed on disk (`SourceFile.modifiedMs`) without
+   * rewriting them: an incremental run carries unchanged files over with their old times, and a
+   * file that was too recent to trust then can be trusted now. Paths the snapshot lacks are
+   * ignored. Returns how many files were updated. Optional: without it the times stay as copied.
+   */
+  updateModifiedTimes?(snapshot: SnapshotRef, times: readonly { path: string; modifiedMs: number | null }[], options?: CallOptions): Promise<number>;
   /** File metadata without contents, ordered by path. */
   listFiles(snapshot: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]>;
   close?(): Promise<void>;

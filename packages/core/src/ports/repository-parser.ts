@@ -8,6 +8,11 @@ export interface ScannedFile {
   sizeBytes: number;
   language: string | null;
   contentHash: string;
+  /**
+   * When the file last changed on disk (the later of its mtime and ctime, in ms), recorded only
+   * when it is old enough to trust (see {@link SourceFile.modifiedMs}); else null.
+   */
+  modifiedMs?: number | null;
 }
 
 export interface SkippedFile {
@@ -40,12 +45,16 @@ export interface ParseProgress {
  * `@trawl/parser` provides the tree-sitter implementation.
  *
  * Contract: `scan` lists indexable files with content hashes (sha256 hex of the UTF-8 text, cheap:
- * no parsing); `parse` parses
+ * no parsing; files unchanged on disk since `known` keep their hash unread); `parse` parses
  * the given paths (all scanned files when omitted) of `snapshotId` and is deterministic: the same
  * bytes give the same chunk and symbol ids whatever the snapshot.
  */
 export interface RepositoryParser {
-  scan(root: string, options?: CallOptions): Promise<RepositoryScan>;
+  /**
+   * `known`: the files of the previous snapshot by path. A file whose size and `modifiedMs` are
+   * unchanged keeps its known hash without being read (a stat cache, as git's index is).
+   */
+  scan(root: string, options?: CallOptions & { known?: ReadonlyMap<string, SourceFileInfo> }): Promise<RepositoryScan>;
   parse(
     root: string,
     options: CallOptions & {
