@@ -102,6 +102,8 @@ export class Indexer {
 
     const existing = await catalog.getSnapshot(ref, { signal });
     if (existing?.status === 'ready') {
+      // Nothing to index; a file read again because its time was not yet trusted can be now.
+      if (base?.snapshotId === snapshotId) await this.#refreshTimes(ref, baseFiles!, scan.files, [], signal);
       emit({ stage: 'plan', mode: 'unchanged', changed: 0, deleted: 0, total: scan.files.length, snapshotId });
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
       return this.#result(ref, 'unchanged', scan.files.length, Number(existing.stats.chunks ?? 0), [], [], scan.skipped, [], started);
@@ -147,12 +149,8 @@ export class Indexer {
       // (repository-level chunks keep their ids and are overwritten with new content).
       if (mode === 'incremental') {
         await catalog.copyFiles(base!, ref, replaced, { signal });
-        // Unchanged files carried over keep the base's change times; where the scan recorded
-        // another (a file too recent to trust before, or touched), the next scan should know it.
-        const before = new Map(baseFiles!.map((f) => [f.path, f.modifiedMs ?? null]));
-        const changedSet = new Set(changedPaths);
-        const times = scan.files.filter((f) => !changedSet.has(f.path) && (f.modifiedMs ?? null) !== before.get(f.path)).map((f) => ({ path: f.path, modifiedMs: f.modifiedMs ?? null }));
-        if (times.length > 0 && catalog.updateModifiedTimes) await catalog.updateModifiedTimes(ref, times, { signal });
+        // Unchanged files carried over keep the base's change times: record the scan's newer ones.
+        await this.#refreshTimes(ref, baseFiles!, scan.files, changedPaths, signal);
         await chunks.copySnapshot(base!, ref, replaced, { signal });
       }
       await catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal });
@@ -191,6 +189,20 @@ export class Indexer {
       await catalog.finishSnapshot(ref, { status: 'failed', error: reason }).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Records in `ref` the change times the scan found for files other than `changedPaths` where they
+   * differ from `known` (the times `ref`'s rows carry): a file too recent to trust when it was
+   * last hashed, or touched since, is then not read again by the next scan.
+   */
+  async #refreshTimes(ref: SnapshotRef, known: readonly SourceFileInfo[], scanned: readonly ScannedFile[], changedPaths: readonly string[], signal?: AbortSignal): Promise<void> {
+    const { catalog } = this.#o;
+    if (!catalog.updateModifiedTimes) return;
+    const before = new Map(known.map((f) => [f.path, f.modifiedMs ?? null]));
+    const changed = new Set(changedPaths);
+    const times = scanned.filter((f) => !changed.has(f.path) && before.has(f.path) && (f.modifiedMs ?? null) !== before.get(f.path)).map((f) => ({ path: f.path, modifiedMs: f.modifiedMs ?? null }));
+    if (times.length > 0) await catalog.updateModifiedTimes(ref, times, { signal });
   }
 
   /** Removes the oldest ready snapshots (and failed ones) beyond `keepSnapshots` from every store. */

@@ -274,13 +274,17 @@ describe('Retriever and Indexer over the ports', () => {
       expect((await timed.indexRepository({ repoId: 'timed', root: dir })).mode).toBe('unchanged');
       expect([...seen[1]!.keys()].sort()).toEqual(['README.md', 'a.ts', 'b.ts']);
       expect(seen[1]!.get('a.ts')!.modifiedMs).toBe(1_016);
+      // An unchanged tree whose README.md time can now be trusted: recorded in the ready snapshot.
+      readmeTime = 400;
+      expect((await timed.indexRepository({ repoId: 'timed', root: dir })).mode).toBe('unchanged');
+      expect(await times(first)).toEqual({ 'README.md': 400, 'a.ts': 1_016, 'b.ts': 1_016 });
       // b.ts changes; README.md is unchanged but its time can now be trusted: the new snapshot has both.
       await writeFile(join(dir, 'b.ts'), 'function b() { return 2 }\n');
       readmeTime = 500;
       const next = await timed.indexRepository({ repoId: 'timed', root: dir });
       expect(next.changedPaths).toEqual(['b.ts']);
       expect(await times(next)).toEqual({ 'README.md': 500, 'a.ts': 1_016, 'b.ts': 1_026 });
-      expect((await times(first))['README.md']).toBeNull();
+      expect((await times(first))['README.md']).toBe(400);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
