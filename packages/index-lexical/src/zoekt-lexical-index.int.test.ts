@@ -24,22 +24,76 @@ describe('ZoektLexicalIndex', () => {
     expect(zoektRepositoryName({ repoId: 'github.com/acme/web', snapshotId: 'abc123' })).toBe('github.com%2Facme%2Fweb@abc123');
   });
 
-  it('reports the Zoekt run, and says a delta was a full rebuild', async () => {
-    const { index, client, chunkStore } = createIndex();
+  it('reports the Zoekt run, lays deltas over the whole base, and rebuilds whole past overlayMaxPaths', async () => {
+    const { index, client, indexer, chunkStore } = createIndex();
     const repoId = `zk-${Math.random().toString(36).slice(2, 8)}`;
+    const ref = (snapshotId: string) => ({ repoId, snapshotId });
+    const files = async (snapshotId: string, text: string) => (await index.search(ref(snapshotId), text)).map((h) => `${h.filePath}:${h.preview}`).sort();
+    const listed = async () => (await client.listRepositories({ query: `repo:^${repoId}@` })).map((r) => r.name).sort();
     try {
-      const s1 = fixtureSnapshot({ repoId, snapshotId: 'a' }, [{ path: 'a.ts', content: 'const alpha = 1;\n' }, { path: 'b.ts', content: 'const beta = 2;\n' }]);
+      const s1 = fixtureSnapshot(ref('a'), [
+        { path: 'a.ts', content: 'const alpha = 1;\n' },
+        { path: 'b.ts', content: 'const beta = 2;\n' },
+        { path: 'c.ts', content: 'const gamma = 3;\n' },
+      ]);
       await chunkStore.saveChunks(s1.chunks);
       const full = await index.reindexRepo(s1);
-      expect(full).toMatchObject({ index: 'lexical', itemsIndexed: 2, details: { zoektRepository: `${repoId}@a`, shards: 1 } });
-      const s2 = fixtureSnapshot({ repoId, snapshotId: 'b' }, [{ path: 'a.ts', content: 'const alpha = 10;\n' }, { path: 'b.ts', content: 'const beta = 2;\n' }]);
-      const delta = await index.reindexPaths({ ...s2, files: s2.files.filter((f) => f.path === 'a.ts'), baseSnapshotId: 'a', changedPaths: ['a.ts'], deletedPaths: [] });
-      expect(delta).toMatchObject({ fullRebuild: true, itemsIndexed: 2, details: { carriedOver: 1 } });
-      expect(delta.note).toMatch(/rebuilds/);
-      expect((await index.search({ repoId, snapshotId: 'b' }, 'beta'))[0]?.filePath).toBe('b.ts');
+      expect(full).toMatchObject({ index: 'lexical', itemsIndexed: 3, details: { zoektRepository: `${repoId}@a`, shards: 1 } });
+
+      // b: a.ts changed, c.ts deleted, d.ts added. Only those are indexed; the rest is read from a.
+      const s2 = fixtureSnapshot(ref('b'), [
+        { path: 'a.ts', content: 'const alpha = 10;\n' },
+        { path: 'b.ts', content: 'const beta = 2;\n' },
+        { path: 'd.ts', content: 'const delta = 4;\n' },
+      ]);
+      await chunkStore.saveChunks(s2.chunks);
+      const d2 = await index.reindexPaths({ ...s2, files: s2.files.filter((f) => f.path !== 'b.ts'), baseSnapshotId: 'a', changedPaths: ['a.ts', 'd.ts'], deletedPaths: ['c.ts'] });
+      expect(d2).toMatchObject({ fullRebuild: false, itemsIndexed: 2, details: { overlayOn: `${repoId}@a`, maskedPaths: 3, carriedOver: 0 } });
+      expect(d2.note).toMatch(/laid over/);
+      expect(await files('b', 'alpha')).toEqual(['a.ts:const alpha = 10;']);
+      expect(await files('b', 'beta')).toEqual(['b.ts:const beta = 2;']);
+      expect(await files('b', 'gamma')).toEqual([]);
+      expect(await files('b', 'const')).toEqual(['a.ts:const alpha = 10;', 'b.ts:const beta = 2;', 'd.ts:const delta = 4;']);
+      expect(await files('b', 'masked')).toEqual([]); // the manifest is never a hit
+      expect(await files('a', 'const')).toEqual(['a.ts:const alpha = 1;', 'b.ts:const beta = 2;', 'c.ts:const gamma = 3;']);
+
+      // c builds on the overlay b: still one level over a, carrying b's own files.
+      const s3 = fixtureSnapshot(ref('c'), [
+        { path: 'a.ts', content: 'const alpha = 10;\n' },
+        { path: 'b.ts', content: 'const beta = 20;\n' },
+        { path: 'd.ts', content: 'const delta = 4;\n' },
+      ]);
+      await chunkStore.saveChunks(s3.chunks);
+      const d3 = await index.reindexPaths({ ...s3, files: s3.files.filter((f) => f.path === 'b.ts'), baseSnapshotId: 'b', changedPaths: ['b.ts'], deletedPaths: [] });
+      expect(d3).toMatchObject({ fullRebuild: false, itemsIndexed: 3, details: { overlayOn: `${repoId}@a`, maskedPaths: 4, carriedOver: 2 } });
+      expect(await files('c', 'const')).toEqual(['a.ts:const alpha = 10;', 'b.ts:const beta = 20;', 'd.ts:const delta = 4;']);
+      // A fresh instance (another process) reads the layout from Zoekt.
+      const other = new ZoektLexicalIndex({ client, indexer, chunkStore });
+      expect((await other.search(ref('c'), 'const')).map((h) => h.filePath).sort()).toEqual(['a.ts', 'b.ts', 'd.ts']);
+
+      // Deleting a, which b and c build on, keeps its shards for them; a itself answers nothing.
+      await index.deleteRepo(repoId, 'a');
+      expect(await files('a', 'const')).toEqual([]);
+      expect(await files('c', 'beta')).toEqual(['b.ts:const beta = 20;']);
+      await index.deleteRepo(repoId, 'b');
+      expect(await listed()).toEqual([`${repoId}@a`, `${repoId}@c`]);
+      expect(await files('c', 'gamma')).toEqual([]);
+      // The last overlay on a takes a with it.
+      await index.deleteRepo(repoId, 'c');
+      expect(await listed()).toEqual([]);
+
+      // Past overlayMaxPaths a delta is rebuilt whole, and says so.
+      const rebuilding = new ZoektLexicalIndex({ client, indexer, chunkStore, overlayMaxPaths: 1 });
+      await rebuilding.reindexRepo(s1);
+      const whole = await rebuilding.reindexPaths({ ...s2, files: s2.files.filter((f) => f.path !== 'b.ts'), baseSnapshotId: 'a', changedPaths: ['a.ts', 'd.ts'], deletedPaths: ['c.ts'] });
+      expect(whole).toMatchObject({ fullRebuild: true, itemsIndexed: 3, details: { carriedOver: 1 } });
+      expect(whole.note).toMatch(/more than overlayMaxPaths 1/);
+      expect((await rebuilding.search(ref('b'), 'const')).map((h) => h.filePath).sort()).toEqual(['a.ts', 'b.ts', 'd.ts']);
+      expect(() => new ZoektLexicalIndex({ client, indexer, chunkStore, overlayMaxPaths: -1 })).toThrow(/overlayMaxPaths/);
       expect((await index.healthCheck()).ok).toBe(true);
     } finally {
       await index.deleteRepo(repoId);
+      expect(await listed()).toEqual([]);
       await client.close();
     }
   });
@@ -91,7 +145,10 @@ describe('ZoektLexicalIndex', () => {
       const wider = new ZoektLexicalIndex({ client, indexer, chunkStore, filesPerHit: 2 });
       search.mockClear();
       expect(await wider.search(ref, 'zebra_word', { limit: 2 })).toHaveLength(2);
-      expect(search.mock.calls[0]![1]).toMatchObject({ maxDocuments: 4, maxMatches: 200 });
+      // (a new instance first reads the snapshot's layout: one more request, for its manifest)
+      expect(search).toHaveBeenCalledTimes(2);
+      expect(search.mock.calls[0]![0]).toContain('__trawl_overlay__');
+      expect(search.mock.calls[1]![1]).toMatchObject({ maxDocuments: 4, maxMatches: 200 });
       expect(() => new ZoektLexicalIndex({ client, indexer, chunkStore, filesPerHit: 0.5 })).toThrow(/filesPerHit must be at least 1/);
     } finally {
       await index.deleteRepo(ref.repoId);

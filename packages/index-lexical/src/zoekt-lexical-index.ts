@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  TrawlError,
   InvalidQueryError,
   NotFoundError,
   TimeoutError,
@@ -15,8 +16,8 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { escapeRegex, lineStartsWith, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchResult } from '@trawl/zoekt';
-import { readFile, stat } from 'node:fs/promises';
+import { buildZoektQuery, escapeRegex, lineStartsWith, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchResult } from '@trawl/zoekt';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
@@ -47,6 +48,12 @@ export interface ZoektLexicalIndexOptions {
    */
   maxTrigramCount?: number;
   fileLimitBytes?: number;
+  /**
+   * `reindexPaths` lays the changed files over the base snapshot's shards (an overlay) while the
+   * paths it replaces, accumulated over consecutive deltas, number at most this; past it, the
+   * delta is rebuilt whole. Default 256; 0 always rebuilds.
+   */
+  overlayMaxPaths?: number;
 }
 
 const COMPONENT = 'index-lexical';
@@ -54,6 +61,41 @@ const COMPONENT = 'index-lexical';
 const NOT_INDEXED = 'NOT-INDEXED: ';
 const NOT_INDEXED_BYTES = Buffer.from(NOT_INDEXED);
 const DEFAULT_LIMIT = 20;
+/** The file an overlay snapshot's shard carries to say what it lays over; no search returns it. */
+export const OVERLAY_MANIFEST = '__trawl_overlay__.json';
+/** Folder of the index directory where deleted snapshots that overlays still build on are marked. */
+const TOMBSTONES = '.trawl-deleted';
+const LAYOUT_CACHE_SIZE = 256;
+
+/**
+ * How a snapshot's files are laid out in Zoekt: whole in its own repository, or as an overlay (its
+ * repository holds only the files changed since `base`, a whole repository whose `masked` paths
+ * it replaces or deleted), or deleted (kept only because overlays build on it).
+ */
+type Layout = { kind: 'full' } | { kind: 'overlay'; base: string; masked: string[] } | { kind: 'deleted' };
+
+const repoAtom = (name: string) => `repo:${quoteAtom(`^(?:${escapeRegex(name)})$`)}`;
+const manifestAtom = () => `file:${quoteAtom(`^${escapeRegex(OVERLAY_MANIFEST)}$`)}`;
+
+/** The Zoekt query terms that select a snapshot's files in `layout` (every file, when the query is only this). */
+function scopeTerms(name: string, layout: Layout & { kind: 'overlay' }): string {
+  const masked = layout.masked.length ? ` -file:${quoteAtom(`^(?:${layout.masked.map(escapeRegex).join('|')})$`)}` : '';
+  return `((${repoAtom(layout.base)}${masked}) or ${repoAtom(name)}) -${manifestAtom()}`;
+}
+
+function parseManifest(text: string, name: string): Layout & { kind: 'overlay' } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  const m = parsed as { base?: unknown; masked?: unknown } | null;
+  if (!m || typeof m.base !== 'string' || !Array.isArray(m.masked) || !m.masked.every((p) => typeof p === 'string')) {
+    throw new TrawlError('BACKEND_ERROR', `the Zoekt repository ${name} holds a malformed ${OVERLAY_MANIFEST}: re-index that snapshot whole (reindexRepo)`, { component: COMPONENT });
+  }
+  return { kind: 'overlay', base: m.base, masked: m.masked as string[] };
+}
 
 /**
  * One Zoekt line as the hit mapper reads it. Text and ranges are read through to Zoekt's lazily
@@ -141,6 +183,9 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   readonly #matchesPerHit: number;
   readonly #filesPerHit: number;
   readonly #indexOptions: { disableCtags: boolean; maxTrigramCount?: number; fileLimitBytes?: number };
+  readonly #overlayMaxPaths: number;
+  /** Layouts by Zoekt repository name (a snapshot's layout never changes once it is indexed). */
+  readonly #layouts = new Map<string, Promise<Layout>>();
 
   constructor(options: ZoektLexicalIndexOptions) {
     this.#client = lazy(options.client);
@@ -151,6 +196,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     this.#filesPerHit = options.filesPerHit ?? 1;
     if (!(this.#filesPerHit >= 1)) throw new ConfigError(`filesPerHit must be at least 1, got ${options.filesPerHit}`, { component: COMPONENT });
     this.#indexOptions = { disableCtags: options.disableCtags ?? false, maxTrigramCount: options.maxTrigramCount, fileLimitBytes: options.fileLimitBytes };
+    this.#overlayMaxPaths = options.overlayMaxPaths ?? 256;
+    if (!(this.#overlayMaxPaths >= 0)) throw new ConfigError(`overlayMaxPaths must be 0 or more, got ${options.overlayMaxPaths}`, { component: COMPONENT });
   }
 
   async reindexRepo(content: SnapshotContent, options: CallOptions = {}): Promise<IndexRunResult> {
@@ -158,6 +205,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const started = performance.now();
     const name = zoektRepositoryName(content.snapshot);
     const run = await this.#indexAndLoad(name, content.files, options);
+    this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
     return {
       index: 'lexical',
       durationMs: performance.now() - started,
@@ -167,19 +215,46 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   }
 
   /**
-   * zoekt-index rebuilds a plain directory's shards whole, so a delta is a full rebuild of the new
-   * snapshot: unchanged files come from the base snapshot's index (Zoekt returns whole files),
-   * changed ones from the delta; no file is read from disk. The result says `fullRebuild`.
+   * zoekt-index rebuilds a plain directory's shards whole, so a delta is laid over the base
+   * instead: the new snapshot's repository holds only the changed files (with those an overlaid
+   * base had already changed) and a manifest naming the whole repository it builds on and the
+   * paths it replaces or deletes there; searches query both. Past `overlayMaxPaths` replaced
+   * paths, or when the base is gone, the snapshot is rebuilt whole (`fullRebuild`), with unchanged
+   * files taken from the base in Zoekt (Zoekt returns whole files) or else the working tree.
    */
   async reindexPaths(delta: SnapshotDelta, options: CallOptions = {}): Promise<IndexRunResult> {
     throwIfAborted(options.signal, COMPONENT);
     const started = performance.now();
     const baseName = zoektRepositoryName({ repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId });
     const name = zoektRepositoryName(delta.snapshot);
+    this.#layouts.delete(name);
     const replaced = new Set([...delta.changedPaths, ...delta.deletedPaths]);
     const changed = new Set(delta.changedPaths);
-    const base = await this.#client().search(`repo:${quoteAtom(`^${escapeRegex(baseName)}$`)}`, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
-    if (base.files.length === 0 || base.partial) {
+    const changedFiles = delta.files.filter((f) => changed.has(f.path)).map((f) => ({ path: f.path, content: f.content }));
+    const baseLayout = await this.#layout(baseName, options);
+    const wholeBase = baseLayout.kind === 'overlay' ? baseLayout.base : baseName;
+    const masked = new Set([...(baseLayout.kind === 'overlay' ? baseLayout.masked : []), ...replaced]);
+
+    if (baseLayout.kind !== 'deleted' && masked.size <= this.#overlayMaxPaths && (await this.#listed(wholeBase, options)).length > 0) {
+      // The base's own overlay files carry over, except those this delta replaces.
+      const carried = baseLayout.kind === 'overlay' ? await this.#files(`${repoAtom(baseName)} -${manifestAtom()}`, delta.rootPath, replaced, options) : new Map<string, string>();
+      const manifest = { path: OVERLAY_MANIFEST, content: `${JSON.stringify({ version: 1, base: wholeBase, masked: [...masked].sort() }, null, 1)}\n` };
+      const files = [...[...carried].map(([path, content]) => ({ path, content })), ...changedFiles, manifest];
+      const run = await this.#indexAndLoad(name, files, options);
+      this.#layouts.set(name, Promise.resolve({ kind: 'overlay', base: wholeBase, masked: [...masked].sort() }));
+      return {
+        index: 'lexical',
+        durationMs: performance.now() - started,
+        itemsIndexed: files.length - 1,
+        fullRebuild: false,
+        note: `laid over ${wholeBase}: ${files.length - 1} changed files indexed, ${masked.size} paths of the base replaced or deleted`,
+        details: { ...this.#details(name, run), overlayOn: wholeBase, maskedPaths: masked.size, carriedOver: carried.size },
+      };
+    }
+
+    const scope = baseLayout.kind === 'overlay' ? scopeTerms(baseName, baseLayout) : repoAtom(baseName);
+    const base = baseLayout.kind === 'deleted' ? null : await this.#client().search(scope, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
+    if (!base || base.files.length === 0 || base.partial) {
       const rootExists = (await stat(delta.rootPath).catch(() => null))?.isDirectory();
       if (!rootExists) {
         throw new NotFoundError(
@@ -188,6 +263,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
         );
       }
       const run = await this.#indexAndLoad(name, null, options, delta.rootPath);
+      this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
       return {
         index: 'lexical',
         durationMs: performance.now() - started,
@@ -197,29 +273,60 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
         details: this.#details(name, run),
       };
     }
-    const files = new Map<string, string>();
-    for (const f of base.files) {
-      if (replaced.has(f.fileName)) continue;
-      let text = f.content ?? '';
-      if (text.startsWith(NOT_INDEXED)) {
-        // Zoekt kept only a marker for a file it skipped: re-read it from the working tree so
-        // Zoekt judges it again, or leave it out when the tree is not there.
-        const onDisk = await readFile(join(delta.rootPath, f.fileName), 'utf8').catch(() => null);
-        if (onDisk === null) continue;
-        text = onDisk;
-      }
-      files.set(f.fileName, text);
-    }
-    for (const f of delta.files) if (changed.has(f.path)) files.set(f.path, f.content);
+    const files = await this.#files(null, delta.rootPath, replaced, options, base);
+    for (const f of changedFiles) files.set(f.path, f.content);
     const run = await this.#indexAndLoad(name, [...files].map(([path, content]) => ({ path, content })), options);
+    this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
     return {
       index: 'lexical',
       durationMs: performance.now() - started,
       itemsIndexed: files.size,
       fullRebuild: true,
-      note: 'zoekt-index rebuilds a snapshot whole: unchanged files were carried over from the base snapshot in Zoekt, changed ones taken from the delta',
-      details: { ...this.#details(name, run), carriedOver: files.size - delta.changedPaths.length },
+      note:
+        masked.size > this.#overlayMaxPaths
+          ? `${masked.size} paths changed since the last whole index (more than overlayMaxPaths ${this.#overlayMaxPaths}): rebuilt whole, unchanged files carried over from the base snapshot in Zoekt`
+          : 'rebuilt whole: unchanged files were carried over from the base snapshot in Zoekt, changed ones taken from the delta',
+      details: { ...this.#details(name, run), carriedOver: files.size - changedFiles.length },
     };
+  }
+
+  /**
+   * The files a Zoekt query selects, whole, by path, minus `except`. A file Zoekt skipped (kept
+   * only as a marker) is read again from `rootPath` so Zoekt judges it again, or left out.
+   */
+  async #files(query: string | null, rootPath: string, except: ReadonlySet<string>, options: CallOptions, result?: ZoektSearchResult): Promise<Map<string, string>> {
+    const found = result ?? (await this.#client().search(query!, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 }));
+    const files = new Map<string, string>();
+    for (const f of found.files) {
+      if (except.has(f.fileName) || f.fileName === OVERLAY_MANIFEST) continue;
+      let text = f.content ?? '';
+      if (text.startsWith(NOT_INDEXED)) {
+        const onDisk = await readFile(join(rootPath, f.fileName), 'utf8').catch(() => null);
+        if (onDisk === null) continue;
+        text = onDisk;
+      }
+      files.set(f.fileName, text);
+    }
+    return files;
+  }
+
+  /** A snapshot's layout, read from its manifest once (one Zoekt round trip) and cached. */
+  #layout(name: string, options: CallOptions): Promise<Layout> {
+    let layout = this.#layouts.get(name);
+    if (!layout) {
+      layout = this.#readLayout(name, options);
+      this.#layouts.set(name, layout);
+      layout.catch(() => this.#layouts.delete(name));
+      if (this.#layouts.size > LAYOUT_CACHE_SIZE) this.#layouts.delete(this.#layouts.keys().next().value!);
+    }
+    return layout;
+  }
+
+  async #readLayout(name: string, options: CallOptions): Promise<Layout> {
+    if (await this.#tombstoned(name)) return { kind: 'deleted' };
+    const found = await this.#client().search(`${repoAtom(name)} ${manifestAtom()}`, { raw: true, wholeFiles: true, signal: options.signal });
+    const manifest = found.files.find((f) => f.fileName === OVERLAY_MANIFEST);
+    return manifest ? parseManifest(manifest.content ?? '', name) : { kind: 'full' };
   }
 
   async search(snapshot: SnapshotRef, query: string, options: LexicalSearchOptions = {}): Promise<SearchHit[]> {
@@ -228,17 +335,21 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit <= 0) throw new InvalidQueryError(`limit must be a positive integer, got ${options.limit}`, { component: COMPONENT });
     const limits = zoektSearchLimits(limit, this.#matchesPerHit, this.#filesPerHit);
+    const name = zoektRepositoryName(snapshot);
+    const layout = await this.#layout(name, options);
+    if (layout.kind === 'deleted') return [];
+    const spec = {
+      regex: options.regex,
+      caseSensitive: options.caseSensitive ?? false,
+      languages: options.languages,
+      filePatterns: options.filePattern ? [options.filePattern] : undefined,
+    };
+    // An overlay's query selects its own files and the base's files it does not replace.
+    const overlay = layout.kind === 'overlay' ? `${buildZoektQuery({ ...spec, pattern: query })} ${scopeTerms(name, layout)}` : null;
     const ask = (maxLines: number) =>
-      this.#client().search(query, {
-        regex: options.regex,
-        caseSensitive: options.caseSensitive ?? false,
-        repositories: [zoektRepositoryName(snapshot)],
-        languages: options.languages,
-        filePatterns: options.filePattern ? [options.filePattern] : undefined,
-        ...limits,
-        maxLines,
-        signal: options.signal,
-      });
+      overlay !== null
+        ? this.#client().search(overlay, { raw: true, ...limits, maxLines, signal: options.signal })
+        : this.#client().search(query, { ...spec, repositories: [name], ...limits, maxLines, signal: options.signal });
     let result = await ask(limits.maxLines);
     let hits = await this.#hits(snapshot, query, result, limit, options);
     // A few files with very many matched lines in few chunks can use up the lines: ask again
@@ -264,17 +375,55 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });
   }
 
+  /**
+   * Deletes a snapshot, or every snapshot of a repository. A snapshot that overlays still build on
+   * keeps its shards, marked deleted (its searches return nothing), until the last of them goes.
+   */
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal, COMPONENT);
-    const names =
-      snapshotId !== undefined
-        ? [zoektRepositoryName({ repoId, snapshotId })]
-        : (await this.#client().listRepositories({ query: `repo:${quoteAtom(`^${escapeRegex(encodeURIComponent(repoId))}@`)}`, signal: options.signal })).map((r) => r.name);
-    for (const name of names) await this.#indexer().removeRepository(name, options);
+    const prefix = `${encodeURIComponent(repoId)}@`;
+    if (snapshotId === undefined) {
+      const names = (await this.#client().listRepositories({ query: `repo:${quoteAtom(`^${escapeRegex(prefix)}`)}`, signal: options.signal })).map((r) => r.name);
+      await this.#remove(names, options);
+      for (const file of await readdir(this.#tombstoneDir()).catch(() => [] as string[])) if (file.startsWith(prefix)) await rm(join(this.#tombstoneDir(), file), { force: true });
+      for (const name of [...this.#layouts.keys()]) if (name.startsWith(prefix)) this.#layouts.delete(name);
+      return;
+    }
+    const name = zoektRepositoryName({ repoId, snapshotId });
+    // Every overlay of the repository and the whole repository it builds on, in one request.
+    const found = await this.#client().search(`repo:${quoteAtom(`^${escapeRegex(prefix)}`)} ${manifestAtom()}`, { raw: true, wholeFiles: true, signal: options.signal });
+    const bases = new Map(found.files.filter((f) => f.fileName === OVERLAY_MANIFEST).map((f) => [f.repository, parseManifest(f.content ?? '', f.repository).base]));
+    this.#layouts.delete(name);
+    if ([...bases].some(([overlay, base]) => base === name && overlay !== name)) {
+      await mkdir(this.#tombstoneDir(), { recursive: true });
+      await writeFile(join(this.#tombstoneDir(), name), '');
+      return;
+    }
+    const names = [name];
+    // The last overlay on a deleted base takes the base with it.
+    const base = bases.get(name);
+    if (base !== undefined && (await this.#tombstoned(base)) && ![...bases].some(([overlay, b]) => b === base && overlay !== name)) names.push(base);
+    await this.#remove(names, options);
+  }
+
+  async #remove(names: readonly string[], options: CallOptions): Promise<void> {
+    for (const name of names) {
+      await this.#indexer().removeRepository(name, options);
+      await rm(join(this.#tombstoneDir(), name), { force: true });
+      this.#layouts.delete(name);
+    }
     await this.#waitFor(`Zoekt to unload ${names.join(', ')}`, async () => {
       for (const name of names) if ((await this.#listed(name, options)).length > 0) return false;
       return true;
     }, options);
+  }
+
+  #tombstoneDir(): string {
+    return join(this.#indexer().indexDir, TOMBSTONES);
+  }
+
+  async #tombstoned(name: string): Promise<boolean> {
+    return (await stat(join(this.#tombstoneDir(), name)).catch(() => null)) !== null;
   }
 
   healthCheck(options: CallOptions = {}): Promise<HealthStatus> {
@@ -295,6 +444,9 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   async #indexAndLoad(name: string, files: readonly { path: string; content: string }[] | null, options: CallOptions, dir?: string): Promise<ZoektIndexRun> {
     const startedAt = Date.now();
     const indexer = this.#indexer();
+    // (a snapshot indexed again is live again, in whatever layout it now has)
+    this.#layouts.delete(name);
+    await rm(join(this.#tombstoneDir(), name), { force: true });
     let run: ZoektIndexRun;
     if (files && files.length === 0) {
       // An empty snapshot has nothing to find; zoekt-index writes no shard for it.
@@ -307,6 +459,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       const [entry] = await this.#listed(name, options);
       return !!entry?.indexTime && entry.indexTime.getTime() >= startedAt;
     }, options);
+    this.#layouts.delete(name); // (a search while it loaded may have read the old one)
     return run;
   }
 
