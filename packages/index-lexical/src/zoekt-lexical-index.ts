@@ -61,7 +61,10 @@ const COMPONENT = 'index-lexical';
 const NOT_INDEXED = 'NOT-INDEXED: ';
 const NOT_INDEXED_BYTES = Buffer.from(NOT_INDEXED);
 const DEFAULT_LIMIT = 20;
-/** The file an overlay snapshot's shard carries to say what it lays over; no search returns it. */
+/**
+ * The file an overlay snapshot's shard carries to say what it lays over; no search returns it,
+ * and a repository's own file at this path is not indexed.
+ */
 export const OVERLAY_MANIFEST = '__trawl_overlay__.json';
 /** Folder of the index directory where deleted snapshots that overlays still build on are marked. */
 const TOMBSTONES = '.trawl-deleted';
@@ -204,7 +207,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     throwIfAborted(options.signal, COMPONENT);
     const started = performance.now();
     const name = zoektRepositoryName(content.snapshot);
-    const run = await this.#indexAndLoad(name, content.files, options);
+    // (a file of the repository at the manifest's path is left out: it would read as one)
+    const run = await this.#indexAndLoad(name, content.files.filter((f) => f.path !== OVERLAY_MANIFEST), options);
     this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
     return {
       index: 'lexical',
@@ -230,7 +234,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     this.#layouts.delete(name);
     const replaced = new Set([...delta.changedPaths, ...delta.deletedPaths]);
     const changed = new Set(delta.changedPaths);
-    const changedFiles = delta.files.filter((f) => changed.has(f.path)).map((f) => ({ path: f.path, content: f.content }));
+    const changedFiles = delta.files.filter((f) => changed.has(f.path) && f.path !== OVERLAY_MANIFEST).map((f) => ({ path: f.path, content: f.content }));
     const baseLayout = await this.#layout(baseName, options);
     const wholeBase = baseLayout.kind === 'overlay' ? baseLayout.base : baseName;
     const masked = new Set([...(baseLayout.kind === 'overlay' ? baseLayout.masked : []), ...replaced]);
@@ -316,7 +320,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     if (!layout) {
       layout = this.#readLayout(name, options);
       this.#layouts.set(name, layout);
-      layout.catch(() => this.#layouts.delete(name));
+      const pending = layout;
+      pending.catch(() => this.#layouts.get(name) === pending && this.#layouts.delete(name));
       if (this.#layouts.size > LAYOUT_CACHE_SIZE) this.#layouts.delete(this.#layouts.keys().next().value!);
     }
     return layout;
