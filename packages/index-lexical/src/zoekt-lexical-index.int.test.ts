@@ -98,6 +98,19 @@ describe('ZoektLexicalIndex', () => {
     }
   });
 
+  it('leaves out a repository file at the overlay manifest path, so it never reads as a manifest', async () => {
+    const { index, client } = createIndex();
+    const ref = { repoId: `zk-man-${Math.random().toString(36).slice(2, 8)}`, snapshotId: 'a' };
+    try {
+      await index.reindexRepo(fixtureSnapshot(ref, [{ path: '__trawl_overlay__.json', content: '{"base": 7, "note": "okapi"}\n' }, { path: 'a.ts', content: 'const okapi = 1;\n' }]));
+      const other = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir: env.indexDir, binDir: env.binDir }), chunkStore: new InMemoryChunkStore() });
+      expect((await other.search(ref, 'okapi')).map((h) => h.filePath)).toEqual(['a.ts']);
+    } finally {
+      await index.deleteRepo(ref.repoId);
+      await client.close();
+    }
+  });
+
   it('never returns the marker Zoekt leaves in place of a skipped file', async () => {
     const chunkStore = new InMemoryChunkStore();
     const client = new ZoektClient({ url: env.url });
