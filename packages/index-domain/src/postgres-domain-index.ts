@@ -116,10 +116,12 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
   }
 
   #ready(options?: CallOptions): Promise<PostgresStore> {
+    throwIfAborted(options?.signal, COMPONENT);
     this.#store ??= (async () => {
       const source = this.#options.store;
       const store = typeof source === 'function' ? await source() : source;
-      await ensureSchema(store, options);
+      // (shared by every caller: no one caller's signal may fail it for the others)
+      await ensureSchema(store);
       return store;
     })();
     this.#store.catch(() => {

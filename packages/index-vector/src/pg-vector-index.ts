@@ -101,12 +101,13 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
     this.table = vectorSpaceName(prefix, options.embedder.model, options.embedder.dimensions);
   }
 
-  #ready(options?: CallOptions): Promise<PostgresStore> {
+  #ready(_options?: CallOptions): Promise<PostgresStore> {
     this.#store ??= (async () => {
       const source = this.#o.store;
       const store = typeof source === 'function' ? await source() : source;
       try {
-        await store.execute('CREATE EXTENSION IF NOT EXISTS vector', [], options);
+        // (shared by every caller: no one caller's signal may fail it for the others)
+        await store.execute('CREATE EXTENSION IF NOT EXISTS vector');
       } catch (error) {
         throw new ConfigError(
           `pgvector is not available in ${store.description}: install the "vector" extension on that server, use the embedded database (PostgresStore({ embedded: true })), or use QdrantVectorIndex`,
@@ -135,8 +136,8 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
           embedding    vector(${dims}) NOT NULL,
           PRIMARY KEY (repo_id, snapshot_id, chunk_id))`);
         await tx.execute(`CREATE INDEX IF NOT EXISTS ${t}_key_idx ON ${t} (embed_key)`);
-      }, options);
-      this.#hnswReady = Boolean(await store.fetchValue(`SELECT to_regclass($1)`, [`${t}_hnsw_idx`], options));
+      });
+      this.#hnswReady = Boolean(await store.fetchValue(`SELECT to_regclass($1)`, [`${t}_hnsw_idx`]));
       return store;
     })();
     this.#store.catch(() => {

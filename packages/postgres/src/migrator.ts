@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, TrawlError, throwIfAborted, type CallOptions } from '@trawl/core';
+import { AbortedError, ConfigError, TrawlError, throwIfAborted, type CallOptions } from '@trawl/core';
 import type { PostgresQueryable, PostgresStore } from './postgres-store.js';
 
 /** One SQL migration; `name` orders them (`0001_catalog_and_chunks`). */
@@ -140,9 +140,19 @@ const ensured = new WeakMap<PostgresStore, Promise<MigrationRunResult>>();
 export function ensureSchema(store: PostgresStore, options?: CallOptions): Promise<MigrationRunResult> {
   let pending = ensured.get(store);
   if (!pending) {
-    pending = runMigrations(store, options);
+    // Shared by every caller, so it runs without the first caller's signal: a request cancelled
+    // during startup (a server stopping while it warms up) must not fail the others waiting.
+    pending = runMigrations(store);
     ensured.set(store, pending);
     pending.catch(() => ensured.delete(store));
   }
-  return pending;
+  const signal = options?.signal;
+  if (!signal) return pending;
+  // Each caller may stop waiting on its own signal.
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new AbortedError('waiting for the schema aborted', { component: 'postgres', cause: signal.reason }));
+    const onAbort = () => reject(new AbortedError('waiting for the schema aborted', { component: 'postgres', cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

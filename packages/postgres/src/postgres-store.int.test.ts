@@ -70,6 +70,24 @@ describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavou
     }
   });
 
+  it('ensures the schema once for all callers: one caller giving up does not fail the others', async () => {
+    const { store: fresh, dispose: drop } = await createTestStore(flavour);
+    try {
+      const controller = new AbortController();
+      const impatient = ensureSchema(fresh, { signal: controller.signal });
+      const patient = ensureSchema(fresh);
+      const other = ensureSchema(fresh, { signal: new AbortController().signal });
+      controller.abort();
+      await expect(impatient).rejects.toBeInstanceOf(AbortedError);
+      expect((await patient).applied.length).toBeGreaterThan(0);
+      expect((await other).applied).toEqual((await patient).applied);
+      expect(await fresh.fetchValue('SELECT to_regclass($1)::text', ['chunks'])).toBe('chunks');
+      await expect(ensureSchema(fresh, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
+    } finally {
+      await drop();
+    }
+  });
+
   it('applies migrations once, under a lock, and reports their status', async () => {
     const all = await loadMigrations();
     expect(all.map((m) => m.name)).toEqual(expect.arrayContaining(['0001_catalog_and_chunks', '0002_fuzzy_identifiers', '0003_domain_documents']));
