@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, FIXTURE_EXPECTATIONS, writeFixtureRepo, type TestDatabase } from '@trawl/testing';
-import { COMMANDS } from './cli.js';
+import { COMMANDS, main } from './cli.js';
 import { runCli } from './test-support/run-cli.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -122,6 +122,31 @@ describe.each(FLAVOURS)('trawl end to end on the $name', (flavour) => {
       expect.objectContaining({ chunkId: expect.any(String), startLine: expect.any(Number), endLine: expect.any(Number), kind: expect.any(String), score: expect.any(Number), sources: expect.any(Array) }),
     );
     expect(typeof out.tookMs).toBe('number');
+  });
+
+  it('serves the HTTP API with the search tables loaded, and stops on the signal', async () => {
+    const controller = new AbortController();
+    let stderr = '';
+    const served = main(['serve', '--port', '0'], {
+      stdout: { write: () => true, isTTY: false },
+      stderr: { write: (t: string) => ((stderr += t), true), isTTY: false },
+      env: { ...env, TRAWL_OPTIMIZED_WASM: '0', TRAWL_LOG_LEVEL: 'silent' },
+      cwd: repo,
+      signal: controller.signal,
+    });
+    try {
+      for (let i = 0; i < 600 && !/trawl: warmed|warm-up failed/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toMatch(new RegExp(`trawl: warmed .*${repoId} \\(\\d+ ms\\)`));
+      const url = /serving (http:\/\/\S+) /.exec(stderr)![1]!;
+      const res = await fetch(`${url}/v1/search?q=hashPassword&repo=${repoId}`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { hits: { file: string }[]; degraded: unknown[] };
+      expect(body.degraded).toEqual([]);
+      expect(body.hits[0]?.file).toBe('src/crypto/hash.ts');
+    } finally {
+      controller.abort();
+      expect(await served).toBe(0);
+    }
   });
 
   it('prints a readable list by default and finds the repository from the current folder', async () => {

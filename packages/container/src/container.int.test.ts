@@ -96,6 +96,36 @@ describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) =
     });
   }
 
+  it('warms the search tables of the latest snapshots, and a close during a warm-up leaves nothing open', async () => {
+    const reports = await trawl.warmUp();
+    expect(reports.map((r) => r.repo)).toEqual(['fixture']);
+    expect(reports[0]!.failed).toEqual([]);
+    expect(reports[0]!.warmed).toEqual(expect.arrayContaining(['fuzzy', 'symbol', 'chunk spans']));
+
+    // On a home of its own: a warm-up and a close race, at a few offsets.
+    const raceHome = await mkdtemp(join(tmpdir(), 'trawl-home-race-'));
+    const settings = db ? { DATABASE_URL: db.url } : {};
+    try {
+      const first = createContainer({ home: raceHome }, settings);
+      await (await first.indexer()).indexRepository({ repoId: 'race', root: repo });
+      await first.close();
+      for (let round = 0; round < 3; round++) {
+        const c = createContainer({ home: raceHome }, settings);
+        const warming = c.warmUp().catch(() => []);
+        await new Promise((r) => setTimeout(r, round * 40));
+        await c.close();
+        await warming;
+        // Had the warm-up opened the symbol database after close, this one could not open it.
+        const next = createContainer({ home: raceHome }, settings);
+        const symbols = await next.symbols();
+        expect(await symbols!.definitions({ repoId: 'race', snapshotId: (await (await next.catalog()).latestReadySnapshot('race'))!.snapshotId }, 'createUser')).not.toHaveLength(0);
+        await next.close();
+      }
+    } finally {
+      await rm(raceHome, { recursive: true, force: true });
+    }
+  });
+
   it('closes idempotently and refuses use afterwards', async () => {
     const c = createContainer({ home: await mkdtemp(join(tmpdir(), 'trawl-home2-')) }, {});
     await c.postgres();

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import {
   ConfigError,
+  type CallOptions,
   type CatalogStore,
   type ChunkStore,
   type HealthStatus,
   type IndexName,
   type SearchIndex,
+  type SnapshotRef,
   type SymbolIndex,
 } from '@trawl/core';
 import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore, PostgresChunkStore } from '@trawl/chunk-store';
@@ -26,6 +28,16 @@ export interface ComponentHealth extends HealthStatus {
 export interface ContainerHealth {
   ok: boolean;
   components: Record<string, ComponentHealth>;
+}
+
+/** What {@link TrawlContainer.warmUp} loaded for one repository's latest ready snapshot. */
+export interface WarmUpReport {
+  repo: string;
+  snapshotId: string;
+  /** The indexes (and `chunk spans`) whose tables are loaded. */
+  warmed: string[];
+  failed: { part: string; error: string }[];
+  ms: number;
 }
 
 /**
@@ -87,8 +99,23 @@ export class TrawlContainer implements AsyncDisposable {
     if (this.#closing) throw new ConfigError('this container is closed: create a new one', { component: 'container' });
   }
 
+  /**
+   * Work in flight that opens stores: layers being built and warm-ups. close() stops the warm-ups
+   * and waits for all of it first, so nothing it opens is left open (a Kuzu database opened after
+   * close would keep the process alive).
+   */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #stop = new AbortController();
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
+    const done = () => this.#inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
   #lazy<T>(fn: () => Promise<T>): () => Promise<T> {
-    return lazy(fn, () => this.#assertOpen());
+    return lazy(() => this.#track(fn()), () => this.#assertOpen());
   }
 
   /** The PostgreSQL store (a server with DATABASE_URL, else PGlite under the home folder). */
@@ -172,6 +199,41 @@ export class TrawlContainer implements AsyncDisposable {
   );
 
   /**
+   * Loads the in-memory search tables (symbol names, fuzzy identifiers, chunk line spans) of the
+   * latest ready snapshot of each repository, or of `repos`, so that a server's first searches
+   * do not wait for them (~3 s at 110k chunks, during which the symbol index can miss the
+   * deadline). Nothing to do when `memoryCaches` is off. A part that fails is reported, not
+   * thrown; it rejects only when the catalog cannot be read. close() stops a warm-up in progress
+   * and waits for what it has started.
+   */
+  warmUp(options: { repos?: readonly string[]; signal?: AbortSignal } = {}): Promise<WarmUpReport[]> {
+    if (!this.settings.memoryCaches) return Promise.resolve([]);
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#stop.signal]) : this.#stop.signal;
+    return this.#track(this.#warmUp(options.repos, signal));
+  }
+
+  async #warmUp(only: readonly string[] | undefined, signal: AbortSignal): Promise<WarmUpReport[]> {
+    const options = { repos: only, signal };
+    const catalog = await this.catalog();
+    const repos = options.repos ?? (await catalog.listRepos({ signal: options.signal })).map((r) => r.repoId);
+    const [indexes, chunks] = await Promise.all([this.indexes(), this.chunks()]);
+    const reports: WarmUpReport[] = [];
+    for (const repo of repos) {
+      const started = performance.now();
+      const snapshot = await catalog.latestReadySnapshot(repo, { signal: options.signal });
+      if (!snapshot) continue;
+      const ref = { repoId: repo, snapshotId: snapshot.snapshotId };
+      const tasks: [string, () => Promise<unknown>][] = indexes.flatMap((index) => (index.warm ? [[index.name, () => index.warm!(ref, { signal: options.signal })] as [string, () => Promise<unknown>]] : []));
+      const spans = (chunks as ChunkStore & { loadLineSpans?: (ref: SnapshotRef, options?: CallOptions) => Promise<number> }).loadLineSpans;
+      if (spans) tasks.push(['chunk spans', () => spans.call(chunks, ref, { signal: options.signal })]);
+      const failed: { part: string; error: string }[] = [];
+      await Promise.all(tasks.map(([part, run]) => run().catch((error: Error) => failed.push({ part, error: error.message }))));
+      reports.push({ repo, snapshotId: ref.snapshotId, warmed: tasks.map(([part]) => part).filter((p) => !failed.some((f) => f.part === p)), failed, ms: Math.round(performance.now() - started) });
+    }
+    return reports;
+  }
+
+  /**
    * Reports every component (status, latency, error) within a few seconds. Never throws, and
    * builds nothing that is not built yet except the database connection it has to check.
    */
@@ -211,7 +273,10 @@ export class TrawlContainer implements AsyncDisposable {
   close(options: { timeoutMs?: number } = {}): Promise<void> {
     this.#closing ??= (async () => {
       const timeoutMs = options.timeoutMs ?? 10_000;
+      this.#stop.abort();
       const work = (async () => {
+        // Warm-ups stop, and layers being built finish, before anything closes.
+        await Promise.allSettled([...this.#inFlight]);
         // Indexes (Kuzu, clients) first, then the pool they query through.
         await this.#optional?.close().catch(() => undefined);
         await this.#postgres?.close().catch(() => undefined);

@@ -1,2 +1,2 @@
-export { TrawlContainer, createContainer, type ContainerHealth, type ComponentHealth } from './container.js';
+export { TrawlContainer, createContainer, type ContainerHealth, type ComponentHealth, type WarmUpReport } from './container.js';
 export { loadSettings, describeSettings, type TrawlSettings, type TrawlSettingsInput } from './settings.js';

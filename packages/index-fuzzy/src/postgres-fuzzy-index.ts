@@ -137,16 +137,23 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     );
   }
 
+  /** Loads the snapshot's identifier table now (nothing when `cacheSize` is 0). */
+  async warm(snapshot: SnapshotRef, options: CallOptions = {}): Promise<void> {
+    await this.#table(await this.#ready(options), snapshot);
+  }
+
   #forget(repoId: string, snapshotId?: string): void {
     this.#tables.forget(repoId, snapshotId);
   }
 
   /** The store, with the schema ensured (once). */
   #ready(options?: CallOptions): Promise<PostgresStore> {
+    throwIfAborted(options?.signal, COMPONENT);
     this.#store ??= (async () => {
       const source = this.#storeSource;
       const store = typeof source === 'function' ? await source() : source;
-      await ensureSchema(store, options);
+      // (shared by every caller: no one caller's signal may fail it for the others)
+      await ensureSchema(store);
       return store;
     })();
     this.#store.catch(() => {

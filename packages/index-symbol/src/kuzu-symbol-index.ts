@@ -573,6 +573,11 @@ export class KuzuSymbolIndex implements SymbolIndex {
     });
   }
 
+  /** Loads the snapshot's symbol name table now (nothing when `nameCacheSize` is 0). */
+  async warm(snapshot: SnapshotRef, options: CallOptions = {}): Promise<void> {
+    await this.#exclusive((conn) => this.#nameTable(conn, snapshot), options.signal);
+  }
+
   /** Definitions of a name (`save`), or of a qualified name (`ChunkStore.save`), optionally of one kind. */
   async definitions(snapshot: SnapshotRef, name: string, options: SymbolQueryOptions = {}): Promise<SymbolDefinition[]> {
     const { limit, timeoutMs } = this.#bounds(options);

@@ -10,7 +10,9 @@ export const SERVE_HELP = `Usage: trawl serve [options]
 Start the HTTP API: search, repositories, chunks, symbols, index runs, health.
 The OpenAPI document is at /openapi.json and a docs page at /docs.
 SIGTERM or Ctrl-C stops accepting requests, drains the ones in flight, then closes
-the stores.
+the stores. Once listening, it loads each repository's in-memory search tables
+(TRAWL_MEMORY_CACHES) so the first searches need not, and compiles the embedded
+database's WebAssembly up front (TRAWL_OPTIMIZED_WASM=0 to skip).
 
 Options:
   --host <addr>            address to listen on (default ${SERVER_DEFAULTS.host}); any
@@ -70,10 +72,17 @@ export async function serveCommand(args: string[], io: CliIo, _container: () => 
       rateLimit: rate === 0 ? false : { max: rate, timeWindowMs: 60_000 },
       logger: { level: io.env.TRAWL_LOG_LEVEL || 'info', redact: ['req.headers.authorization'], stream: { write: (line: string) => io.stdout.write(line) } },
       stopSignal: io.signal,
-      onListening: (url) => io.stderr.write(`trawl: serving ${url} (docs at ${url}/docs); SIGTERM or Ctrl-C to stop\n`),
+      onListening: (url) => {
+        io.stderr.write(`trawl: serving ${url} (docs at ${url}/docs); SIGTERM or Ctrl-C to stop\n`);
+        // Load each repository's search tables now rather than on its first search.
+        trawl.warmUp({ signal: io.signal }).then(
+          (reports) => reports.length && io.stderr.write(`trawl: warmed ${reports.map((r) => `${r.repo} (${r.ms} ms${r.failed.length ? `; failed: ${r.failed.map((f) => `${f.part}: ${f.error}`).join(', ')}` : ''})`).join(', ')}\n`),
+          (error: Error) => io.stderr.write(`trawl: warm-up failed (searches load what they need): ${error.message}\n`),
+        );
+      },
     });
   } finally {
-    if (readOnly) await trawl.close();
+    await trawl.close();
   }
   return 0;
 }

@@ -59,6 +59,11 @@ export interface SearchIndex<TSearchOptions extends SearchOptions = SearchOption
   reindexPaths(delta: SnapshotDelta, options?: CallOptions): Promise<IndexRunResult>;
   search(snapshot: SnapshotRef, query: string, options?: TSearchOptions): Promise<SearchHit[]>;
   deleteRepo(repoId: string, snapshotId?: string, options?: CallOptions): Promise<void>;
+  /**
+   * Loads what the index keeps in memory per snapshot (its search tables) now, so the first
+   * search of that snapshot need not wait for it. Optional; a no-op where nothing is kept.
+   */
+  warm?(snapshot: SnapshotRef, options?: CallOptions): Promise<void>;
   healthCheck?(options?: CallOptions): Promise<HealthStatus>;
   close?(): Promise<void>;
 }
