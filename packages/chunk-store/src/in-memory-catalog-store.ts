@@ -16,6 +16,12 @@ import {
 } from '@trawl/core';
 import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 
+/** A copy of `file` with `modifiedMs` set, or without the field when unknown (as PostgreSQL reads it back). */
+function withTime(file: SourceFile, modifiedMs: number | null | undefined): SourceFile {
+  const { modifiedMs: _old, ...rest } = file;
+  return modifiedMs != null ? { ...rest, modifiedMs } : rest;
+}
+
 /** A CatalogStore in process memory (tests, development). Same contract as the PostgreSQL one. */
 export class InMemoryCatalogStore implements CatalogStore {
   #repos = new Map<string, RepoRecord>();
@@ -123,7 +129,7 @@ export class InMemoryCatalogStore implements CatalogStore {
     throwIfAborted(options?.signal, 'catalog');
     files.forEach(validateFile);
     const map = this.#filesOf(snapshot);
-    for (const { modifiedMs, ...f } of files) map.set(f.path, modifiedMs != null ? { ...f, modifiedMs } : f);
+    for (const f of files) map.set(f.path, withTime(f, f.modifiedMs));
     return files.length;
   }
 
@@ -155,8 +161,7 @@ export class InMemoryCatalogStore implements CatalogStore {
     for (const { path, modifiedMs } of times) {
       const file = map?.get(path);
       if (!file || (file.modifiedMs ?? null) === modifiedMs) continue;
-      const { modifiedMs: _old, ...rest } = file;
-      map!.set(path, modifiedMs != null ? { ...rest, modifiedMs } : rest);
+      map!.set(path, withTime(file, modifiedMs));
       n++;
     }
     return n;

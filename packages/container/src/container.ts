@@ -213,19 +213,19 @@ export class TrawlContainer implements AsyncDisposable {
   }
 
   async #warmUp(only: readonly string[] | undefined, signal: AbortSignal): Promise<WarmUpReport[]> {
-    const options = { repos: only, signal };
+    const options = { signal };
     const catalog = await this.catalog();
-    const repos = options.repos ?? (await catalog.listRepos({ signal: options.signal })).map((r) => r.repoId);
+    const repos = only ?? (await catalog.listRepos(options)).map((r) => r.repoId);
     const [indexes, chunks] = await Promise.all([this.indexes(), this.chunks()]);
     const reports: WarmUpReport[] = [];
     for (const repo of repos) {
       const started = performance.now();
-      const snapshot = await catalog.latestReadySnapshot(repo, { signal: options.signal });
+      const snapshot = await catalog.latestReadySnapshot(repo, options);
       if (!snapshot) continue;
       const ref = { repoId: repo, snapshotId: snapshot.snapshotId };
-      const tasks: [string, () => Promise<unknown>][] = indexes.flatMap((index) => (index.warm ? [[index.name, () => index.warm!(ref, { signal: options.signal })] as [string, () => Promise<unknown>]] : []));
+      const tasks: [string, () => Promise<unknown>][] = indexes.flatMap((index) => (index.warm ? [[index.name, () => index.warm!(ref, options)] as [string, () => Promise<unknown>]] : []));
       const spans = (chunks as ChunkStore & { loadLineSpans?: (ref: SnapshotRef, options?: CallOptions) => Promise<number> }).loadLineSpans;
-      if (spans) tasks.push(['chunk spans', () => spans.call(chunks, ref, { signal: options.signal })]);
+      if (spans) tasks.push(['chunk spans', () => spans.call(chunks, ref, options)]);
       const failed: { part: string; error: string }[] = [];
       await Promise.all(tasks.map(([part, run]) => run().catch((error: Error) => failed.push({ part, error: error.message }))));
       reports.push({ repo, snapshotId: ref.snapshotId, warmed: tasks.map(([part]) => part).filter((p) => !failed.some((f) => f.part === p)), failed, ms: Math.round(performance.now() - started) });

@@ -77,7 +77,9 @@ const LAYOUT_CACHE_SIZE = 256;
  */
 type Layout = { kind: 'full' } | { kind: 'overlay'; base: string; masked: string[] } | { kind: 'deleted' };
 
+/** Zoekt query atoms: the repository named `name`; every repository whose name starts with `prefix`; the manifest file. */
 const repoAtom = (name: string) => `repo:${quoteAtom(`^(?:${escapeRegex(name)})$`)}`;
+const prefixAtom = (prefix: string) => `repo:${quoteAtom(`^${escapeRegex(prefix)}`)}`;
 const manifestAtom = () => `file:${quoteAtom(`^${escapeRegex(OVERLAY_MANIFEST)}$`)}`;
 
 /** The Zoekt query terms that select a snapshot's files in `layout` (every file, when the query is only this). */
@@ -241,7 +243,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
 
     if (baseLayout.kind !== 'deleted' && masked.size <= this.#overlayMaxPaths && (await this.#listed(wholeBase, options)).length > 0) {
       // The base's own overlay files carry over, except those this delta replaces.
-      const carried = baseLayout.kind === 'overlay' ? await this.#files(`${repoAtom(baseName)} -${manifestAtom()}`, delta.rootPath, replaced, options) : new Map<string, string>();
+      const carried = baseLayout.kind === 'overlay' ? await this.#files(await this.#wholeFiles(`${repoAtom(baseName)} -${manifestAtom()}`, options), delta.rootPath, replaced) : new Map<string, string>();
       const manifest = { path: OVERLAY_MANIFEST, content: `${JSON.stringify({ version: 1, base: wholeBase, masked: [...masked].sort() }, null, 1)}\n` };
       const files = [...[...carried].map(([path, content]) => ({ path, content })), ...changedFiles, manifest];
       const run = await this.#indexAndLoad(name, files, options);
@@ -257,7 +259,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     }
 
     const scope = baseLayout.kind === 'overlay' ? scopeTerms(baseName, baseLayout) : repoAtom(baseName);
-    const base = baseLayout.kind === 'deleted' ? null : await this.#client().search(scope, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
+    const base = baseLayout.kind === 'deleted' ? null : await this.#wholeFiles(scope, options);
     if (!base || base.files.length === 0 || base.partial) {
       const rootExists = (await stat(delta.rootPath).catch(() => null))?.isDirectory();
       if (!rootExists) {
@@ -277,7 +279,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
         details: this.#details(name, run),
       };
     }
-    const files = await this.#files(null, delta.rootPath, replaced, options, base);
+    const files = await this.#files(base, delta.rootPath, replaced);
     for (const f of changedFiles) files.set(f.path, f.content);
     const run = await this.#indexAndLoad(name, [...files].map(([path, content]) => ({ path, content })), options);
     this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
@@ -294,12 +296,17 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     };
   }
 
+  /** Every file a Zoekt query (in Zoekt's language) selects, with its whole content. */
+  #wholeFiles(query: string, options: CallOptions): Promise<ZoektSearchResult> {
+    return this.#client().search(query, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
+  }
+
   /**
-   * The files a Zoekt query selects, whole, by path, minus `except`. A file Zoekt skipped (kept
-   * only as a marker) is read again from `rootPath` so Zoekt judges it again, or left out.
+   * The files of a whole-file result by path, minus `except` and the manifest. A file Zoekt
+   * skipped (kept only as a marker) is read again from `rootPath` so Zoekt judges it again, or
+   * left out.
    */
-  async #files(query: string | null, rootPath: string, except: ReadonlySet<string>, options: CallOptions, result?: ZoektSearchResult): Promise<Map<string, string>> {
-    const found = result ?? (await this.#client().search(query!, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 }));
+  async #files(found: ZoektSearchResult, rootPath: string, except: ReadonlySet<string>): Promise<Map<string, string>> {
     const files = new Map<string, string>();
     for (const f of found.files) {
       if (except.has(f.fileName) || f.fileName === OVERLAY_MANIFEST) continue;
@@ -329,7 +336,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
 
   async #readLayout(name: string, options: CallOptions): Promise<Layout> {
     if (await this.#tombstoned(name)) return { kind: 'deleted' };
-    const found = await this.#client().search(`${repoAtom(name)} ${manifestAtom()}`, { raw: true, wholeFiles: true, signal: options.signal });
+    const found = await this.#wholeFiles(`${repoAtom(name)} ${manifestAtom()}`, options);
     const manifest = found.files.find((f) => f.fileName === OVERLAY_MANIFEST);
     return manifest ? parseManifest(manifest.content ?? '', name) : { kind: 'full' };
   }
@@ -388,7 +395,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     throwIfAborted(options.signal, COMPONENT);
     const prefix = `${encodeURIComponent(repoId)}@`;
     if (snapshotId === undefined) {
-      const names = (await this.#client().listRepositories({ query: `repo:${quoteAtom(`^${escapeRegex(prefix)}`)}`, signal: options.signal })).map((r) => r.name);
+      const names = (await this.#client().listRepositories({ query: prefixAtom(prefix), signal: options.signal })).map((r) => r.name);
       await this.#remove(names, options);
       for (const file of await readdir(this.#tombstoneDir()).catch(() => [] as string[])) if (file.startsWith(prefix)) await rm(join(this.#tombstoneDir(), file), { force: true });
       for (const name of [...this.#layouts.keys()]) if (name.startsWith(prefix)) this.#layouts.delete(name);
@@ -396,7 +403,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     }
     const name = zoektRepositoryName({ repoId, snapshotId });
     // Every overlay of the repository and the whole repository it builds on, in one request.
-    const found = await this.#client().search(`repo:${quoteAtom(`^${escapeRegex(prefix)}`)} ${manifestAtom()}`, { raw: true, wholeFiles: true, signal: options.signal });
+    const found = await this.#wholeFiles(`${prefixAtom(prefix)} ${manifestAtom()}`, options);
     const bases = new Map(found.files.filter((f) => f.fileName === OVERLAY_MANIFEST).map((f) => [f.repository, parseManifest(f.content ?? '', f.repository).base]));
     this.#layouts.delete(name);
     if ([...bases].some(([overlay, base]) => base === name && overlay !== name)) {
@@ -469,7 +476,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   }
 
   #listed(name: string, options: CallOptions) {
-    return this.#client().listRepositories({ query: `repo:${quoteAtom(`^${escapeRegex(name)}$`)}`, signal: options.signal });
+    return this.#client().listRepositories({ query: repoAtom(name), signal: options.signal });
   }
 
   async #waitFor(what: string, probe: () => Promise<boolean>, options: CallOptions): Promise<void> {

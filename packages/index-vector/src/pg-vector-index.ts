@@ -101,7 +101,8 @@ export class PgVectorIndex implements VectorIndex, AsyncDisposable {
     this.table = vectorSpaceName(prefix, options.embedder.model, options.embedder.dimensions);
   }
 
-  #ready(_options?: CallOptions): Promise<PostgresStore> {
+  #ready(options?: CallOptions): Promise<PostgresStore> {
+    throwIfAborted(options?.signal, COMPONENT);
     this.#store ??= (async () => {
       const source = this.#o.store;
       const store = typeof source === 'function' ? await source() : source;

@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { InvalidInputError, NotFoundError, throwIfAborted, type CallOptions } from '@trawl/core';
+import { InvalidInputError, NotFoundError, throwIfAborted, type CallOptions, type SourceFileInfo } from '@trawl/core';
 import { BINARY_EXTENSIONS, detectLanguage } from './languages.js';
 
 /** The tool's own ignore file, read like a `.gitignore` (nested ones too). */
@@ -96,11 +96,7 @@ export interface WalkedFile {
 }
 
 /** A file of the previous snapshot, for the walker's stat cache. */
-export interface KnownFile {
-  sizeBytes: number;
-  contentHash: string;
-  modifiedMs?: number | null;
-}
+export type KnownFile = Pick<SourceFileInfo, 'sizeBytes' | 'contentHash' | 'modifiedMs'>;
 
 export interface WalkResult {
   root: string;

@@ -150,8 +150,8 @@ export function ensureSchema(store: PostgresStore, options?: CallOptions): Promi
   if (!signal) return pending;
   // Each caller may stop waiting on its own signal.
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AbortedError('waiting for the schema aborted', { component: 'postgres', cause: signal.reason }));
     const onAbort = () => reject(new AbortedError('waiting for the schema aborted', { component: 'postgres', cause: signal.reason }));
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     pending!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

@@ -87,8 +87,8 @@ export class Indexer {
     // The latest ready snapshot is the base of an incremental run; its files are also the scan's
     // stat cache (a file whose size and change time are unchanged is not read again).
     const base = options.incremental === false ? null : await catalog.latestReadySnapshot(repoId, { signal });
-    const baseFiles = base ? await catalog.listFiles(base, { signal }) : undefined;
-    const scan = await parser.scan(root, { signal, known: baseFiles && new Map(baseFiles.map((f) => [f.path, f])) });
+    const known = base ? new Map((await catalog.listFiles(base, { signal })).map((f) => [f.path, f])) : undefined;
+    const scan = await parser.scan(root, { signal, known });
     emit({ stage: 'scan', files: scan.files.length, skipped: scan.skipped.length });
     if (scan.files.length === 0) {
       throw new InvalidInputError(
@@ -103,7 +103,7 @@ export class Indexer {
     const existing = await catalog.getSnapshot(ref, { signal });
     if (existing?.status === 'ready') {
       // Nothing to index; a file read again because its time was not yet trusted can be now.
-      if (base?.snapshotId === snapshotId) await this.#refreshTimes(ref, baseFiles!, scan.files, [], signal);
+      if (base?.snapshotId === snapshotId) await this.#refreshTimes(ref, known!, scan.files, [], signal);
       emit({ stage: 'plan', mode: 'unchanged', changed: 0, deleted: 0, total: scan.files.length, snapshotId });
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
       return this.#result(ref, 'unchanged', scan.files.length, Number(existing.stats.chunks ?? 0), [], [], scan.skipped, [], started);
@@ -114,10 +114,9 @@ export class Indexer {
     let deletedPaths: string[] = [];
     let mode: 'full' | 'incremental' = 'full';
     if (base) {
-      const previous = new Map(baseFiles!.map((f) => [f.path, f.contentHash]));
       const now = new Set(scan.files.map((f) => f.path));
-      changedPaths = scan.files.filter((f) => previous.get(f.path) !== f.contentHash).map((f) => f.path);
-      deletedPaths = [...previous.keys()].filter((p) => !now.has(p));
+      changedPaths = scan.files.filter((f) => known!.get(f.path)?.contentHash !== f.contentHash).map((f) => f.path);
+      deletedPaths = [...known!.keys()].filter((p) => !now.has(p));
       mode = 'incremental';
     }
     emit({ stage: 'plan', mode, changed: changedPaths.length, deleted: deletedPaths.length, total: scan.files.length, snapshotId });
@@ -131,7 +130,7 @@ export class Indexer {
         // chunks that define a symbol are read, lightened where the store can (listSymbolChunks).
         const skip = new Set(replaced);
         unchanged = {
-          files: baseFiles!.filter((f) => !skip.has(f.path)),
+          files: [...known!.values()].filter((f) => !skip.has(f.path)),
           chunks: await symbolChunks(chunks, base!, replaced, signal),
         };
       }
@@ -150,7 +149,7 @@ export class Indexer {
       if (mode === 'incremental') {
         await catalog.copyFiles(base!, ref, replaced, { signal });
         // Unchanged files carried over keep the base's change times: record the scan's newer ones.
-        await this.#refreshTimes(ref, baseFiles!, scan.files, changedPaths, signal);
+        await this.#refreshTimes(ref, known!, scan.files, changedPaths, signal);
         await chunks.copySnapshot(base!, ref, replaced, { signal });
       }
       await catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal });
@@ -196,12 +195,13 @@ export class Indexer {
    * differ from `known` (the times `ref`'s rows carry): a file too recent to trust when it was
    * last hashed, or touched since, is then not read again by the next scan.
    */
-  async #refreshTimes(ref: SnapshotRef, known: readonly SourceFileInfo[], scanned: readonly ScannedFile[], changedPaths: readonly string[], signal?: AbortSignal): Promise<void> {
+  async #refreshTimes(ref: SnapshotRef, known: ReadonlyMap<string, SourceFileInfo>, scanned: readonly ScannedFile[], changedPaths: readonly string[], signal?: AbortSignal): Promise<void> {
     const { catalog } = this.#o;
     if (!catalog.updateModifiedTimes) return;
-    const before = new Map(known.map((f) => [f.path, f.modifiedMs ?? null]));
     const changed = new Set(changedPaths);
-    const times = scanned.filter((f) => !changed.has(f.path) && before.has(f.path) && (f.modifiedMs ?? null) !== before.get(f.path)).map((f) => ({ path: f.path, modifiedMs: f.modifiedMs ?? null }));
+    const times = scanned
+      .filter((f) => !changed.has(f.path) && known.has(f.path) && (f.modifiedMs ?? null) !== (known.get(f.path)!.modifiedMs ?? null))
+      .map((f) => ({ path: f.path, modifiedMs: f.modifiedMs ?? null }));
     if (times.length > 0) await catalog.updateModifiedTimes(ref, times, { signal });
   }
 
