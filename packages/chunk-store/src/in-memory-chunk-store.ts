@@ -1,6 +1,7 @@
 import {
   chunkKindRank,
   normalizeChunk,
+  selectSymbolContext,
   snapshotKey,
   throwIfAborted,
   validateChunk,
@@ -11,6 +12,7 @@ import {
   type ChunkStore,
   type LineLocation,
   type SnapshotRef,
+  type SymbolContextNeed,
 } from '@trawl/core';
 import { MIN_SPANS_TO_PAINT, ownerAt, paintLineOwners, type LineOwners } from './line-owners.js';
 
@@ -206,9 +208,10 @@ export class InMemoryChunkStore implements ChunkStore {
   }
 
   /** The chunks of a snapshot that define a symbol, outside `exceptPaths` (what an incremental parse links against). */
-  async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]> {
+  async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[]; need?: SymbolContextNeed }): Promise<Chunk[]> {
     const except = new Set(options?.exceptPaths ?? []);
-    return (await this.listRepoChunks(snapshot.repoId, { ...options, snapshotId: snapshot.snapshotId })).filter((c) => c.symbolId && !except.has(c.filePath));
+    const chunks = (await this.listRepoChunks(snapshot.repoId, { ...options, snapshotId: snapshot.snapshotId })).filter((c) => c.symbolId && !except.has(c.filePath));
+    return options?.need ? selectSymbolContext(chunks, options.need) : chunks;
   }
 
   /** How many chunks a snapshot has. */

@@ -10,6 +10,7 @@ import {
   type ChunkStore,
   type LineLocation,
   type SnapshotRef,
+  type SymbolContextNeed,
 } from '@trawl/core';
 import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { CHUNK_COLUMNS, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
@@ -83,6 +84,9 @@ type LinkRow = [
   visibility: Chunk['visibility'],
   symbolKind: string | null,
 ];
+
+/** The columns {@link PostgresChunkStore.listSymbolChunks} reads. */
+const LINK_COLUMNS = 'chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner, visibility, attributes';
 
 const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
 
@@ -218,16 +222,30 @@ export class PostgresChunkStore implements ChunkStore {
    * identity, names, lines, language, symbol fields and `attributes.symbolKind` are read; `parentId`,
    * `summary` and `lastIndexedCommit` are null, `childIds` empty, `importance` 0, `version` 1. What
    * an incremental parse links the changed files against, at a fraction of {@link listRepoChunks}.
+   * With `need`, only those it selects (see `selectSymbolContext`): what the changed files' links
+   * can reach.
    */
-  async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]> {
+  async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[]; need?: SymbolContextNeed }): Promise<Chunk[]> {
     await this.#ready(options);
     // Only the columns linking reads, as one JSON document: the driver decodes one value instead
     // of a row per chunk (3-4x faster on PGlite at 20k chunks).
+    const scope = `repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))`;
+    const params: unknown[] = [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]];
+    let from = `chunks WHERE ${scope}`;
+    if (options?.need) {
+      // The selected chunks, then their owners by symbol id (through the symbol index).
+      from = `(WITH picked AS (
+                 SELECT ${LINK_COLUMNS} FROM chunks WHERE ${scope} AND (name IN (SELECT unnest($4::text[])) OR file_path IN (SELECT unnest($5::text[]))))
+               SELECT * FROM picked
+               UNION
+               SELECT ${LINK_COLUMNS} FROM chunks WHERE ${scope} AND symbol_id IN (SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL)) AS c`;
+      params.push([...options.need.names], [...options.need.filePaths]);
+    }
     const json = await this.db.fetchValue<string | null>(
       `SELECT json_agg(json_build_array(chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner,
                                         visibility, attributes->>'symbolKind') ORDER BY file_path, start_line, end_line DESC, chunk_id)::text
-       FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))`,
-      [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]],
+       FROM ${from}`,
+      params,
       options,
     );
     const rows = json ? (JSON.parse(json) as LinkRow[]) : [];

@@ -1,3 +1,5 @@
+import type { SymbolContextNeed } from './ports/repository-parser.js';
+
 /**
  * Every kind of chunk, from the whole project down to a function body.
  * `block` is a bounded line window of a file no grammar could split (large text files).
@@ -135,4 +137,22 @@ export function normalizeChunk(input: ChunkInput): Chunk {
     lastIndexedCommit: input.lastIndexedCommit ?? null,
     deleted: input.deleted ?? false,
   };
+}
+
+/**
+ * The chunks of `chunks` that define a symbol and that `need` selects: named in `need.names` or in
+ * one of `need.filePaths`, plus the chunk of each one's owner. The reference for stores that
+ * select in their own query language (`PostgresChunkStore.listSymbolChunks`).
+ */
+export function selectSymbolContext(chunks: readonly Chunk[], need: SymbolContextNeed): Chunk[] {
+  const names = new Set(need.names);
+  const paths = new Set(need.filePaths);
+  const picked = new Set<Chunk>();
+  const owners = new Set<string>();
+  for (const c of chunks) {
+    if (!c.symbolId || !(names.has(c.name) || paths.has(c.filePath))) continue;
+    picked.add(c);
+    if (c.symbolOwner) owners.add(c.symbolOwner);
+  }
+  return chunks.filter((c) => picked.has(c) || (c.symbolId !== null && owners.has(c.symbolId)));
 }

@@ -10,7 +10,7 @@ export type { ParseWorkerPoolOptions, ParseAllOptions, WorkerEntry } from './par
 export type { ParseRepositoryOptions, ParsedRepository, ParseProgress } from './repository-parser.js';
 export { buildRepositoryChunks, fileChunkId, contentSnapshotId } from './repository-chunks.js';
 export type { RepositoryFileInfo } from './repository-chunks.js';
-export { linkRelations } from './symbol-linker.js';
+export { linkRelations, symbolContextNeed } from './symbol-linker.js';
 export type { LinkableFile, LinkOptions, LinkStats } from './symbol-linker.js';
 export { chunkId, moduleChunkId, projectChunkId, symbolId, fileNodeId, sha256Hex } from './ids.js';
 export { loadLanguage, grammarPath } from './grammar-loader.js';

@@ -1,4 +1,4 @@
-import { validateChunks, type SymbolRelation } from '@trawl/core';
+import { selectSymbolContext, validateChunks, type SymbolContextNeed, type SymbolRelation } from '@trawl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRepositoryChunks, fileChunkId } from './repository-chunks.js';
 import { parseRepository, symbolsFromChunks, type ParsedRepository, type ParseProgress } from './repository-parser.js';
@@ -139,6 +139,58 @@ describe('parseRepository', () => {
     // The upper levels for the new snapshot come from the full file list.
     const upper = buildRepositoryChunks('zoo', 'c2', parsed.files);
     expect(upper.map((c) => c.id)).toEqual(parsed.chunks.filter((c) => c.kind === 'project' || c.kind === 'module').map((c) => c.id));
+  });
+
+  it('links a re-parsed file the same way when asked for only the symbols its links can reach', async () => {
+    // The fixture plus a default import (resolved through the imported file, whatever the names)
+    // and unrelated symbols that the narrowed context leaves out.
+    const more: Record<string, string> = {
+      ...FILES,
+      'web/src/kennel.ts': `export default class DogHouse {\n  open() { return 1; }\n}\n`,
+      'web/src/pet.ts': `import Kennel from './kennel';\nimport { shout } from './format';\nexport function adopt() {\n  new Kennel();\n  return shout('x');\n}\n`,
+      // Go: \`stop()\` in package server names a method, not a package function: told apart only by its owner.
+      'go/server/worker.go': `package server\n\ntype Worker struct{}\n\nfunc (w *Worker) stop() {}\n`,
+      'go/server/boss.go': `package server\n\nfunc boss() { stop() }\n`,
+      'go/other/other.go': `package other\n\ntype Other struct{}\n\nfunc (o *Other) stop() {}\n`,
+      'web/src/noise.ts': Array.from({ length: 40 }, (_, i) => `export function noise${i}() { return ${i}; }\n`).join(''),
+    };
+    const other = await writeTempRepo(more);
+    try {
+      const all = await parseRepository(other.root, { repoId: 'zoo', snapshotId: 'n1' });
+      const view = (rels: readonly SymbolRelation[]) => rels.map((r) => [r.kind, r.fromId, r.toName, r.toId, r.resolved]);
+      let full = 0;
+      let narrowed = 0;
+      for (const f of all.files) {
+        const rest = all.chunks.filter((c) => c.filePath !== f.path);
+        const knownPaths = all.files.filter((x) => x.path !== f.path).map((x) => x.path);
+        const reference = await parseRepository(other.root, { repoId: 'zoo', snapshotId: 'n2', paths: [f.path], contextSymbols: symbolsFromChunks(rest), knownPaths });
+        let asked: SymbolContextNeed | undefined;
+        const lean = await parseRepository(other.root, {
+          repoId: 'zoo',
+          snapshotId: 'n2',
+          paths: [f.path],
+          knownPaths,
+          contextSymbols: async (need) => {
+            asked = need;
+            return symbolsFromChunks(selectSymbolContext(rest, need));
+          },
+        });
+        expect(view(lean.relations), f.path).toEqual(view(reference.relations));
+        full += symbolsFromChunks(rest).length;
+        narrowed += symbolsFromChunks(selectSymbolContext(rest, asked!)).length;
+        if (f.path === 'web/src/pet.ts') {
+          // `new Kennel()` reaches DogHouse only through the file the default import names.
+          expect(asked!.filePaths).toContain('web/src/kennel.ts');
+          expect(asked!.names).not.toContain('DogHouse');
+          const call = lean.relations.find((r) => r.kind === 'calls' && r.toName === 'Kennel')!;
+          expect(all.symbols.find((s) => s.id === call.toId)?.fqn).toBe('web/src/kennel.ts:DogHouse');
+        }
+      }
+      // The point of asking: far fewer symbols than every other file's.
+      expect(narrowed).toBeLessThan(full / 3);
+    } finally {
+      await other.cleanup();
+    }
   });
 
   it('derives a content snapshot id for a plain directory', async () => {

@@ -8,6 +8,7 @@ import {
   type CallOptions,
   type Chunk,
   type SourceFile,
+  type SymbolContextNeed,
   type SymbolDefinition,
   type SymbolKind,
   type SymbolRelation,
@@ -17,7 +18,7 @@ import { ParseWorkerPool } from './parse-worker-pool.js';
 import { sha256Hex } from './ids.js';
 import { buildRepositoryChunks, contentSnapshotId } from './repository-chunks.js';
 import { checkFile, DEFAULT_MAX_FILE_BYTES, walkRepository, type SkippedFile, type WalkedFile, type WalkOptions } from './repository-walker.js';
-import { linkRelations, type LinkStats } from './symbol-linker.js';
+import { linkRelations, symbolContextNeed, type LinkStats } from './symbol-linker.js';
 
 /** A progress event: walking, reading, parsing (once per file) and linking. */
 export interface ParseProgress {
@@ -42,9 +43,11 @@ export interface ParseRepositoryOptions extends Omit<WalkOptions, 'signal'>, Cal
   paths?: readonly string[];
   /**
    * Symbols of the files that were not re-parsed, so calls into them still resolve
-   * (`symbolsFromChunks(await chunkStore.listRepoChunks(repoId, { snapshotId: base }))`).
+   * (`symbolsFromChunks(await chunkStore.listRepoChunks(repoId, { snapshotId: base }))`). Or a
+   * function called once the files are parsed with what their links can look at
+   * ({@link symbolContextNeed}), returning at least those symbols: the links come out the same.
    */
-  contextSymbols?: readonly SymbolDefinition[];
+  contextSymbols?: readonly SymbolDefinition[] | ((need: SymbolContextNeed) => Promise<readonly SymbolDefinition[]>);
   /** Every path of the new snapshot (for resolving imports into files that were not re-parsed). */
   knownPaths?: Iterable<string>;
   onProgress?: (event: ParseProgress) => void;
@@ -242,7 +245,9 @@ async function readParseLink(
   const t3 = performance.now();
   progress({ phase: 'link', filesDone: parsed.length, filesTotal: walked.length, chunks: chunkCount });
   const knownPaths = options.knownPaths ? [...options.knownPaths] : undefined;
-  const linkStats = linkRelations(parsed, { contextSymbols: options.contextSymbols, knownPaths });
+  const contextSymbols = typeof options.contextSymbols === 'function' ? await options.contextSymbols(symbolContextNeed(parsed, knownPaths)) : options.contextSymbols;
+  throwIfAborted(signal, 'parser');
+  const linkStats = linkRelations(parsed, { contextSymbols, knownPaths });
   const linkMs = performance.now() - t3;
 
   const files = parsed.map((p) => p.file);

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { SymbolDefinition, SymbolKind, SymbolRelation } from '@trawl/core';
+import type { SymbolContextNeed, SymbolDefinition, SymbolKind, SymbolRelation } from '@trawl/core';
 import { fileNodeId } from './ids.js';
 import type { FileImport } from './file-parser.js';
 
@@ -63,15 +63,8 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   for (const f of files) for (const s of f.symbols) add(s);
   for (const s of options.contextSymbols ?? []) add(s);
 
-  const paths = new Set<string>();
-  for (const f of files) paths.add(f.file.path);
-  for (const p of options.knownPaths ?? []) paths.add(p);
-  for (const p of byFile.keys()) paths.add(p);
-  const dirs = new Map<string, string[]>();
-  for (const p of paths) push(dirs, posix.dirname(p), p);
-  const byBase = new Map<string, string[]>();
-  for (const p of paths) push(byBase, posix.basename(p), p);
-  const pathIndex: PathIndex = { paths, dirs, byBase };
+  const pathIndex = buildPathIndex([...files.map((f) => f.file.path), ...(options.knownPaths ?? []), ...byFile.keys()]);
+  const { dirs } = pathIndex;
   const importsByFile = new Map<string, FileImport[]>();
   for (const f of files) importsByFile.set(f.file.path, f.imports);
   const languageByFile = new Map<string, string | null>();
@@ -461,6 +454,48 @@ export interface PathIndex {
   paths: Set<string>;
   dirs: Map<string, string[]>;
   byBase: Map<string, string[]>;
+}
+
+function buildPathIndex(all: Iterable<string>): PathIndex {
+  const paths = new Set(all);
+  const dirs = new Map<string, string[]>();
+  const byBase = new Map<string, string[]>();
+  for (const p of paths) {
+    push(dirs, posix.dirname(p), p);
+    push(byBase, posix.basename(p), p);
+  }
+  return { paths, dirs, byBase };
+}
+
+/**
+ * Which symbols of other files linking `files` can look at (an incremental run, where the other
+ * files are the unchanged ones): every symbol named like a segment of a target (`a.b.c` gives
+ * `a`, `b`, `c`) or an import binding, and every symbol of a file an import resolves to, plus the
+ * owner of each such symbol (a lookup reads its owner's name and kind). `linkRelations` given
+ * only those as `contextSymbols` links `files` as it would with every symbol of the repository:
+ * each of its lookups is by one of those names, by one of those files or by an owner.
+ *
+ * `knownPaths`: every other path of the repository, as `linkRelations` gets it.
+ */
+export function symbolContextNeed(files: readonly LinkableFile[], knownPaths: Iterable<string> = []): SymbolContextNeed {
+  const index = buildPathIndex([...files.map((f) => f.file.path), ...knownPaths]);
+  const names = new Set<string>();
+  const filePaths = new Set<string>();
+  const addSegments = (dotted: string) => {
+    for (const part of dotted.split('.')) if (part) names.add(part);
+  };
+  for (const f of files) {
+    for (const rel of f.relations) if (rel.kind === 'calls' || rel.kind === 'references' || rel.kind === 'extends' || rel.kind === 'implements') addSegments(rel.toName);
+    const language = f.file.language;
+    for (const imp of f.imports) {
+      addSegments(imp.local);
+      addSegments(imp.imported);
+      for (const p of resolveModulePaths(imp.source, f.file.path, language, index)) filePaths.add(p);
+      // Python's `from pkg import mod`: the imported name can be a submodule.
+      if (language === 'python') for (const p of resolveModulePaths(`${imp.source}${imp.source.endsWith('.') ? '' : '.'}${imp.imported}`, f.file.path, language, index)) filePaths.add(p);
+    }
+  }
+  return { names: [...names].sort(), filePaths: [...filePaths].sort() };
 }
 
 function firstExisting(candidates: string[], paths: Set<string>): string[] {

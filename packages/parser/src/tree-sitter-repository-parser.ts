@@ -71,15 +71,10 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
 
   async parse(
     root: string,
-    options: CallOptions & {
-      repoId: string;
-      snapshotId: string;
-      paths?: readonly string[];
-      onProgress?: (progress: CoreParseProgress) => void;
-      unchanged?: { files: readonly SourceFileInfo[]; chunks: readonly Chunk[] };
-    },
+    options: Parameters<RepositoryParser['parse']>[1],
   ): Promise<ParsedFiles> {
-    const { unchanged } = options;
+    const { unchanged, signal } = options;
+    const load = unchanged?.loadChunks;
     const result = await parseRepository(root, {
       ...this.#options,
       repoId: options.repoId,
@@ -87,7 +82,7 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
       paths: options.paths,
       signal: options.signal,
       onProgress: options.onProgress,
-      contextSymbols: unchanged ? symbolsFromChunks(unchanged.chunks) : undefined,
+      contextSymbols: load ? async (need) => symbolsFromChunks(await load(need, { signal })) : unchanged ? symbolsFromChunks(unchanged.chunks ?? []) : undefined,
       knownPaths: unchanged ? unchanged.files.map((f) => f.path) : undefined,
     });
     let chunks = result.chunks;

@@ -1,6 +1,7 @@
 import {
   AbortedError,
   InvalidInputError,
+  selectSymbolContext,
   throwIfAborted,
   type CallOptions,
   type CatalogStore,
@@ -17,8 +18,11 @@ import {
   type ScannedFile,
   type SourceFile,
   type SourceFileInfo,
+  type SymbolContextNeed,
 } from '@trawl/core';
 import { contentSnapshotId } from './snapshot-id.js';
+
+type ParseOptions = Parameters<RepositoryParser['parse']>[1];
 
 /** Progress of an index run, for progress bars and logs. */
 export type IndexProgressEvent =
@@ -124,14 +128,15 @@ export class Indexer {
     await catalog.beginSnapshot({ ...ref, commit: scan.commit, baseSnapshotId: mode === 'incremental' ? base!.snapshotId : null }, { signal });
     try {
       const replaced = [...changedPaths, ...deletedPaths];
-      let unchanged: { files: SourceFileInfo[]; chunks: Chunk[] } | undefined;
+      let unchanged: ParseOptions['unchanged'];
       if (mode === 'incremental') {
-        // The parser links the changed files against the symbols of the unchanged ones: only
-        // chunks that define a symbol are read, lightened where the store can (listSymbolChunks).
+        // The parser links the changed files against the symbols of the unchanged ones: it asks,
+        // once it has read the changed files, for the chunks their links can reach, lightened
+        // where the store can (listSymbolChunks).
         const skip = new Set(replaced);
         unchanged = {
           files: [...known!.values()].filter((f) => !skip.has(f.path)),
-          chunks: await symbolChunks(chunks, base!, replaced, signal),
+          loadChunks: (need) => symbolChunks(chunks, base!, replaced, need, signal),
         };
       }
       const parsed = await parser.parse(root, {
@@ -249,7 +254,7 @@ export class Indexer {
 interface LeanChunkReads {
   /** Removes a snapshot's rows for good (pruning), instead of the port's soft delete. */
   purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
-  listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<Chunk[]>;
+  listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[]; need?: SymbolContextNeed }): Promise<Chunk[]>;
   countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
 }
 
@@ -265,11 +270,11 @@ function withScanTimes(files: readonly SourceFile[], scanned: readonly ScannedFi
   });
 }
 
-async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], signal?: AbortSignal): Promise<Chunk[]> {
+async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], need: SymbolContextNeed, signal?: AbortSignal): Promise<Chunk[]> {
   const lean = store as ChunkStore & Partial<LeanChunkReads>;
-  if (typeof lean.listSymbolChunks === 'function') return lean.listSymbolChunks(snapshot, { exceptPaths, signal });
+  if (typeof lean.listSymbolChunks === 'function') return lean.listSymbolChunks(snapshot, { exceptPaths, need, signal });
   const skip = new Set(exceptPaths);
-  return (await store.listRepoChunks(snapshot.repoId, { snapshotId: snapshot.snapshotId, signal })).filter((c) => c.symbolId && !skip.has(c.filePath));
+  return selectSymbolContext((await store.listRepoChunks(snapshot.repoId, { snapshotId: snapshot.snapshotId, signal })).filter((c) => !skip.has(c.filePath)), need);
 }
 
 async function countChunks(store: ChunkStore, snapshot: SnapshotRef, signal?: AbortSignal): Promise<number> {

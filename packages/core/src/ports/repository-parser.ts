@@ -41,6 +41,16 @@ export interface ParseProgress {
 }
 
 /**
+ * The symbol chunks of unchanged files that linking an incremental run's changed files can look
+ * at: those defining a symbol named in `names` or lying in one of `filePaths`, and the chunk of
+ * each one's owner (`symbolOwner`).
+ */
+export interface SymbolContextNeed {
+  names: readonly string[];
+  filePaths: readonly string[];
+}
+
+/**
  * Turns a working tree into what the indexes need. The indexing flow depends only on this port;
  * `@trawl/parser` provides the tree-sitter implementation.
  *
@@ -63,11 +73,17 @@ export interface RepositoryParser {
       paths?: readonly string[];
       onProgress?: (progress: ParseProgress) => void;
       /**
-       * Incremental runs (`paths` given): the files and chunks carried over unchanged from the base
-       * snapshot, so calls and imports into them still resolve and repository-level chunks
-       * (project, modules) can be rebuilt over every file of the new snapshot.
+       * Incremental runs (`paths` given): the files carried over unchanged from the base snapshot
+       * (repository-level chunks, project and modules, are rebuilt over every file of the new
+       * snapshot) and their chunks, so calls and imports into them still resolve. Give the chunks
+       * as `loadChunks` to have the parser ask, once it has read the changed files, for only the
+       * symbol chunks their links can reach (see {@link SymbolContextNeed}); or as `chunks`.
        */
-      unchanged?: { files: readonly SourceFileInfo[]; chunks: readonly Chunk[] };
+      unchanged?: {
+        files: readonly SourceFileInfo[];
+        chunks?: readonly Chunk[];
+        loadChunks?: (need: SymbolContextNeed, options?: CallOptions) => Promise<readonly Chunk[]>;
+      };
     },
   ): Promise<ParsedFiles>;
 }
