@@ -114,6 +114,7 @@ export class PostgresCatalogStore implements CatalogStore {
     await this.db.transaction(async (tx) => {
       await tx.execute('DELETE FROM repos WHERE repo_id = $1', [repoId], options);
       await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
+      await tx.execute('DELETE FROM chunk_files WHERE repo_id = $1', [repoId], options);
     }, options);
     await this.#dropOrphanContents(options);
   }

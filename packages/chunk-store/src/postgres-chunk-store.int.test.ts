@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, describeChunkStore, makeChunk, POSTGRES_FLAVOURS } from '@trawl/testing';
-import { ensureSchema, type PostgresStore } from '@trawl/postgres';
+import { createTestStore, describeChunkStore, makeChunk, POSTGRES_FLAVOURS, sampleFileChunks } from '@trawl/testing';
+import { ensureSchema, loadMigrations, runMigrations, type PostgresStore } from '@trawl/postgres';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
 
 for (const flavour of POSTGRES_FLAVOURS) {
@@ -9,6 +9,26 @@ for (const flavour of POSTGRES_FLAVOURS) {
       const { store, dispose } = await createTestStore(flavour);
       return { store: new PostgresChunkStore(store, { batchSize: 5000 }), dispose };
     },
+  });
+
+  it(`reads the chunks a database held before chunk_files existed (migration 0012 on ${flavour})`, async () => {
+    const { store: db, dispose } = await createTestStore(flavour);
+    try {
+      await runMigrations(db, { migrations: (await loadMigrations()).filter((m) => m.name < '0012') });
+      // Rows as the store wrote them before: no links.
+      const old = sampleFileChunks('legacy', 's1', 'a.ts');
+      await db.execute(
+        `INSERT INTO chunks (repo_id, snapshot_id, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash)
+         SELECT 'legacy', 's1', id, 'a.ts', kind, name, fqn, sl, el, 'h' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[]) AS t(id, kind, name, fqn, sl, el)`,
+        [old.map((c) => c.id), old.map((c) => c.kind), old.map((c) => c.name), old.map((c) => c.fqn), old.map((c) => c.startLine), old.map((c) => c.endLine)],
+      );
+      await runMigrations(db);
+      const store = new PostgresChunkStore(db);
+      expect((await store.findChunkAtLine({ repoId: 'legacy', snapshotId: 's1' }, 'a.ts', 15))?.id).toBe('a.ts#m1');
+      expect(await store.countChunks({ repoId: 'legacy', snapshotId: 's1' })).toBe(7);
+    } finally {
+      await dispose();
+    }
   });
 
   describe(`PostgresChunkStore on ${flavour}: SQL specifics`, () => {
@@ -31,6 +51,32 @@ for (const flavour of POSTGRES_FLAVOURS) {
       await expect(chunks.saveChunks(rows)).rejects.toThrow(/poisoned row/);
       expect(await db.fetchValue<number>("SELECT count(*)::int FROM chunks WHERE repo_id = 'atomic'")).toBe(0);
       await db.execute('DROP TRIGGER poison ON chunks');
+    });
+
+    it('carries files over without copying rows, and purges only rows no snapshot reads', async () => {
+      const rows = async () => db.fetchValue<number>("SELECT count(*)::int FROM chunks WHERE repo_id = 'share'");
+      const v = (n: number) => ({ repoId: 'share', snapshotId: `v${n}` });
+      await chunks.saveChunks([...sampleFileChunks('share', 'v1', 'keep.ts'), ...sampleFileChunks('share', 'v1', 'edit.ts')]);
+      expect(await rows()).toBe(14);
+      expect(await chunks.copySnapshot(v(1), v(2), ['edit.ts'])).toBe(7);
+      expect(await rows()).toBe(14); // keep.ts is read from v1's rows
+      await chunks.saveChunks(sampleFileChunks('share', 'v2', 'edit.ts'));
+      expect(await chunks.copySnapshot(v(2), v(3), [])).toBe(14);
+      expect(await rows()).toBe(21);
+      expect(await chunks.countChunks(v(3))).toBe(14);
+      // v1 goes: its keep.ts rows stay (v2 and v3 read them), its edit.ts rows go.
+      expect(await chunks.purgeSnapshot(v(1))).toBe(7);
+      expect(await rows()).toBe(14);
+      expect(await chunks.listRepoChunks('share', { snapshotId: 'v1' })).toEqual([]);
+      expect((await chunks.listFileChunks(v(2), 'keep.ts')).map((c) => c.snapshotId)).toEqual(Array(7).fill('v2'));
+      // v1 indexed again (content-derived ids come back): its new rows must not land on the rows v2 and v3 read.
+      await chunks.saveChunks(sampleFileChunks('share', 'v1', 'keep.ts').map((c) => ({ ...c, summary: 'v1 again' })));
+      expect((await chunks.getChunk('keep.ts#m1', { snapshot: v(1) }))!.summary).toBe('v1 again');
+      expect((await chunks.getChunk('keep.ts#m1', { snapshot: v(3) }))!.summary).toBeNull();
+      expect((await chunks.findChunksAtLines(v(3), [{ filePath: 'keep.ts', line: 15 }]))[0]).toMatchObject({ id: 'keep.ts#m1', snapshotId: 'v3', summary: null });
+      for (const n of [1, 2, 3]) await chunks.purgeSnapshot(v(n));
+      expect(await rows()).toBe(0);
+      expect(await db.fetchValue<number>("SELECT count(*)::int FROM chunk_files WHERE repo_id = 'share'")).toBe(0);
     });
 
     it('uses one statement per batch, not one parameter per field per row', async () => {

@@ -12,6 +12,7 @@ import {
   type SnapshotRef,
   type SymbolContextNeed,
 } from '@trawl/core';
+import { randomUUID } from 'node:crypto';
 import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { CHUNK_COLUMNS, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
 import { ChunkSpanTable } from './chunk-span-table.js';
@@ -86,7 +87,18 @@ type LinkRow = [
 ];
 
 /** The columns {@link PostgresChunkStore.listSymbolChunks} reads. */
-const LINK_COLUMNS = 'chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner, visibility, attributes';
+const LINK_COLUMNS = 'c.chunk_id, c.file_path, c.kind, c.name, c.fqn, c.start_line, c.end_line, c.content_hash, c.language, c.symbol_id, c.symbol_owner, c.visibility, c.attributes';
+
+/**
+ * The chunk rows snapshots read: `chunk_files l` (a snapshot's files and the storage key holding
+ * each one's rows) joined to those rows, `chunks c` (see migration 0012). Filter on `l.repo_id`
+ * and `l.snapshot_id`; `NOT c.deleted` hides soft-deleted rows.
+ */
+const READ_THROUGH = 'chunk_files l JOIN chunks c ON c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path';
+/** {@link CHUNK_COLUMNS} of a row read through a link: the reading snapshot's id, not the storage key. */
+const VISIBLE_COLUMNS = CHUNK_COLUMNS.split(', ')
+  .map((column) => (column === 'snapshot_id' ? 'l.snapshot_id' : `c.${column}`))
+  .join(', ');
 
 const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
 
@@ -128,7 +140,7 @@ export class PostgresChunkStore implements ChunkStore {
     // One JSON document rather than a row per chunk: several times faster to decode on PGlite.
     const json = await this.db.fetchValue<string | null>(
       `SELECT json_agg(json_build_array(c.file_path, c.chunk_id, c.start_line, c.end_line) ORDER BY c.file_path, ${LINE_LOOKUP_ORDER})::text
-       FROM chunks c WHERE c.repo_id = $1 AND c.snapshot_id = $2 AND NOT c.deleted`,
+       FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted`,
       [snapshot.repoId, snapshot.snapshotId],
     );
     return new ChunkSpanTable(json ? (JSON.parse(json) as [string, string, number, number][]) : []);
@@ -150,27 +162,90 @@ export class PostgresChunkStore implements ChunkStore {
     validateChunks(chunks);
     if (chunks.length === 0) return 0;
     await this.#ready(options);
-    const normalized = chunks.map(normalizeChunk);
-    this.#forgetSpans(normalized);
-    return this.db.transaction(async (tx) => {
-      let written = 0;
-      for (let i = 0; i < normalized.length; i += this.#batchSize) {
-        written += await tx.execute(UPSERT_SQL, batchJson(normalized.slice(i, i + this.#batchSize)), options);
-      }
-      return written;
-    }, options);
+    return this.db.transaction((tx) => this.#write(tx, chunks.map(normalizeChunk), options), options);
   }
 
   /** Writes chunks inside a transaction the caller already holds (the indexer's snapshot write). */
   async saveChunksIn(tx: PostgresQueryable, chunks: readonly ChunkInput[], options?: CallOptions): Promise<number> {
     validateChunks(chunks);
-    const normalized = chunks.map(normalizeChunk);
-    this.#forgetSpans(normalized);
+    return this.#write(tx, chunks.map(normalizeChunk), options);
+  }
+
+  async #write(tx: PostgresQueryable, chunks: readonly Chunk[], options?: CallOptions): Promise<number> {
+    this.#forgetSpans(chunks);
+    // Each row goes to the storage key its snapshot owns for its file (claimed first).
+    const bySnapshot = new Map<string, Chunk[]>();
+    for (const c of chunks) {
+      const key = `${c.repoId}\0${c.snapshotId}`;
+      const list = bySnapshot.get(key);
+      if (list) list.push(c);
+      else bySnapshot.set(key, [c]);
+    }
+    const stored: Chunk[] = [];
+    for (const group of bySnapshot.values()) {
+      const keys = await this.#claim(tx, group[0]!, [...new Set(group.map((c) => c.filePath))], options);
+      for (const c of group) stored.push({ ...c, snapshotId: keys.get(c.filePath)! });
+    }
     let written = 0;
-    for (let i = 0; i < normalized.length; i += this.#batchSize) {
-      written += await tx.execute(UPSERT_SQL, batchJson(normalized.slice(i, i + this.#batchSize)), options);
+    for (let i = 0; i < stored.length; i += this.#batchSize) {
+      written += await tx.execute(UPSERT_SQL, batchJson(stored.slice(i, i + this.#batchSize)), options);
     }
     return written;
+  }
+
+  /**
+   * Makes `snapshot` the only reader of the rows of each of `files` before it writes them, and
+   * returns the storage key of each: a file it reads alone is written in place; a file whose rows
+   * others read too (or that it does not have yet) gets its own key, with the rows it read copied
+   * there (copy on write). The key is the snapshot's id, or that id with a fresh suffix when rows
+   * stored under it are someone else's.
+   */
+  async #claim(tx: PostgresQueryable, snapshot: SnapshotRef, files: readonly string[], options?: CallOptions): Promise<Map<string, string>> {
+    const { repoId, snapshotId } = snapshot;
+    const state = await tx.fetch<{ path: string; stored_in: string | null; shared: boolean; occupied: boolean }>(
+      `SELECT f.path, l.stored_in,
+              (l.stored_in IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM chunk_files o WHERE o.repo_id = $1 AND o.stored_in = l.stored_in AND o.file_path = f.path AND o.snapshot_id <> $2)) AS shared,
+              EXISTS (SELECT 1 FROM chunks c WHERE c.repo_id = $1 AND c.snapshot_id = $2 AND c.file_path = f.path) AS occupied
+       FROM unnest($3::text[]) AS f(path)
+       LEFT JOIN chunk_files l ON l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = f.path`,
+      [repoId, snapshotId, files],
+      options,
+    );
+    const keys = new Map<string, string>();
+    const link: { path: string; key: string }[] = [];
+    const copy: { path: string; from: string; to: string }[] = [];
+    let fresh: string | undefined;
+    for (const { path, stored_in: storedIn, shared, occupied } of state) {
+      if (storedIn !== null && !shared) {
+        keys.set(path, storedIn);
+        continue;
+      }
+      const key = occupied ? (fresh ??= `${snapshotId}~${randomUUID().slice(0, 8)}`) : snapshotId;
+      keys.set(path, key);
+      link.push({ path, key });
+      if (storedIn !== null) copy.push({ path, from: storedIn, to: key });
+    }
+    if (copy.length > 0) {
+      await tx.execute(
+        `INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
+         SELECT c.repo_id, m.dest, ${CHUNK_COLUMNS.split(', ').slice(2).map((column) => `c.${column}`).join(', ')}, c.updated_at
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS m(path, src, dest)
+         JOIN chunks c ON c.repo_id = $1 AND c.snapshot_id = m.src AND c.file_path = m.path`,
+        [repoId, copy.map((m) => m.path), copy.map((m) => m.from), copy.map((m) => m.to)],
+        options,
+      );
+    }
+    if (link.length > 0) {
+      await tx.execute(
+        `INSERT INTO chunk_files (repo_id, snapshot_id, file_path, stored_in)
+         SELECT $1, $2, m.path, m.key FROM unnest($3::text[], $4::text[]) AS m(path, key)
+         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET stored_in = EXCLUDED.stored_in`,
+        [repoId, snapshotId, link.map((m) => m.path), link.map((m) => m.key)],
+        options,
+      );
+    }
+    return keys;
   }
 
   async getChunk(id: string, options?: CallOptions & { snapshot?: SnapshotRef }): Promise<Chunk | null> {
@@ -186,16 +261,17 @@ export class PostgresChunkStore implements ChunkStore {
     // chunk (100 ms at 110k chunks on PGlite, against 2 ms probing).
     const rows = snapshot
       ? await this.db.fetch<ChunkRow>(
-          `SELECT c.* FROM unnest($3::text[]) AS q(id) CROSS JOIN LATERAL (
-             SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND chunk_id = q.id AND NOT deleted LIMIT 1
-           ) c`,
+          `SELECT v.* FROM unnest($3::text[]) AS q(id) CROSS JOIN LATERAL (
+             SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH}
+             WHERE c.chunk_id = q.id AND l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted LIMIT 1
+           ) v`,
           [snapshot.repoId, snapshot.snapshotId, ids],
           options,
         )
       : await this.db.fetch<ChunkRow>(
-          `SELECT c.* FROM unnest($1::text[]) AS q(id) CROSS JOIN LATERAL (
-             SELECT ${CHUNK_COLUMNS} FROM chunks WHERE chunk_id = q.id AND NOT deleted ORDER BY updated_at DESC LIMIT 1
-           ) c`,
+          `SELECT v.* FROM unnest($1::text[]) AS q(id) CROSS JOIN LATERAL (
+             SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH} WHERE c.chunk_id = q.id AND NOT c.deleted ORDER BY c.updated_at DESC, l.snapshot_id LIMIT 1
+           ) v`,
           [ids],
           options,
         );
@@ -209,8 +285,8 @@ export class PostgresChunkStore implements ChunkStore {
   async listRepoChunks(repoId: string, options?: CallOptions & { snapshotId?: string }): Promise<Chunk[]> {
     await this.#ready(options);
     const rows = await this.db.fetch<ChunkRow>(
-      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND ($2::text IS NULL OR snapshot_id = $2) AND NOT deleted
-       ORDER BY snapshot_id, file_path, start_line, end_line DESC, chunk_id`,
+      `SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND ($2::text IS NULL OR l.snapshot_id = $2) AND NOT c.deleted
+       ORDER BY l.snapshot_id, c.file_path, c.start_line, c.end_line DESC, c.chunk_id`,
       [repoId, options?.snapshotId ?? null],
       options,
     );
@@ -229,16 +305,16 @@ export class PostgresChunkStore implements ChunkStore {
     await this.#ready(options);
     // Only the columns linking reads, as one JSON document: the driver decodes one value instead
     // of a row per chunk (3-4x faster on PGlite at 20k chunks).
-    const scope = `repo_id = $1 AND snapshot_id = $2 AND symbol_id IS NOT NULL AND NOT deleted AND NOT (file_path = ANY($3::text[]))`;
+    const scope = `l.repo_id = $1 AND l.snapshot_id = $2 AND c.symbol_id IS NOT NULL AND NOT c.deleted AND NOT (l.file_path = ANY($3::text[]))`;
     const params: unknown[] = [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]];
-    let from = `chunks WHERE ${scope}`;
+    let from = `(SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope}) AS c`;
     if (options?.need) {
       // The selected chunks, then their owners by symbol id (through the symbol index).
       from = `(WITH picked AS (
-                 SELECT ${LINK_COLUMNS} FROM chunks WHERE ${scope} AND (name IN (SELECT unnest($4::text[])) OR file_path IN (SELECT unnest($5::text[]))))
+                 SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND (c.name IN (SELECT unnest($4::text[])) OR c.file_path IN (SELECT unnest($5::text[]))))
                SELECT * FROM picked
                UNION
-               SELECT ${LINK_COLUMNS} FROM chunks WHERE ${scope} AND symbol_id IN (SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL)) AS c`;
+               SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND c.symbol_id IN (SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL)) AS c`;
       params.push([...options.need.names], [...options.need.filePaths]);
     }
     const json = await this.db.fetchValue<string | null>(
@@ -278,14 +354,14 @@ export class PostgresChunkStore implements ChunkStore {
   /** How many chunks a snapshot has (without reading them). */
   async countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
     await this.#ready(options);
-    return Number(await this.db.fetchValue<string | number>('SELECT count(*) FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND NOT deleted', [snapshot.repoId, snapshot.snapshotId], options));
+    return Number(await this.db.fetchValue<string | number>(`SELECT count(*) FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted`, [snapshot.repoId, snapshot.snapshotId], options));
   }
 
   async listFileChunks(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk[]> {
     await this.#ready(options);
     const rows = await this.db.fetch<ChunkRow>(
-      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = $3 AND NOT deleted
-       ORDER BY start_line, end_line DESC, chunk_id`,
+      `SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = $3 AND NOT c.deleted
+       ORDER BY c.start_line, c.end_line DESC, c.chunk_id`,
       [snapshot.repoId, snapshot.snapshotId, filePath],
       options,
     );
@@ -295,8 +371,8 @@ export class PostgresChunkStore implements ChunkStore {
   async findByContentHash(repoId: string, contentHash: string, options?: CallOptions & { snapshotId?: string }): Promise<Chunk[]> {
     await this.#ready(options);
     const rows = await this.db.fetch<ChunkRow>(
-      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND content_hash = $2 AND ($3::text IS NULL OR snapshot_id = $3) AND NOT deleted
-       ORDER BY snapshot_id, file_path, start_line, end_line DESC, chunk_id`,
+      `SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND c.content_hash = $2 AND ($3::text IS NULL OR l.snapshot_id = $3) AND NOT c.deleted
+       ORDER BY l.snapshot_id, c.file_path, c.start_line, c.end_line DESC, c.chunk_id`,
       [repoId, contentHash, options?.snapshotId ?? null],
       options,
     );
@@ -306,8 +382,8 @@ export class PostgresChunkStore implements ChunkStore {
   async findChunkAtLine(snapshot: SnapshotRef, filePath: string, line: number, options?: CallOptions): Promise<Chunk | null> {
     await this.#ready(options);
     const row = await this.db.fetchRow<ChunkRow>(
-      `SELECT ${CHUNK_COLUMNS} FROM chunks c
-       WHERE c.repo_id = $1 AND c.snapshot_id = $2 AND c.file_path = $3 AND c.start_line <= $4 AND c.end_line >= $4 AND NOT c.deleted
+      `SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH}
+       WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = $3 AND c.start_line <= $4 AND c.end_line >= $4 AND NOT c.deleted
        ORDER BY ${LINE_LOOKUP_ORDER} LIMIT 1`,
       [snapshot.repoId, snapshot.snapshotId, filePath, line],
       options,
@@ -362,13 +438,13 @@ export class PostgresChunkStore implements ChunkStore {
 
   async #findChunksAtLinesInSql(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
     const rows = await this.db.fetch<ChunkRow & { ord: string }>(
-      `SELECT q.ord, c.* FROM unnest($3::text[], $4::int[]) WITH ORDINALITY AS q(file_path, line, ord)
+      `SELECT q.ord, v.* FROM unnest($3::text[], $4::int[]) WITH ORDINALITY AS q(file_path, line, ord)
        LEFT JOIN LATERAL (
-         SELECT ${CHUNK_COLUMNS} FROM chunks c
-         WHERE c.repo_id = $1 AND c.snapshot_id = $2 AND c.file_path = q.file_path
+         SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH}
+         WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = q.file_path
            AND c.start_line <= q.line AND c.end_line >= q.line AND NOT c.deleted
          ORDER BY ${LINE_LOOKUP_ORDER} LIMIT 1
-       ) c ON true
+       ) v ON true
        ORDER BY q.ord`,
       [snapshot.repoId, snapshot.snapshotId, locations.map((l) => l.filePath), locations.map((l) => l.line)],
       options,
@@ -379,8 +455,8 @@ export class PostgresChunkStore implements ChunkStore {
   async getFileChunk(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk | null> {
     await this.#ready(options);
     const row = await this.db.fetchRow<ChunkRow>(
-      `SELECT ${CHUNK_COLUMNS} FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = $3 AND kind = 'file' AND NOT deleted
-       ORDER BY chunk_id LIMIT 1`,
+      `SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = $3 AND c.kind = 'file' AND NOT c.deleted
+       ORDER BY c.chunk_id LIMIT 1`,
       [snapshot.repoId, snapshot.snapshotId, filePath],
       options,
     );
@@ -390,40 +466,68 @@ export class PostgresChunkStore implements ChunkStore {
   async deleteSnapshot(snapshot: SnapshotRef, options?: CallOptions & { filePaths?: readonly string[] }): Promise<number> {
     await this.#ready(options);
     this.#forgetSpans([snapshot]);
-    return this.db.execute(
-      `UPDATE chunks SET deleted = true, updated_at = clock_timestamp()
-       WHERE repo_id = $1 AND snapshot_id = $2 AND NOT deleted AND ($3::text[] IS NULL OR file_path = ANY($3::text[]))`,
-      [snapshot.repoId, snapshot.snapshotId, options?.filePaths ? [...options.filePaths] : null],
-      options,
-    );
+    const ref = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
+    return this.db.transaction(async (tx) => {
+      // Rows other snapshots read too are copied first: the delete hides them from this one only.
+      const files = options?.filePaths
+        ? [...options.filePaths]
+        : (await tx.fetch<{ file_path: string }>('SELECT file_path FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options)).map((r) => r.file_path);
+      if (files.length === 0) return 0;
+      await this.#claim(tx, ref, files, options);
+      return tx.execute(
+        `UPDATE chunks c SET deleted = true, updated_at = clock_timestamp()
+         FROM chunk_files l
+         WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = ANY($3::text[])
+           AND c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path AND NOT c.deleted`,
+        [ref.repoId, ref.snapshotId, files],
+        options,
+      );
+    }, options);
   }
 
   /**
-   * Copies the chunks of every file of `from` not in `exceptPaths` into `to` (incremental
-   * indexing: unchanged files keep their chunks, with the same ids, in the new snapshot).
+   * Carries every file of `from` not in `exceptPaths` over to `to` (incremental indexing:
+   * unchanged files keep their chunks, with the same ids, in the new snapshot). No row is copied:
+   * `to` reads the rows `from` reads, until either writes to that file. Files `to` already has
+   * are left as they are. Returns how many chunks `to` gained.
    */
   async copySnapshot(from: SnapshotRef, to: SnapshotRef, exceptPaths: readonly string[], options?: CallOptions): Promise<number> {
     await this.#ready(options);
     this.#forgetSpans([to]);
-    return this.db.execute(
-      `INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
-       SELECT repo_id, $3, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, parent_id, child_ids, language,
-              symbol_id, symbol_owner, visibility, summary, importance, attributes, version, last_indexed_commit, false, clock_timestamp()
-       FROM chunks WHERE repo_id = $1 AND snapshot_id = $2 AND NOT deleted AND NOT (file_path = ANY($4::text[]))
-       ON CONFLICT (repo_id, snapshot_id, chunk_id) DO NOTHING`,
+    const count = await this.db.fetchValue<number>(
+      `WITH linked AS (
+         INSERT INTO chunk_files (repo_id, snapshot_id, file_path, stored_in)
+         SELECT repo_id, $3, file_path, stored_in FROM chunk_files
+         WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($4::text[]))
+         ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING
+         RETURNING file_path, stored_in)
+       SELECT count(*)::int FROM linked l JOIN chunks c ON c.repo_id = $1 AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path AND NOT c.deleted`,
       [from.repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
       options,
     );
+    return count ?? 0;
   }
 
   /**
-   * Physically removes every row of a snapshot, deleted or not (pruning a snapshot for good:
-   * cheaper than the soft delete of {@link deleteSnapshot}, and leaves nothing to purge later).
+   * Removes a snapshot for good, deleted rows included (pruning: cheaper than the soft delete of
+   * {@link deleteSnapshot}, and leaves nothing to purge later): its links, and the rows no other
+   * snapshot reads. Returns how many rows were removed.
    */
   async purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
     await this.#ready(options);
     this.#forgetSpans([snapshot]);
-    return this.db.execute('DELETE FROM chunks WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
+    return this.db.transaction(async (tx) => {
+      const removed = await tx.execute(
+        `DELETE FROM chunks c USING chunk_files l
+         WHERE l.repo_id = $1 AND l.snapshot_id = $2
+           AND NOT EXISTS (SELECT 1 FROM chunk_files o WHERE o.repo_id = $1 AND o.stored_in = l.stored_in AND o.file_path = l.file_path AND o.snapshot_id <> $2)
+           AND c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path`,
+        [snapshot.repoId, snapshot.snapshotId],
+        options,
+      );
+      await tx.execute('DELETE FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
+      return removed;
+    }, options);
   }
 
   /** Physically removes soft-deleted rows (of one repository, or all). Returns how many. */

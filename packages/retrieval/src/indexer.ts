@@ -222,17 +222,22 @@ export class Indexer {
   /** Deletes one snapshot from every index and store (for good where the chunk store can purge). */
   async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
     for (const index of this.#o.indexes) await index.deleteRepo(ref.repoId, ref.snapshotId, options);
-    const chunks = this.#o.chunks as ChunkStore & Partial<LeanChunkReads>;
-    if (typeof chunks.purgeSnapshot === 'function') await chunks.purgeSnapshot(ref, options);
-    else await chunks.deleteSnapshot(ref, options);
+    await this.#dropChunks(ref, options);
     await this.#o.catalog.deleteSnapshot(ref, options);
   }
 
   /** Deletes a repository from every index and store. */
   async deleteRepository(repoId: string, options?: CallOptions): Promise<void> {
     for (const index of this.#o.indexes) await index.deleteRepo(repoId, undefined, options);
-    for (const s of await this.#o.catalog.listSnapshots(repoId, options)) await this.#o.chunks.deleteSnapshot(s, options);
+    for (const s of await this.#o.catalog.listSnapshots(repoId, options)) await this.#dropChunks(s, options);
     await this.#o.catalog.deleteRepo(repoId, options);
+  }
+
+  /** A snapshot's chunks, removed for good where the store can purge, else soft-deleted. */
+  async #dropChunks(ref: SnapshotRef, options?: CallOptions): Promise<void> {
+    const chunks = this.#o.chunks as ChunkStore & Partial<LeanChunkReads>;
+    if (typeof chunks.purgeSnapshot === 'function') await chunks.purgeSnapshot(ref, options);
+    else await chunks.deleteSnapshot(ref, options);
   }
 
   #result(
