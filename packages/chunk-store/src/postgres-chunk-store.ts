@@ -100,6 +100,9 @@ const VISIBLE_COLUMNS = CHUNK_COLUMNS.split(', ')
   .map((column) => (column === 'snapshot_id' ? 'l.snapshot_id' : `c.${column}`))
   .join(', ');
 
+/** The live rows of chunk id `q.id` (of repository `repo`, when given), as `c`, fenced so the planner starts from them. */
+const rowsOfId = (repo?: string) => `(SELECT * FROM chunks c0 WHERE c0.chunk_id = q.id${repo ? ` AND c0.repo_id = ${repo}` : ''} AND NOT c0.deleted OFFSET 0) c`;
+
 const LINE_LOOKUP_ORDER = `${kindRankSql('c.kind')}, (c.end_line - c.start_line), c.start_line DESC, c.chunk_id`;
 
 /**
@@ -258,19 +261,24 @@ export class PostgresChunkStore implements ChunkStore {
     const snapshot = options?.snapshot;
     // One index probe per id, whatever the planner guesses: the snapshot statistics leave
     // chunk_id without any, and `chunk_id = ANY(...)` of 60+ ids was planned as a scan of every
-    // chunk (100 ms at 110k chunks on PGlite, against 2 ms probing).
+    // chunk (100 ms at 110k chunks on PGlite, against 2 ms probing). The rows of the id come
+    // first (fenced), then their links: joined the other way round, the planner walked every
+    // file of the snapshot per id (600 ms for 20 ids at 100k chunks).
     const rows = snapshot
       ? await this.db.fetch<ChunkRow>(
           `SELECT v.* FROM unnest($3::text[]) AS q(id) CROSS JOIN LATERAL (
-             SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH}
-             WHERE c.chunk_id = q.id AND l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted LIMIT 1
+             SELECT ${VISIBLE_COLUMNS} FROM ${rowsOfId('$1')}
+             JOIN chunk_files l ON l.repo_id = c.repo_id AND l.snapshot_id = $2 AND l.file_path = c.file_path AND l.stored_in = c.snapshot_id
+             LIMIT 1
            ) v`,
           [snapshot.repoId, snapshot.snapshotId, ids],
           options,
         )
       : await this.db.fetch<ChunkRow>(
           `SELECT v.* FROM unnest($1::text[]) AS q(id) CROSS JOIN LATERAL (
-             SELECT ${VISIBLE_COLUMNS} FROM ${READ_THROUGH} WHERE c.chunk_id = q.id AND NOT c.deleted ORDER BY c.updated_at DESC, l.snapshot_id LIMIT 1
+             SELECT ${VISIBLE_COLUMNS} FROM ${rowsOfId()}
+             JOIN chunk_files l ON l.repo_id = c.repo_id AND l.stored_in = c.snapshot_id AND l.file_path = c.file_path
+             ORDER BY c.updated_at DESC, l.snapshot_id LIMIT 1
            ) v`,
           [ids],
           options,
@@ -518,10 +526,14 @@ export class PostgresChunkStore implements ChunkStore {
     this.#forgetSpans([snapshot]);
     return this.db.transaction(async (tx) => {
       const removed = await tx.execute(
-        `DELETE FROM chunks c USING chunk_files l
-         WHERE l.repo_id = $1 AND l.snapshot_id = $2
-           AND NOT EXISTS (SELECT 1 FROM chunk_files o WHERE o.repo_id = $1 AND o.stored_in = l.stored_in AND o.file_path = l.file_path AND o.snapshot_id <> $2)
-           AND c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path`,
+        // The files nobody else reads first (fenced): checked per chunk row instead, it took 0.6 s
+        // at 100k chunks.
+        `DELETE FROM chunks c USING (
+           SELECT l.stored_in, l.file_path FROM chunk_files l
+           WHERE l.repo_id = $1 AND l.snapshot_id = $2
+             AND NOT EXISTS (SELECT 1 FROM chunk_files o WHERE o.repo_id = $1 AND o.stored_in = l.stored_in AND o.file_path = l.file_path AND o.snapshot_id <> $2)
+           OFFSET 0) d
+         WHERE c.repo_id = $1 AND c.snapshot_id = d.stored_in AND c.file_path = d.file_path`,
         [snapshot.repoId, snapshot.snapshotId],
         options,
       );
