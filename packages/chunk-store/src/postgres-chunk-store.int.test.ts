@@ -64,9 +64,17 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await chunks.copySnapshot(v(2), v(3), [])).toBe(14);
       expect(await rows()).toBe(21);
       expect(await chunks.countChunks(v(3))).toBe(14);
+      // Saving what a snapshot already reads from shared rows writes and copies nothing; one
+      // changed chunk copies its file only.
+      expect(await chunks.saveChunks(sampleFileChunks('share', 'v3', 'keep.ts'))).toBe(0);
+      expect(await rows()).toBe(21);
+      const top = sampleFileChunks('share', 'v3', 'keep.ts').find((c) => c.id === 'keep.ts#top')!;
+      expect(await chunks.saveChunks([{ ...top, summary: 'v3 only' }])).toBe(1);
+      expect(await rows()).toBe(28);
+      expect((await chunks.getChunk('keep.ts#top', { snapshot: v(2) }))!.summary).toBe('Top-level helper.');
       // v1 goes: its keep.ts rows stay (v2 and v3 read them), its edit.ts rows go.
       expect(await chunks.purgeSnapshot(v(1))).toBe(7);
-      expect(await rows()).toBe(14);
+      expect(await rows()).toBe(21);
       expect(await chunks.listRepoChunks('share', { snapshotId: 'v1' })).toEqual([]);
       expect((await chunks.listFileChunks(v(2), 'keep.ts')).map((c) => c.snapshotId)).toEqual(Array(7).fill('v2'));
       // v1 indexed again (content-derived ids come back): its new rows must not land on the rows v2 and v3 read.

@@ -35,27 +35,27 @@ export interface PostgresChunkStoreOptions {
 // Upsert from one JSON document per batch: a single parameter whatever the row count (far from
 // the 65,535-parameter limit of one-parameter-per-field inserts), and JSON.stringify plus the
 // server's jsonb_to_recordset beat serialising 21 Postgres array literals.
+/** One batch of chunks as rows `t`, from the JSON document of {@link batchJson} in parameter `$n`. */
+const recordset = (n: number) => `jsonb_to_recordset($${n}::jsonb) AS t(r text, s text, c text, f text, k text, n text, q text, sl int, el int, h text, p text,
+  ci jsonb, l text, si text, so text, v text, su text, im real, at jsonb, ve int, lc text)`;
+/** The stored columns a save compares (a row with the same values is not written), and their fields in {@link recordset}. */
+const COMPARED: [column: string, field: string][] = [
+  ['file_path', 'f'], ['kind', 'k'], ['name', 'n'], ['fqn', 'q'], ['start_line', 'sl'], ['end_line', 'el'], ['content_hash', 'h'],
+  ['parent_id', 'p'], ['child_ids', 'ci'], ['language', 'l'], ['symbol_id', 'si'], ['symbol_owner', 'so'], ['visibility', 'v'],
+  ['summary', 'su'], ['importance', 'im'], ['attributes', 'at'], ['last_indexed_commit', 'lc'],
+];
+/** `stored` differs from `incoming` in a compared column (SQL, for the aliases given). */
+const differs = (stored: string, incoming: (column: string, field: string) => string) =>
+  `(${COMPARED.map(([column]) => `${stored}.${column}`).join(', ')}) IS DISTINCT FROM (${COMPARED.map(([column, field]) => incoming(column, field)).join(', ')})`;
+
 const UPSERT_SQL = `
 INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
 SELECT r, s, c, f, k, n, q, sl, el, h, p, ci, l, si, so, v, su, im, at, ve, lc, false, clock_timestamp()
-FROM jsonb_to_recordset($1::jsonb) AS t(r text, s text, c text, f text, k text, n text, q text, sl int, el int, h text, p text,
-  ci jsonb, l text, si text, so text, v text, su text, im real, at jsonb, ve int, lc text)
+FROM ${recordset(1)}
 ON CONFLICT (repo_id, snapshot_id, chunk_id) DO UPDATE SET
-  file_path = EXCLUDED.file_path, kind = EXCLUDED.kind, name = EXCLUDED.name, fqn = EXCLUDED.fqn,
-  start_line = EXCLUDED.start_line, end_line = EXCLUDED.end_line, content_hash = EXCLUDED.content_hash,
-  parent_id = EXCLUDED.parent_id, child_ids = EXCLUDED.child_ids, language = EXCLUDED.language,
-  symbol_id = EXCLUDED.symbol_id, symbol_owner = EXCLUDED.symbol_owner, visibility = EXCLUDED.visibility,
-  summary = EXCLUDED.summary, importance = EXCLUDED.importance, attributes = EXCLUDED.attributes,
-  last_indexed_commit = EXCLUDED.last_indexed_commit, version = chunks.version + 1, deleted = false,
-  updated_at = clock_timestamp()
-WHERE chunks.deleted
-   OR (chunks.file_path, chunks.kind, chunks.name, chunks.fqn, chunks.start_line, chunks.end_line, chunks.content_hash,
-       chunks.parent_id, chunks.child_ids, chunks.language, chunks.symbol_id, chunks.symbol_owner, chunks.visibility,
-       chunks.summary, chunks.importance, chunks.attributes, chunks.last_indexed_commit)
-      IS DISTINCT FROM
-      (EXCLUDED.file_path, EXCLUDED.kind, EXCLUDED.name, EXCLUDED.fqn, EXCLUDED.start_line, EXCLUDED.end_line, EXCLUDED.content_hash,
-       EXCLUDED.parent_id, EXCLUDED.child_ids, EXCLUDED.language, EXCLUDED.symbol_id, EXCLUDED.symbol_owner, EXCLUDED.visibility,
-       EXCLUDED.summary, EXCLUDED.importance, EXCLUDED.attributes, EXCLUDED.last_indexed_commit)`;
+  ${COMPARED.map(([column]) => `${column} = EXCLUDED.${column}`).join(', ')},
+  version = chunks.version + 1, deleted = false, updated_at = clock_timestamp()
+WHERE chunks.deleted OR ${differs('chunks', (column) => `EXCLUDED.${column}`)}`;
 
 function batchJson(chunks: readonly Chunk[]): [string] {
   return [
@@ -186,8 +186,11 @@ export class PostgresChunkStore implements ChunkStore {
     }
     const stored: Chunk[] = [];
     for (const group of bySnapshot.values()) {
-      const keys = await this.#claim(tx, group[0]!, [...new Set(group.map((c) => c.filePath))], options);
-      for (const c of group) stored.push({ ...c, snapshotId: keys.get(c.filePath)! });
+      const keys = await this.#claim(tx, group[0]!, [...new Set(group.map((c) => c.filePath))], group, options);
+      for (const c of group) {
+        const key = keys.get(c.filePath);
+        if (key !== undefined) stored.push({ ...c, snapshotId: key });
+      }
     }
     let written = 0;
     for (let i = 0; i < stored.length; i += this.#batchSize) {
@@ -197,13 +200,15 @@ export class PostgresChunkStore implements ChunkStore {
   }
 
   /**
-   * Makes `snapshot` the only reader of the rows of each of `files` before it writes them, and
-   * returns the storage key of each: a file it reads alone is written in place; a file whose rows
-   * others read too (or that it does not have yet) gets its own key, with the rows it read copied
-   * there (copy on write). The key is the snapshot's id, or that id with a fresh suffix when rows
-   * stored under it are someone else's.
+   * Makes `snapshot` the only reader of the rows of each of `files` before it writes them (the
+   * `chunks` given, or a soft delete), and returns the storage key of each: a file it reads alone
+   * is written in place; a file whose rows others read too (or that it does not have yet) gets its
+   * own key, with the rows it read copied there (copy on write). The key is the snapshot's id, or
+   * that id with a fresh suffix when rows stored under it are someone else's. A file whose shared
+   * rows already hold each of its `chunks` unchanged gets no key: there is nothing to write (an
+   * incremental run saves every module chunk again, and most are the same).
    */
-  async #claim(tx: PostgresQueryable, snapshot: SnapshotRef, files: readonly string[], options?: CallOptions): Promise<Map<string, string>> {
+  async #claim(tx: PostgresQueryable, snapshot: SnapshotRef, files: readonly string[], chunks: readonly Chunk[] | null, options?: CallOptions): Promise<Map<string, string>> {
     const { repoId, snapshotId } = snapshot;
     const state = await tx.fetch<{ path: string; stored_in: string | null; shared: boolean; occupied: boolean }>(
       `SELECT f.path, l.stored_in,
@@ -215,11 +220,27 @@ export class PostgresChunkStore implements ChunkStore {
       [repoId, snapshotId, files],
       options,
     );
+    let unchanged = new Set<string>();
+    const borrowed = state.filter((f) => f.stored_in !== null && f.shared);
+    if (chunks && borrowed.length > 0) {
+      const storedIn = new Map(borrowed.map((f) => [f.path, f.stored_in!]));
+      const rows = chunks.filter((c) => storedIn.has(c.filePath)).map((c) => ({ ...c, snapshotId: storedIn.get(c.filePath)! }));
+      const changed = await tx.fetch<{ f: string }>(
+        `SELECT DISTINCT t.f FROM ${recordset(1)}
+         LEFT JOIN chunks c ON c.repo_id = t.r AND c.snapshot_id = t.s AND c.chunk_id = t.c
+         WHERE c.chunk_id IS NULL OR c.deleted OR ${differs('c', (_, field) => `t.${field}`)}`,
+        batchJson(rows),
+        options,
+      );
+      const touched = new Set(changed.map((r) => r.f));
+      unchanged = new Set(borrowed.filter((f) => !touched.has(f.path)).map((f) => f.path));
+    }
     const keys = new Map<string, string>();
     const link: { path: string; key: string }[] = [];
     const copy: { path: string; from: string; to: string }[] = [];
     let fresh: string | undefined;
     for (const { path, stored_in: storedIn, shared, occupied } of state) {
+      if (unchanged.has(path)) continue;
       if (storedIn !== null && !shared) {
         keys.set(path, storedIn);
         continue;
@@ -481,7 +502,7 @@ export class PostgresChunkStore implements ChunkStore {
         ? [...options.filePaths]
         : (await tx.fetch<{ file_path: string }>('SELECT file_path FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options)).map((r) => r.file_path);
       if (files.length === 0) return 0;
-      await this.#claim(tx, ref, files, options);
+      await this.#claim(tx, ref, files, null, options);
       return tx.execute(
         `UPDATE chunks c SET deleted = true, updated_at = clock_timestamp()
          FROM chunk_files l

@@ -71,10 +71,15 @@ export class FileVersionMembership {
       return;
     }
     // The versions only this snapshot has go first (no membership rows travel to the client).
+    // They are found first (fenced), then their rows: checked per row instead, the other
+    // snapshots' membership was probed once per stored row, not once per file.
     await tx.execute(
-      `DELETE FROM ${rows} r USING ${membership} m
-       WHERE m.repo_id = $1 AND m.snapshot_id = $2 AND r.repo_id = $1 AND r.file_path = m.file_path AND r.content_hash = m.content_hash
-         AND NOT EXISTS (SELECT 1 FROM ${membership} o WHERE o.repo_id = $1 AND o.file_path = m.file_path AND o.content_hash = m.content_hash AND o.snapshot_id <> $2)`,
+      `DELETE FROM ${rows} r USING (
+         SELECT m.file_path, m.content_hash FROM ${membership} m
+         WHERE m.repo_id = $1 AND m.snapshot_id = $2
+           AND NOT EXISTS (SELECT 1 FROM ${membership} o WHERE o.repo_id = $1 AND o.file_path = m.file_path AND o.content_hash = m.content_hash AND o.snapshot_id <> $2)
+         OFFSET 0) d
+       WHERE r.repo_id = $1 AND r.file_path = d.file_path AND r.content_hash = d.content_hash`,
       [repoId, snapshotId],
       options,
     );
