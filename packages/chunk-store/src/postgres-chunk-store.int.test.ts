@@ -72,6 +72,9 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await chunks.saveChunks([{ ...top, summary: 'v3 only' }])).toBe(1);
       expect(await rows()).toBe(28);
       expect((await chunks.getChunk('keep.ts#top', { snapshot: v(2) }))!.summary).toBe('Top-level helper.');
+      // Deleting a file the snapshot does not have touches nothing.
+      expect(await chunks.deleteSnapshot(v(2), { filePaths: ['nope.ts'] })).toBe(0);
+      expect(await db.fetchValue<number>("SELECT count(*)::int FROM chunk_files WHERE repo_id = 'share' AND file_path = 'nope.ts'")).toBe(0);
       // v1 goes: its keep.ts rows stay (v2 and v3 read them), its edit.ts rows go.
       expect(await chunks.purgeSnapshot(v(1))).toBe(7);
       expect(await rows()).toBe(21);

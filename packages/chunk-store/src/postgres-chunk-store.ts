@@ -32,9 +32,6 @@ export interface PostgresChunkStoreOptions {
   spanCacheSize?: number;
 }
 
-// Upsert from one JSON document per batch: a single parameter whatever the row count (far from
-// the 65,535-parameter limit of one-parameter-per-field inserts), and JSON.stringify plus the
-// server's jsonb_to_recordset beat serialising 21 Postgres array literals.
 /** One batch of chunks as rows `t`, from the JSON document of {@link batchJson} in parameter `$n`. */
 const recordset = (n: number) => `jsonb_to_recordset($${n}::jsonb) AS t(r text, s text, c text, f text, k text, n text, q text, sl int, el int, h text, p text,
   ci jsonb, l text, si text, so text, v text, su text, im real, at jsonb, ve int, lc text)`;
@@ -48,6 +45,9 @@ const COMPARED: [column: string, field: string][] = [
 const differs = (stored: string, incoming: (column: string, field: string) => string) =>
   `(${COMPARED.map(([column]) => `${stored}.${column}`).join(', ')}) IS DISTINCT FROM (${COMPARED.map(([column, field]) => incoming(column, field)).join(', ')})`;
 
+// Upsert from one JSON document per batch: a single parameter whatever the row count (far from
+// the 65,535-parameter limit of one-parameter-per-field inserts), and JSON.stringify plus the
+// server's jsonb_to_recordset beat serialising 21 Postgres array literals.
 const UPSERT_SQL = `
 INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
 SELECT r, s, c, f, k, n, q, sl, el, h, p, ci, l, si, so, v, su, im, at, ve, lc, false, clock_timestamp()
@@ -338,7 +338,7 @@ export class PostgresChunkStore implements ChunkStore {
     const params: unknown[] = [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]];
     let from = `(SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope}) AS c`;
     if (options?.need) {
-      // The selected chunks, then their owners by symbol id (through the symbol index).
+      // The selected chunks, then their owners by symbol id.
       from = `(WITH picked AS (
                  SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND (c.name IN (SELECT unnest($4::text[])) OR c.file_path IN (SELECT unnest($5::text[]))))
                SELECT * FROM picked
@@ -498,9 +498,13 @@ export class PostgresChunkStore implements ChunkStore {
     const ref = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
     return this.db.transaction(async (tx) => {
       // Rows other snapshots read too are copied first: the delete hides them from this one only.
-      const files = options?.filePaths
-        ? [...options.filePaths]
-        : (await tx.fetch<{ file_path: string }>('SELECT file_path FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options)).map((r) => r.file_path);
+      const files = (
+        await tx.fetch<{ file_path: string }>(
+          'SELECT file_path FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2 AND ($3::text[] IS NULL OR file_path = ANY($3::text[]))',
+          [ref.repoId, ref.snapshotId, options?.filePaths ? [...options.filePaths] : null],
+          options,
+        )
+      ).map((r) => r.file_path);
       if (files.length === 0) return 0;
       await this.#claim(tx, ref, files, null, options);
       return tx.execute(
