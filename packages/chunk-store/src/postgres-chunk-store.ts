@@ -86,8 +86,8 @@ type LinkRow = [
   symbolKind: string | null,
 ];
 
-/** The columns {@link PostgresChunkStore.listSymbolChunks} reads. */
-const LINK_COLUMNS = 'c.chunk_id, c.file_path, c.kind, c.name, c.fqn, c.start_line, c.end_line, c.content_hash, c.language, c.symbol_id, c.symbol_owner, c.visibility, c.attributes';
+/** The columns {@link PostgresChunkStore.listSymbolChunks} reads (for symbol linking; not chunk_files links). */
+const LINKING_COLUMNS = 'c.chunk_id, c.file_path, c.kind, c.name, c.fqn, c.start_line, c.end_line, c.content_hash, c.language, c.symbol_id, c.symbol_owner, c.visibility, c.attributes';
 
 /**
  * The chunk rows snapshots read: `chunk_files l` (a snapshot's files and the storage key holding
@@ -95,10 +95,13 @@ const LINK_COLUMNS = 'c.chunk_id, c.file_path, c.kind, c.name, c.fqn, c.start_li
  * and `l.snapshot_id`; `NOT c.deleted` hides soft-deleted rows.
  */
 const READ_THROUGH = 'chunk_files l JOIN chunks c ON c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path';
-/** {@link CHUNK_COLUMNS} of a row read through a link: the reading snapshot's id, not the storage key. */
-const VISIBLE_COLUMNS = CHUNK_COLUMNS.split(', ')
-  .map((column) => (column === 'snapshot_id' ? 'l.snapshot_id' : `c.${column}`))
-  .join(', ');
+/** {@link CHUNK_COLUMNS} of the row `c`, with `snapshot` (an SQL expression) as its snapshot id. */
+const chunkColumnsAs = (snapshot: string) =>
+  CHUNK_COLUMNS.split(', ')
+    .map((column) => (column === 'snapshot_id' ? snapshot : `c.${column}`))
+    .join(', ');
+/** A row read through a link: the reading snapshot's id, not the storage key. */
+const VISIBLE_COLUMNS = chunkColumnsAs('l.snapshot_id');
 
 /** The live rows of chunk id `q.id` (of repository `repo`, when given), as `c`, fenced so the planner starts from them. */
 const rowsOfId = (repo?: string) => `(SELECT * FROM chunks c0 WHERE c0.chunk_id = q.id${repo ? ` AND c0.repo_id = ${repo}` : ''} AND NOT c0.deleted OFFSET 0) c`;
@@ -253,7 +256,7 @@ export class PostgresChunkStore implements ChunkStore {
     if (copy.length > 0) {
       await tx.execute(
         `INSERT INTO chunks (${CHUNK_COLUMNS}, updated_at)
-         SELECT c.repo_id, m.dest, ${CHUNK_COLUMNS.split(', ').slice(2).map((column) => `c.${column}`).join(', ')}, c.updated_at
+         SELECT ${chunkColumnsAs('m.dest')}, c.updated_at
          FROM unnest($2::text[], $3::text[], $4::text[]) AS m(path, src, dest)
          JOIN chunks c ON c.repo_id = $1 AND c.snapshot_id = m.src AND c.file_path = m.path`,
         [repoId, copy.map((m) => m.path), copy.map((m) => m.from), copy.map((m) => m.to)],
@@ -336,14 +339,14 @@ export class PostgresChunkStore implements ChunkStore {
     // of a row per chunk (3-4x faster on PGlite at 20k chunks).
     const scope = `l.repo_id = $1 AND l.snapshot_id = $2 AND c.symbol_id IS NOT NULL AND NOT c.deleted AND NOT (l.file_path = ANY($3::text[]))`;
     const params: unknown[] = [snapshot.repoId, snapshot.snapshotId, [...(options?.exceptPaths ?? [])]];
-    let from = `(SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope}) AS c`;
+    let from = `(SELECT ${LINKING_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope}) AS c`;
     if (options?.need) {
       // The selected chunks, then their owners by symbol id.
       from = `(WITH picked AS (
-                 SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND (c.name IN (SELECT unnest($4::text[])) OR c.file_path IN (SELECT unnest($5::text[]))))
+                 SELECT ${LINKING_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND (c.name IN (SELECT unnest($4::text[])) OR c.file_path IN (SELECT unnest($5::text[]))))
                SELECT * FROM picked
                UNION
-               SELECT ${LINK_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND c.symbol_id IN (SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL)) AS c`;
+               SELECT ${LINKING_COLUMNS} FROM ${READ_THROUGH} WHERE ${scope} AND c.symbol_id IN (SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL)) AS c`;
       params.push([...options.need.names], [...options.need.filePaths]);
     }
     const json = await this.db.fetchValue<string | null>(
