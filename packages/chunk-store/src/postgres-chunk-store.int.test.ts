@@ -11,7 +11,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
     },
   });
 
-  it(`reads the chunks a database held before chunk_files existed (migration 0012 on ${flavour})`, async () => {
+  it(`reads and counts the chunks a database held before chunk_files existed (migrations 0012 and 0013 on ${flavour})`, async () => {
     const { store: db, dispose } = await createTestStore(flavour);
     try {
       await runMigrations(db, { migrations: (await loadMigrations()).filter((m) => m.name < '0012') });
@@ -22,8 +22,11 @@ for (const flavour of POSTGRES_FLAVOURS) {
          SELECT 'legacy', 's1', id, 'a.ts', kind, name, fqn, sl, el, 'h' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[]) AS t(id, kind, name, fqn, sl, el)`,
         [old.map((c) => c.id), old.map((c) => c.kind), old.map((c) => c.name), old.map((c) => c.fqn), old.map((c) => c.startLine), old.map((c) => c.endLine)],
       );
+      await db.execute(`INSERT INTO chunks (repo_id, snapshot_id, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, deleted)
+                        VALUES ('legacy', 's1', 'gone', 'a.ts', 'function', 'gone', 'gone', 1, 2, 'h', true)`);
       await runMigrations(db);
       const store = new PostgresChunkStore(db);
+      // 0012 linked the rows, 0013 counted the live ones on the link.
       expect((await store.findChunkAtLine({ repoId: 'legacy', snapshotId: 's1' }, 'a.ts', 15))?.id).toBe('a.ts#m1');
       expect(await store.countChunks({ repoId: 'legacy', snapshotId: 's1' })).toBe(7);
     } finally {

@@ -188,18 +188,36 @@ export class PostgresChunkStore implements ChunkStore {
       else bySnapshot.set(key, [c]);
     }
     const stored: Chunk[] = [];
+    const touched: { ref: SnapshotRef; files: string[] }[] = [];
     for (const group of bySnapshot.values()) {
       const keys = await this.#claim(tx, group[0]!, [...new Set(group.map((c) => c.filePath))], group, options);
       for (const c of group) {
         const key = keys.get(c.filePath);
         if (key !== undefined) stored.push({ ...c, snapshotId: key });
       }
+      touched.push({ ref: group[0]!, files: [...keys.keys()] });
     }
     let written = 0;
     for (let i = 0; i < stored.length; i += this.#batchSize) {
       written += await tx.execute(UPSERT_SQL, batchJson(stored.slice(i, i + this.#batchSize)), options);
     }
+    for (const { ref, files } of touched) await this.#recount(tx, ref, files, options);
     return written;
+  }
+
+  /**
+   * Sets the chunk count of `snapshot`'s links of `files` from their rows, after a write. Claimed
+   * first, those rows are read through no other link, so no other count changes.
+   */
+  async #recount(tx: PostgresQueryable, snapshot: SnapshotRef, files: readonly string[], options?: CallOptions): Promise<void> {
+    if (files.length === 0) return;
+    await tx.execute(
+      `UPDATE chunk_files l SET chunk_count = (
+         SELECT count(*)::int FROM chunks c WHERE c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path AND NOT c.deleted)
+       WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = ANY($3::text[])`,
+      [snapshot.repoId, snapshot.snapshotId, [...files]],
+      options,
+    );
   }
 
   /**
@@ -386,7 +404,8 @@ export class PostgresChunkStore implements ChunkStore {
   /** How many chunks a snapshot has (without reading them). */
   async countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
     await this.#ready(options);
-    return Number(await this.db.fetchValue<string | number>(`SELECT count(*) FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted`, [snapshot.repoId, snapshot.snapshotId], options));
+    // (each link carries the count of the live rows it reads)
+    return Number(await this.db.fetchValue<string | number>('SELECT coalesce(sum(chunk_count), 0) FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options));
   }
 
   async listFileChunks(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk[]> {
@@ -510,7 +529,7 @@ export class PostgresChunkStore implements ChunkStore {
       ).map((r) => r.file_path);
       if (files.length === 0) return 0;
       await this.#claim(tx, ref, files, null, options);
-      return tx.execute(
+      const deleted = await tx.execute(
         `UPDATE chunks c SET deleted = true, updated_at = clock_timestamp()
          FROM chunk_files l
          WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = ANY($3::text[])
@@ -518,6 +537,8 @@ export class PostgresChunkStore implements ChunkStore {
         [ref.repoId, ref.snapshotId, files],
         options,
       );
+      await tx.execute('UPDATE chunk_files SET chunk_count = 0 WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [ref.repoId, ref.snapshotId, files], options);
+      return deleted;
     }, options);
   }
 
@@ -532,12 +553,12 @@ export class PostgresChunkStore implements ChunkStore {
     this.#forgetSpans([to]);
     const count = await this.db.fetchValue<number>(
       `WITH linked AS (
-         INSERT INTO chunk_files (repo_id, snapshot_id, file_path, stored_in)
-         SELECT repo_id, $3, file_path, stored_in FROM chunk_files
+         INSERT INTO chunk_files (repo_id, snapshot_id, file_path, stored_in, chunk_count)
+         SELECT repo_id, $3, file_path, stored_in, chunk_count FROM chunk_files
          WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($4::text[]))
          ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING
-         RETURNING file_path, stored_in)
-       SELECT count(*)::int FROM linked l JOIN chunks c ON c.repo_id = $1 AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path AND NOT c.deleted`,
+         RETURNING chunk_count)
+       SELECT coalesce(sum(chunk_count), 0)::int FROM linked`,
       [from.repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
       options,
     );

@@ -165,6 +165,13 @@ export function describeChunkStore(name: string, options: ChunkStoreSuiteOptions
       await store.copySnapshot(v1, v2, []);
       await store.copySnapshot(v2, v3, ['c.ts']);
       const summary = async (ref: typeof v1, id: string) => (await store.getChunk(id, { snapshot: ref }))?.summary;
+      // A store that counts a snapshot's chunks without reading them must count what it lists.
+      const counting = store as typeof store & { countChunks?: (ref: typeof v1) => Promise<number> };
+      const countsAgree = async () => {
+        if (typeof counting.countChunks !== 'function') return;
+        for (const ref of [v1, v2, v3]) expect(await counting.countChunks(ref), ref.snapshotId).toBe((await store.listRepoChunks('r8', { snapshotId: ref.snapshotId })).length);
+      };
+      await countsAgree();
       const topOf = (ref: typeof v1, file: string) => sampleFileChunks(ref.repoId, ref.snapshotId, file).find((c) => c.id.endsWith('#top'))!;
       // A write in the copy.
       const edited = await store.saveChunk({ ...topOf(v2, 'a.ts'), summary: 'edited in v2' });
@@ -172,24 +179,29 @@ export function describeChunkStore(name: string, options: ChunkStoreSuiteOptions
       expect(await summary(v1, 'a.ts#top')).toBe('Top-level helper.');
       expect(await summary(v3, 'a.ts#top')).toBe('Top-level helper.');
       expect((await store.listFileChunks(v2, 'a.ts')).map((c) => c.snapshotId)).toEqual(Array(7).fill('v2'));
+      await countsAgree();
       // A write in the source.
       await store.saveChunk({ ...topOf(v1, 'b.ts'), summary: 'edited in v1' });
       expect(await summary(v2, 'b.ts#top')).toBe('Top-level helper.');
       expect(await summary(v3, 'b.ts#top')).toBe('Top-level helper.');
+      await countsAgree();
       // Deletes.
       expect(await store.deleteSnapshot(v2, { filePaths: ['b.ts'] })).toBe(7);
       expect(await store.listFileChunks(v2, 'b.ts')).toEqual([]);
       expect(await store.listFileChunks(v1, 'b.ts')).toHaveLength(7);
       expect(await store.listFileChunks(v3, 'b.ts')).toHaveLength(7);
+      await countsAgree();
       expect(await store.deleteSnapshot(v1)).toBe(21);
       expect(await store.listRepoChunks('r8', { snapshotId: 'v1' })).toEqual([]);
       expect((await store.listRepoChunks('r8', { snapshotId: 'v2' })).map((c) => c.filePath)).toEqual([...Array(7).fill('a.ts'), ...Array(7).fill('c.ts')]);
       expect(await store.listRepoChunks('r8', { snapshotId: 'v3' })).toHaveLength(14);
       expect((await store.findChunkAtLine(v3, 'a.ts', 80))?.snapshotId).toBe('v3');
+      await countsAgree();
       // Reviving a chunk deleted in the copy bumps its version there only.
       const revived = await store.saveChunk(sampleFileChunks('r8', 'v2', 'b.ts')[0]!);
       expect(revived).toMatchObject({ snapshotId: 'v2', deleted: false, version: 2 });
       expect((await store.getChunk('b.ts#file', { snapshot: v3 }))!.version).toBe(1);
+      await countsAgree();
     });
 
     it('rejects bad chunks before writing anything', async () => {
