@@ -1,5 +1,6 @@
 import {
   AbortedError,
+  ConfigError,
   InvalidInputError,
   selectSymbolContext,
   throwIfAborted,
@@ -41,6 +42,13 @@ export interface IndexerOptions {
   indexes: readonly SearchIndex[];
   /** Ready snapshots kept per repository, the newest included (default 2: current and previous). */
   keepSnapshots?: number;
+  /**
+   * How many indexes are fed (or cleared) at the same time. Default: all of them. Indexes write
+   * to their own tables and backends (Zoekt, Kuzu and PostgreSQL work in their own processes or
+   * threads), so running them side by side overlaps their waits; lower it to bound memory when
+   * an index (embeddings) is heavy. 1 runs them one after another, in `indexes` order.
+   */
+  indexConcurrency?: number;
 }
 
 export interface IndexRepositoryOptions extends CallOptions {
@@ -79,6 +87,9 @@ export class Indexer {
   readonly #o: IndexerOptions;
 
   constructor(options: IndexerOptions) {
+    if (options.indexConcurrency !== undefined && !(Number.isInteger(options.indexConcurrency) && options.indexConcurrency >= 1)) {
+      throw new ConfigError(`indexConcurrency must be a whole number of 1 or more, got ${options.indexConcurrency}`, { component: 'indexer' });
+    }
     this.#o = options;
   }
 
@@ -139,46 +150,48 @@ export class Indexer {
           loadChunks: (need) => symbolChunks(chunks, base!, replaced, need, signal),
         };
       }
-      const parsed = await parser.parse(root, {
-        repoId,
-        snapshotId,
-        paths: mode === 'incremental' ? changedPaths : undefined,
-        unchanged,
-        signal,
-        onProgress: (p) => emit({ stage: 'parse', ...p }),
-      });
+      // Files and chunks: an incremental run carries the unchanged ones over from the base while
+      // the changed files are parsed (the stores and the parser wait on different things; on one
+      // PGlite connection the statements queue), then writes the new ones (repository-level chunks
+      // keep their ids and are overwritten with new content).
+      const [parsed] = await allSettled(
+        parser.parse(root, {
+          repoId,
+          snapshotId,
+          paths: mode === 'incremental' ? changedPaths : undefined,
+          unchanged,
+          signal,
+          onProgress: (p) => emit({ stage: 'parse', ...p }),
+        }),
+        mode === 'incremental'
+          ? catalog.copyFiles(base!, ref, replaced, { signal }).then(() =>
+              // Unchanged files carried over keep the base's change times: record the scan's newer ones.
+              this.#refreshTimes(ref, known!, scan.files, changedPaths, signal),
+            )
+          : undefined,
+        mode === 'incremental' ? chunks.copySnapshot(base!, ref, replaced, { signal }) : undefined,
+      );
       throwIfAborted(signal, 'indexer');
-
-      // Files and chunks: carry unchanged ones over from the base, then write the new ones
-      // (repository-level chunks keep their ids and are overwritten with new content).
-      if (mode === 'incremental') {
-        await catalog.copyFiles(base!, ref, replaced, { signal });
-        // Unchanged files carried over keep the base's change times: record the scan's newer ones.
-        await this.#refreshTimes(ref, known!, scan.files, changedPaths, signal);
-        await chunks.copySnapshot(base!, ref, replaced, { signal });
-      }
-      await catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal });
-      await chunks.saveChunks(parsed.chunks, { signal });
+      await allSettled(catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal }), chunks.saveChunks(parsed.chunks, { signal }));
       const chunkCount = mode === 'full' ? parsed.chunks.length : await countChunks(chunks, ref, signal);
       emit({ stage: 'store', files: scan.files.length, chunks: chunkCount });
 
       const content: SnapshotContent = { snapshot: ref, rootPath: root, files: parsed.files, chunks: parsed.chunks, symbols: parsed.symbols, relations: parsed.relations };
-      const results: IndexRunResult[] = [];
-      for (const index of this.#o.indexes) {
-        throwIfAborted(signal, 'indexer');
+      const results = await this.#eachIndex(signal, true, async (index, indexSignal) => {
+        throwIfAborted(indexSignal, 'indexer');
         emit({ stage: 'index', index: index.name, status: 'start' });
         try {
           const result =
             mode === 'incremental'
-              ? await index.reindexPaths({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta, { signal })
-              : await index.reindexRepo(content, { signal });
-          results.push(result);
+              ? await index.reindexPaths({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta, { signal: indexSignal })
+              : await index.reindexRepo(content, { signal: indexSignal });
           emit({ stage: 'index', index: index.name, status: 'done', result });
+          return result;
         } catch (error) {
           emit({ stage: 'index', index: index.name, status: 'failed', error: (error as Error).message });
           throw error;
         }
-      }
+      });
 
       await catalog.finishSnapshot(
         ref,
@@ -221,16 +234,59 @@ export class Indexer {
 
   /** Deletes one snapshot from every index and store (for good where the chunk store can purge). */
   async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
-    for (const index of this.#o.indexes) await index.deleteRepo(ref.repoId, ref.snapshotId, options);
+    await this.#eachIndex(options?.signal, false, (index) => index.deleteRepo(ref.repoId, ref.snapshotId, options));
     await this.#dropChunks(ref, options);
     await this.#o.catalog.deleteSnapshot(ref, options);
   }
 
   /** Deletes a repository from every index and store. */
   async deleteRepository(repoId: string, options?: CallOptions): Promise<void> {
-    for (const index of this.#o.indexes) await index.deleteRepo(repoId, undefined, options);
+    await this.#eachIndex(options?.signal, false, (index) => index.deleteRepo(repoId, undefined, options));
     for (const s of await this.#o.catalog.listSnapshots(repoId, options)) await this.#dropChunks(s, options);
     await this.#o.catalog.deleteRepo(repoId, options);
+  }
+
+  /**
+   * Runs `step` for every index, `indexConcurrency` at a time, and returns the results in
+   * `indexes` order once every step has settled (nothing is left running when it returns or
+   * throws). On the first failure it throws that error; with `abortOthers`, steps still running
+   * are cancelled through the signal they were given (a failed index run dooms the snapshot,
+   * while a failed delete should not stop the other indexes from deleting).
+   */
+  async #eachIndex<T>(signal: AbortSignal | undefined, abortOthers: boolean, step: (index: SearchIndex, signal: AbortSignal | undefined) => Promise<T>): Promise<T[]> {
+    const indexes = this.#o.indexes;
+    const controller = abortOthers ? new AbortController() : undefined;
+    const forward = () => controller!.abort(signal!.reason);
+    if (controller && signal) {
+      if (signal.aborted) controller.abort(signal.reason);
+      else signal.addEventListener('abort', forward, { once: true });
+    }
+    const stepSignal = controller?.signal ?? signal;
+    const results: T[] = new Array(indexes.length);
+    let failure: { error: unknown } | undefined;
+    let next = 0;
+    const worker = async () => {
+      while (next < indexes.length) {
+        const i = next++;
+        if (failure && abortOthers) return;
+        try {
+          results[i] = await step(indexes[i]!, stepSignal);
+        } catch (error) {
+          if (!failure) {
+            failure = { error };
+            controller?.abort(error);
+          }
+        }
+      }
+    };
+    const width = Math.max(1, Math.min(indexes.length, this.#o.indexConcurrency ?? indexes.length));
+    try {
+      await Promise.all(Array.from({ length: width }, worker));
+    } finally {
+      signal?.removeEventListener('abort', forward);
+    }
+    if (failure) throw failure.error;
+    return results;
   }
 
   /** A snapshot's chunks, removed for good where the store can purge, else soft-deleted. */
@@ -261,6 +317,17 @@ interface LeanChunkReads {
   purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
   listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[]; need?: SymbolContextNeed }): Promise<Chunk[]>;
   countChunks(snapshot: SnapshotRef, options?: CallOptions): Promise<number>;
+}
+
+/**
+ * Awaits every task (`undefined` for one not started), then throws the first failure: nothing a
+ * failed step started is still writing when the caller marks the snapshot failed.
+ */
+async function allSettled<T extends unknown[]>(...tasks: { [K in keyof T]: Promise<T[K]> | undefined }): Promise<T> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T;
 }
 
 /**

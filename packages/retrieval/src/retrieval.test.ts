@@ -340,3 +340,92 @@ describe('Retriever and Indexer over the ports', () => {
     });
   });
 });
+
+/** An index that only records how its runs overlap: each run waits `ms`, or fails after `failAfterMs`. */
+class PacedIndex implements SearchIndex {
+  static active = 0;
+  static maxActive = 0;
+  settled = 0;
+  sawAbort = false;
+  constructor(
+    readonly name: IndexName,
+    private pace: { ms: number; failAfterMs?: number },
+  ) {}
+  async #run(signal?: AbortSignal): Promise<IndexRunResult> {
+    PacedIndex.active++;
+    PacedIndex.maxActive = Math.max(PacedIndex.maxActive, PacedIndex.active);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => (this.pace.failAfterMs === undefined ? resolve() : reject(new TrawlError('BACKEND_ERROR', `${this.name} broke`, { component: this.name }))), this.pace.failAfterMs ?? this.pace.ms);
+        signal?.addEventListener('abort', () => {
+          this.sawAbort = true;
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      });
+      return { index: this.name, durationMs: this.pace.ms, itemsIndexed: 0 };
+    } finally {
+      PacedIndex.active--;
+      this.settled++;
+    }
+  }
+  reindexRepo(_content: SnapshotContent, options?: { signal?: AbortSignal }) {
+    return this.#run(options?.signal);
+  }
+  reindexPaths(_delta: SnapshotDelta, options?: { signal?: AbortSignal }) {
+    return this.#run(options?.signal);
+  }
+  async search(): Promise<SearchHit[]> {
+    return [];
+  }
+  async deleteRepo(): Promise<void> {}
+}
+
+describe('Indexer feeding several indexes', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'trawl-indexes-'));
+    await writeFile(join(root, 'a.ts'), 'function a() {\n  return 1\n}\n');
+  });
+  afterAll(async () => rm(root, { recursive: true, force: true }));
+  let catalog = new InMemoryCatalogStore();
+  const indexer = (indexes: SearchIndex[], indexConcurrency?: number) => {
+    catalog = new InMemoryCatalogStore();
+    return new Indexer({ catalog, chunks: new InMemoryChunkStore(), parser: new LineParser(), indexes, indexConcurrency });
+  };
+
+  it('runs the indexes side by side by default, and one at a time in order with indexConcurrency 1', async () => {
+    const names: IndexName[] = ['lexical', 'fuzzy', 'symbol'];
+    PacedIndex.maxActive = 0;
+    const together = await indexer(names.map((n) => new PacedIndex(n, { ms: 30 }))).indexRepository({ repoId: 'r', root });
+    expect(PacedIndex.maxActive).toBe(3);
+    expect(together.indexes.map((r) => r.index)).toEqual(names);
+
+    PacedIndex.maxActive = 0;
+    const started: string[] = [];
+    const inTurn = await indexer(names.map((n) => new PacedIndex(n, { ms: 5 })), 1).indexRepository({
+      repoId: 'r',
+      root,
+      onProgress: (e) => e.stage === 'index' && e.status === 'start' && started.push(e.index),
+    });
+    expect(PacedIndex.maxActive).toBe(1);
+    expect(started).toEqual(names);
+    expect(inTurn.indexes.map((r) => r.index)).toEqual(names);
+  });
+
+  it('cancels the other indexes when one fails, waits for them, and marks the snapshot failed', async () => {
+    const slow = new PacedIndex('symbol', { ms: 10_000 });
+    const broken = new PacedIndex('fuzzy', { ms: 0, failAfterMs: 10 });
+    const run = indexer([slow, broken]);
+    const started = performance.now();
+    await expect(run.indexRepository({ repoId: 'r', root })).rejects.toThrow(/fuzzy broke/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(slow.sawAbort).toBe(true);
+    expect(slow.settled).toBe(1); // nothing of the failed run is still running
+    expect((await catalog.listSnapshots('r')).map((s) => s.status)).toEqual(['failed']);
+  });
+
+  it('rejects an indexConcurrency that is not a whole number of 1 or more', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => indexer([], bad)).toThrow(/indexConcurrency must be a whole number/);
+  });
+});
