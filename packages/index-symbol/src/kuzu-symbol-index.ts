@@ -62,6 +62,14 @@ export interface KuzuSymbolIndexOptions {
    * scans the graph.
    */
   nameCacheSize?: number;
+  /**
+   * Dropping a snapshot deletes the nodes no remaining snapshot sees (with their edges) every
+   * time, but the scan for the few other unseen edges (closed while both their ends stayed, e.g.
+   * a call into a file that later changed) only on every this-many-th generation dropped. Left
+   * behind meanwhile, such edges are invisible to every query; the scan is most of the drop's
+   * cost (0.27 of 0.34 s at 110k chunks). Default 8; 1 scans on every drop.
+   */
+  edgeSweepEvery?: number;
 }
 
 interface Opened {
@@ -115,6 +123,9 @@ export class KuzuSymbolIndex implements SymbolIndex {
 
   constructor(options: KuzuSymbolIndexOptions) {
     if (!options?.path) throw new InvalidInputError('KuzuSymbolIndex needs a database path (or ":memory:")', { component: COMPONENT });
+    if (options.edgeSweepEvery !== undefined && !(Number.isInteger(options.edgeSweepEvery) && options.edgeSweepEvery >= 1)) {
+      throw new InvalidInputError(`edgeSweepEvery must be a whole number of 1 or more, got ${options.edgeSweepEvery}`, { component: COMPONENT });
+    }
     this.#options = options;
     this.#nameTables = new SnapshotCache(options.nameCacheSize ?? 4);
   }
@@ -386,7 +397,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
       // Garbage: what no remaining generation sees (the closed versions of files changed since).
       const seen = (v: string) => live.map((l) => `(${v}.born <= ${l} AND ${v}.died > ${l})`).join(' OR ');
       for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND NOT (${seen('n')}) DETACH DELETE n`, params);
-      await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND NOT (${seen('e')}) DELETE e`, params);
+      if (dropped.gen % (this.#options.edgeSweepEvery ?? EDGE_SWEEP_EVERY) === 0) await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND NOT (${seen('e')}) DELETE e`, params);
     }
     await run('MATCH (g:Generation {key: $key}) DELETE g', { key: nodeKey(ref, '') });
   }
@@ -869,6 +880,9 @@ function cypherString(value: string): string {
 const MULTI_PAIR_TABLES = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
 
 const WRITE_TIMEOUT = 600_000;
+
+/** See `KuzuSymbolIndexOptions.edgeSweepEvery`. */
+const EDGE_SWEEP_EVERY = 8;
 
 /** Loads up to this many rows (nodes and edges) use UNWIND even with the `copy` strategy. */
 const SMALL_LOAD_ROWS = 2000;
