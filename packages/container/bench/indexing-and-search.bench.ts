@@ -38,7 +38,11 @@ if (process.env.ZOEKT_BIN_DIR) {
   rows.push(['zoekt-index alone', '-', `${f1(zoektMs / 1000)} s`, '1.00x', '-', '-']);
 }
 
-/** Stage timings from the indexer's progress events: where a run's time goes besides the indexes. */
+/**
+ * Stage timings from the indexer's progress events: where a run's time goes besides the indexes.
+ * The indexes run side by side, so their stage is one span (first start to last end), followed
+ * by each index's own time in brackets.
+ */
 function stageTimer(): { onProgress: (e: IndexProgressEvent) => void; summary: () => string } {
   const t0 = performance.now();
   let last = t0;
@@ -49,6 +53,9 @@ function stageTimer(): { onProgress: (e: IndexProgressEvent) => void; summary: (
     last = now;
   };
   let parsing = false;
+  const started = new Map<string, number>();
+  const own: string[] = [];
+  let running = 0;
   return {
     onProgress: (e) => {
       if (e.stage === 'scan') mark('scan');
@@ -57,11 +64,15 @@ function stageTimer(): { onProgress: (e: IndexProgressEvent) => void; summary: (
         parsing = true;
         mark('base+parse start');
       } else if (e.stage === 'store') mark('parse+store');
-      else if (e.stage === 'index' && e.status === 'start') mark('between');
-      else if (e.stage === 'index' && e.status !== 'start') mark(e.index);
-      else if (e.stage === 'done') mark('finish+prune');
+      else if (e.stage === 'index' && e.status === 'start') {
+        if (running++ === 0) mark('store to indexes');
+        started.set(e.index, performance.now());
+      } else if (e.stage === 'index') {
+        own.push(`${e.index} ${f1((performance.now() - started.get(e.index)!) / 1000)}`);
+        if (--running === 0) mark(`indexes [${own.join(', ')}]`);
+      } else if (e.stage === 'done') mark('finish+prune');
     },
-    summary: () => parts.filter(([n, ms]) => !(n === 'between' && ms < 50)).map(([n, ms]) => `${n} ${f1(ms / 1000)}`).join(', '),
+    summary: () => parts.filter(([n, ms]) => !(n === 'store to indexes' && ms < 50)).map(([n, ms]) => `${n} ${f1(ms / 1000)}`).join(', '),
   };
 }
 

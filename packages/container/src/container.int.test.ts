@@ -16,6 +16,11 @@ describe('loadSettings', () => {
     expect(loadSettings({}, { TRAWL_MEMORY_CACHES: '0' }).memoryCaches).toBe(false);
     expect(loadSettings({ memoryCaches: true }, { TRAWL_MEMORY_CACHES: '0' }).memoryCaches).toBe(true);
   });
+  it('reads TRAWL_INDEX_CONCURRENCY: 0 (every index at once) unless set', () => {
+    expect(loadSettings({}, {}).indexConcurrency).toBe(0);
+    expect(loadSettings({}, { TRAWL_INDEX_CONCURRENCY: '1' }).indexConcurrency).toBe(1);
+    expect(loadSettings({ indexConcurrency: 2 }, { TRAWL_INDEX_CONCURRENCY: '1' }).indexConcurrency).toBe(2);
+  });
   it('reads TRAWL_OPTIMIZED_WASM, off unless asked for', () => {
     expect(loadSettings({}, {}).optimizedWasm).toBe(false);
     expect(loadSettings({}, { TRAWL_OPTIMIZED_WASM: '1' }).optimizedWasm).toBe(true);
@@ -32,6 +37,7 @@ describe('loadSettings', () => {
     [{ TRAWL_CHUNK_STORE: 'redis' }, /must be "postgres" or "memory"/],
     [{ TRAWL_MEMORY_CACHES: 'yes' }, /TRAWL_MEMORY_CACHES must be 1 or 0/],
     [{ TRAWL_OPTIMIZED_WASM: 'fast' }, /TRAWL_OPTIMIZED_WASM must be 1 or 0/],
+    [{ TRAWL_INDEX_CONCURRENCY: '-1' }, /TRAWL_INDEX_CONCURRENCY must be an integer >= 0/],
     [{ TRAWL_EMBEDING_URL: 'http://x' }, /unknown setting TRAWL_EMBEDING_URL/],
   ])('rejects %o', (env, message) => {
     expect(() => loadSettings({}, env)).toThrow(ConfigError);

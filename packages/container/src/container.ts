@@ -195,7 +195,14 @@ export class TrawlContainer implements AsyncDisposable {
   );
 
   readonly indexer = this.#lazy(
-    async () => new Indexer({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), parser: await this.parser() }),
+    async () =>
+      new Indexer({
+        indexes: await this.indexes(),
+        catalog: await this.catalog(),
+        chunks: await this.chunks(),
+        parser: await this.parser(),
+        indexConcurrency: this.settings.indexConcurrency || undefined,
+      }),
   );
 
   /**

@@ -29,6 +29,11 @@ export interface TrawlSettings {
   /** `TRAWL_DEADLINE_MS`: per-index search deadline (default 2000). */
   deadlineMs: number;
   /**
+   * `TRAWL_INDEX_CONCURRENCY`: how many indexes an index run feeds at once (default 0: all of
+   * them). 1 feeds them one after another, which bounds memory when embeddings are on.
+   */
+  indexConcurrency: number;
+  /**
    * `TRAWL_MEMORY_CACHES` (`1` or `0`, default `1`): keep each searched snapshot's symbol names,
    * fuzzy identifiers and chunk line spans in memory, loaded on its first search. The right choice for servers and
    * anything that searches more than once; one-shot commands (`trawl search`) turn it off, since
@@ -54,7 +59,7 @@ export type TrawlSettingsInput = Partial<Omit<TrawlSettings, 'pool' | 'zoekt' | 
 const KNOWN_TRAWL_VARS = new Set([
   'TRAWL_HOME', 'TRAWL_PG_POOL_MIN', 'TRAWL_PG_POOL_MAX', 'TRAWL_CHUNK_STORE', 'TRAWL_EMBEDDING_URL', 'TRAWL_EMBEDDING_MODEL',
   'TRAWL_EMBEDDING_DIMENSIONS', 'TRAWL_EMBEDDING_API_KEY', 'TRAWL_EMBEDDING_BATCH_SIZE', 'TRAWL_DEADLINE_MS', 'TRAWL_READ_ONLY',
-  'TRAWL_API_TOKEN', 'TRAWL_LOG_LEVEL', 'TRAWL_MEMORY_CACHES', 'TRAWL_OPTIMIZED_WASM',
+  'TRAWL_API_TOKEN', 'TRAWL_LOG_LEVEL', 'TRAWL_MEMORY_CACHES', 'TRAWL_OPTIMIZED_WASM', 'TRAWL_INDEX_CONCURRENCY',
 ]);
 
 function fail(message: string): never {
@@ -159,6 +164,7 @@ export function loadSettings(overrides: TrawlSettingsInput = {}, env: NodeJS.Pro
     kuzuPath: resolve(overrides.kuzuPath ?? nonEmpty(env.KUZU_PATH) ?? `${home}/graph.kuzu`),
     readOnly: overrides.readOnly ?? env.TRAWL_READ_ONLY === '1',
     deadlineMs: int('TRAWL_DEADLINE_MS', overrides.deadlineMs ?? env.TRAWL_DEADLINE_MS, 2000, 1),
+    indexConcurrency: int('TRAWL_INDEX_CONCURRENCY', overrides.indexConcurrency ?? env.TRAWL_INDEX_CONCURRENCY, 0, 0),
     memoryCaches: overrides.memoryCaches ?? flag('TRAWL_MEMORY_CACHES', env.TRAWL_MEMORY_CACHES, true),
     optimizedWasm: overrides.optimizedWasm ?? flag('TRAWL_OPTIMIZED_WASM', env.TRAWL_OPTIMIZED_WASM, false),
   };
@@ -175,6 +181,7 @@ export function describeSettings(s: TrawlSettings): Record<string, unknown> {
     vector: s.embedding ? `${s.qdrant ? `qdrant ${s.qdrant.url}` : 'pgvector'} with ${s.embedding.model} at ${s.embedding.url}` : 'off (no embedding provider configured)',
     symbols: `kuzu ${s.kuzuPath}${s.readOnly ? ' (read-only)' : ''}`,
     deadlineMs: s.deadlineMs,
+    indexConcurrency: s.indexConcurrency || 'all indexes',
     memoryCaches: s.memoryCaches,
     optimizedWasm: s.optimizedWasm,
   };
