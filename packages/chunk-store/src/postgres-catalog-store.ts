@@ -153,7 +153,7 @@ export class PostgresCatalogStore implements CatalogStore {
       // snapshot for one row and reads all of it in the plans of the searches that follow, and
       // GIN indexes answer from an unsorted pending list until it is merged (PGlite never vacuums).
       if (result.status === 'ready') {
-        await refreshSnapshotStatistics(this.db, options);
+        await refreshSnapshotStatistics(this.db, ref, options);
         await flushGinPendingLists(this.db, options);
       }
       return snapshot(row);

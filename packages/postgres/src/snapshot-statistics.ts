@@ -1,4 +1,4 @@
-import type { CallOptions } from '@trawl/core';
+import type { CallOptions, SnapshotRef } from '@trawl/core';
 import type { PostgresQueryable } from './postgres-store.js';
 
 /**
@@ -13,11 +13,18 @@ import type { PostgresQueryable } from './postgres-store.js';
  * autovacuum to fix this, and a server's comes too late for the first searches. Limiting
  * ANALYZE to the two key columns keeps it to a fraction of a second at 100k rows.
  *
+ * With `snapshot`, a table is left alone when the planner's estimate for that snapshot is already
+ * close: it holds at most 1000 rows there, or at most three times the estimate. An incremental
+ * snapshot that shares its chunk rows with its base stores only its changed files' rows under its
+ * own id, so re-sampling the whole chunks table for it bought nothing (~0.1 s of a 2.5 s one-file
+ * re-index on PGlite at 110k chunks); its new file and link rows (thousands, estimated at one)
+ * are analyzed. Returns the tables analyzed.
+ *
  * ```ts
- * await refreshSnapshotStatistics(store)
+ * await refreshSnapshotStatistics(store, { repoId: 'app', snapshotId: 'abc' })
  * ```
  */
-export async function refreshSnapshotStatistics(db: PostgresQueryable, options?: CallOptions): Promise<string[]> {
+export async function refreshSnapshotStatistics(db: PostgresQueryable, snapshot?: SnapshotRef, options?: CallOptions): Promise<string[]> {
   const tables = await db.fetch<{ name: string }>(
     `SELECT c.relname AS name
      FROM pg_class c
@@ -29,8 +36,31 @@ export async function refreshSnapshotStatistics(db: PostgresQueryable, options?:
     [],
     options,
   );
-  for (const { name } of tables) await db.execute(`ANALYZE "${name.replace(/"/g, '""')}" (repo_id, snapshot_id)`, [], options);
-  return tables.map((t) => t.name);
+  const analyzed: string[] = [];
+  for (const { name } of tables) {
+    const table = `"${name.replace(/"/g, '""')}"`;
+    if (snapshot) {
+      const where = `repo_id = ${literal(snapshot.repoId)} AND snapshot_id = ${literal(snapshot.snapshotId)}`;
+      const [plan] = await db.fetch<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] | string }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} WHERE ${where}`, [], options);
+      const json = plan?.['QUERY PLAN'];
+      const estimate = (typeof json === 'string' ? JSON.parse(json) : json)?.[0]?.Plan?.['Plan Rows'] ?? 0;
+      const close = Math.max(CLOSE_ENOUGH_ROWS, 3 * estimate);
+      // (counts one past what is close enough: a snapshot's 10k rows are not counted to the end)
+      const held = await db.fetchValue<number>(`SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE ${where} LIMIT ${Math.ceil(close) + 1}) s`, [], options);
+      if ((held ?? 0) <= close) continue;
+    }
+    await db.execute(`ANALYZE ${table} (repo_id, snapshot_id)`, [], options);
+    analyzed.push(name);
+  }
+  return analyzed;
+}
+
+/** Rows of one snapshot below which a table's statistics are not refreshed for it (see refreshSnapshotStatistics). */
+const CLOSE_ENOUGH_ROWS = 1000;
+
+/** A SQL string literal (standard_conforming_strings: only quotes are doubled). */
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /**
