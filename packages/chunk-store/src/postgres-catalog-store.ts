@@ -13,7 +13,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, vacuumSnapshotTables, type PostgresStore } from '@trawl/postgres';
 import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
@@ -117,6 +117,7 @@ export class PostgresCatalogStore implements CatalogStore {
       await tx.execute('DELETE FROM chunk_files WHERE repo_id = $1', [repoId], options);
     }, options);
     await this.#dropOrphanContents(options);
+    await this.#reclaim(options);
   }
 
   async beginSnapshot(ref: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null }, options?: CallOptions): Promise<SnapshotRecord> {
@@ -189,6 +190,16 @@ export class PostgresCatalogStore implements CatalogStore {
     await this.#ready(options);
     await this.db.execute('DELETE FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options);
     await this.#dropOrphanContents(options);
+    await this.#reclaim(options);
+  }
+
+  /**
+   * On PGlite, which never vacuums on its own, makes the rows a deleted snapshot left behind
+   * reusable (the indexer deletes a snapshot from every index and store before the catalog, so
+   * this comes last); a server's autovacuum does it there.
+   */
+  async #reclaim(options?: CallOptions): Promise<void> {
+    if (this.db.backend === 'embedded') await vacuumSnapshotTables(this.db, options);
   }
 
   async #dropOrphanContents(options?: CallOptions): Promise<void> {
