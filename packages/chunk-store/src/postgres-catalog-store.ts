@@ -13,7 +13,7 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, vacuumSnapshotTables, type PostgresStore } from '@trawl/postgres';
+import { checkpointIfWalOver, ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, vacuumSnapshotTables, type PostgresStore } from '@trawl/postgres';
 import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
@@ -156,6 +156,7 @@ export class PostgresCatalogStore implements CatalogStore {
       if (result.status === 'ready') {
         await refreshSnapshotStatistics(this.db, ref, options);
         await flushGinPendingLists(this.db, options);
+        if (this.db.backend === 'embedded') await checkpointIfWalOver(this.db, undefined, options);
       }
       return snapshot(row);
     }
@@ -194,12 +195,15 @@ export class PostgresCatalogStore implements CatalogStore {
   }
 
   /**
-   * On PGlite, which never vacuums on its own, makes the rows a deleted snapshot left behind
-   * reusable (the indexer deletes a snapshot from every index and store before the catalog, so
-   * this comes last); a server's autovacuum does it there.
+   * On PGlite, which never vacuums or checkpoints on its own, makes the rows a deleted snapshot
+   * left behind reusable (the indexer deletes a snapshot from every index and store before the
+   * catalog, so this comes last) and bounds the WAL; a server's autovacuum and checkpointer do
+   * both there.
    */
   async #reclaim(options?: CallOptions): Promise<void> {
-    if (this.db.backend === 'embedded') await vacuumSnapshotTables(this.db, options);
+    if (this.db.backend !== 'embedded') return;
+    await vacuumSnapshotTables(this.db, options);
+    await checkpointIfWalOver(this.db, undefined, options);
   }
 
   async #dropOrphanContents(options?: CallOptions): Promise<void> {

@@ -16,5 +16,5 @@ export {
 } from './migrator.js';
 export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
 export { upsertSnapshotFiles } from './snapshot-files.js';
-export { refreshSnapshotStatistics, flushGinPendingLists, vacuumSnapshotTables } from './snapshot-statistics.js';
+export { refreshSnapshotStatistics, flushGinPendingLists, vacuumSnapshotTables, checkpointIfWalOver } from './snapshot-statistics.js';
 export { FileVersionMembership, fileVersions, type FileVersion } from './file-versions.js';

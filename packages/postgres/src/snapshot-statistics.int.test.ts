@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
 import type { PostgresStore } from './postgres-store.js';
-import { flushGinPendingLists, refreshSnapshotStatistics } from './snapshot-statistics.js';
+import { checkpointIfWalOver, flushGinPendingLists, refreshSnapshotStatistics } from './snapshot-statistics.js';
 
 describe.each(POSTGRES_FLAVOURS)('refreshSnapshotStatistics on %s', (flavour: PostgresFlavour) => {
   let store: PostgresStore;
@@ -54,6 +54,16 @@ describe.each(POSTGRES_FLAVOURS)('refreshSnapshotStatistics on %s', (flavour: Po
     expect(await estimateOf('big_rows')).toBeLessThan(500);
     // Nothing changed since: nothing is analyzed again.
     expect(await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: "it's" })).toEqual([]);
+  });
+
+  it('checkpoints once the WAL written since the last checkpoint passes the limit', async () => {
+    const since = async () => Number(await store.fetchValue('SELECT pg_current_wal_insert_lsn() - redo_lsn FROM pg_control_checkpoint()'));
+    await store.execute('CREATE TABLE wal_rows (n int, body text)');
+    await store.execute(`INSERT INTO wal_rows SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g`);
+    expect(await since()).toBeGreaterThan(2_000_000);
+    expect(await checkpointIfWalOver(store, 1_000_000)).toBe(true);
+    expect(await since()).toBeLessThan(1_000_000);
+    expect(await checkpointIfWalOver(store, 1_000_000)).toBe(false);
   });
 
   it('merges GIN pending lists into the index', async () => {
