@@ -208,11 +208,18 @@ export class KuzuSymbolIndex implements SymbolIndex {
     try {
       if (params) {
         let prepared = this.#prepared.get(statement);
-        if (!prepared) {
+        if (prepared) {
+          // most recently used last
+          this.#prepared.delete(statement);
+          this.#prepared.set(statement, prepared);
+        } else {
           prepared = await conn.prepare(statement);
           const p = prepared as { isSuccess?: () => boolean; getErrorMessage?: () => string };
           if (p.isSuccess && !p.isSuccess()) throw new Error(p.getErrorMessage?.() ?? 'prepare failed');
           this.#prepared.set(statement, prepared);
+          // Statements that name generations in their text (dropping one) are new on every run:
+          // the cache keeps the most recently used, not every statement ever prepared.
+          if (this.#prepared.size > PREPARED_CACHE_SIZE) this.#prepared.delete(this.#prepared.keys().next().value!);
         }
         // Kuzu refuses parameters a statement does not use: shared parameter objects are trimmed.
         result = await conn.execute(prepared, Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(statement))));
@@ -880,6 +887,9 @@ function cypherString(value: string): string {
 const MULTI_PAIR_TABLES = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
 
 const WRITE_TIMEOUT = 600_000;
+
+/** Prepared statements kept per open database. */
+const PREPARED_CACHE_SIZE = 256;
 
 /** See `KuzuSymbolIndexOptions.edgeSweepEvery`. */
 const EDGE_SWEEP_EVERY = 8;
