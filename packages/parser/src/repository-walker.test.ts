@@ -100,6 +100,25 @@ describe('walkRepository', () => {
     expect(paths).not.toContain('fixtures/a.json');
   });
 
+  it('decides the same on a second scan, and follows an ignore file that changed since', async () => {
+    // Matchers are shared between scans by pattern list: the second scan answers from them.
+    const again = await walkRepository(repo.root, { maxFileBytes: 4096, extraIgnore: ['notes'] });
+    expect(again.files.map((f) => f.path)).toEqual(kept());
+    expect(again.skipped).toEqual(walk.skipped);
+    const { writeFile } = await import('node:fs/promises');
+    const original = ['generated.ts', '!debug.log'].join('\n');
+    await writeFile(`${repo.root}/src/.gitignore`, ['generated.ts', 'app.ts'].join('\n'));
+    try {
+      const changed = await walkRepository(repo.root, { maxFileBytes: 4096, extraIgnore: ['notes'] });
+      const paths = changed.files.map((f) => f.path);
+      expect(paths).not.toContain('src/app.ts');
+      expect(paths).not.toContain('src/debug.log');
+      expect(changed.skipped.find((x) => x.path === 'src/app.ts')?.detail).toBe('src/.gitignore: app.ts');
+    } finally {
+      await writeFile(`${repo.root}/src/.gitignore`, original);
+    }
+  });
+
   it('rejects a missing root', async () => {
     await expect(walkRepository(`${repo.root}/nope`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

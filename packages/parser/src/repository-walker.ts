@@ -127,10 +127,42 @@ export interface WalkOptions extends CallOptions {
  * directory stays excluded, exactly as git decides.
  */
 interface IgnoreRules {
-  matcher: Ignore;
+  matcher: SharedMatcher;
   /** Rebased pattern -> where it came from (`src/.gitignore: *.log`). */
   sources: Map<string, string>;
   patterns: string[];
+}
+
+/** A matcher for one list of patterns, shared by every scan that has exactly that list. */
+interface SharedMatcher {
+  ignore: Ignore;
+  /** Lookups since it was made (it remembers the answer for each path it was asked about). */
+  tested: number;
+}
+
+/**
+ * Matchers by pattern list, kept across scans (most recently used last). A matcher remembers its
+ * answer for every path it tested, so the next scan of an unchanged tree looks each path up
+ * instead of testing it against every rule again: the rule tests were 0.1 of a 0.25 s scan of
+ * 10,219 unchanged files. Answers depend only on the patterns and the path, so sharing them
+ * between scans (and repositories) changes no decision.
+ */
+const MATCHERS = new Map<string, SharedMatcher>();
+const MATCHER_CACHE_SIZE = 64;
+/**
+ * A matcher asked this many times starts afresh, so what it remembers stays bounded on a server
+ * scanning many trees (a 10k-file tree is rescanned 20 times before that).
+ */
+const MATCHER_MAX_PATHS = 200_000;
+
+function sharedMatcher(patterns: readonly string[]): SharedMatcher {
+  const key = patterns.join('\n');
+  let shared = MATCHERS.get(key);
+  if (shared) MATCHERS.delete(key);
+  else shared = { ignore: ignore().add(patterns), tested: 0 };
+  MATCHERS.set(key, shared);
+  if (MATCHERS.size > MATCHER_CACHE_SIZE) MATCHERS.delete(MATCHERS.keys().next().value!);
+  return shared;
 }
 
 function extendRules(parent: IgnoreRules | null, base: string, source: string, text: string): IgnoreRules {
@@ -142,7 +174,7 @@ function extendRules(parent: IgnoreRules | null, base: string, source: string, t
     patterns.push(rebased);
     sources.set(rebased.replace(/^!/, ''), `${source}: ${raw.trim()}`);
   }
-  return { matcher: ignore().add(patterns), sources, patterns };
+  return { matcher: sharedMatcher(patterns), sources, patterns };
 }
 
 /** Rewrites a pattern of the ignore file in directory `base` (`a/b/`) relative to the root. */
@@ -164,7 +196,7 @@ export function rebasePattern(line: string, base: string): string | null {
 
 const BINARY_SNIFF_BYTES = 8000;
 const FILE_CHECK_CONCURRENCY = 64;
-const NO_RULES: IgnoreRules = { matcher: ignore(), sources: new Map(), patterns: [] };
+const NO_RULES: IgnoreRules = { matcher: { ignore: ignore(), tested: 0 }, sources: new Map(), patterns: [] };
 
 /**
  * Lists the files of a directory or git working tree that are worth indexing, with real
@@ -265,7 +297,12 @@ export async function walkRepository(root: string, options: WalkOptions = {}): P
 /** Returns the rule that ignores `path` (as `source: pattern`), or null when it is kept. */
 function decide(path: string, rules: IgnoreRules | null): string | null {
   if (!rules) return null;
-  const result = rules.matcher.test(path);
+  const shared = rules.matcher;
+  if (++shared.tested > MATCHER_MAX_PATHS) {
+    shared.ignore = ignore().add(rules.patterns);
+    shared.tested = 1;
+  }
+  const result = shared.ignore.test(path);
   if (!result.ignored) return null;
   const pattern = result.rule?.pattern ?? '';
   return rules.sources.get(pattern) ?? `ignored by ${pattern}`;
