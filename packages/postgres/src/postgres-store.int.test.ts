@@ -136,15 +136,6 @@ describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavou
 });
 
 describe('PostgresStore configuration and outages', () => {
-  it('starts PGlite with a 128 MB WAL budget (it keeps that much old WAL at most)', async () => {
-    const embedded = new PostgresStore({ embedded: true });
-    try {
-      expect(await embedded.fetchValue('SHOW max_wal_size')).toBe('128MB');
-    } finally {
-      await embedded.close();
-    }
-  });
-
   it('creates no pool until the first query', async () => {
     const store = new PostgresStore({ connectionString: 'postgres://u:pw@127.0.0.1:1/db' });
     expect(store.min).toBe(2);
@@ -190,5 +181,16 @@ describe('PostgresStore configuration and outages', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await store.close();
     server.close();
+  });
+});
+
+describe('PostgresStore on PGlite', () => {
+  it('starts with a 128 MB WAL budget (it keeps that much old WAL at most)', async () => {
+    const embedded = new PostgresStore({ embedded: true });
+    try {
+      expect(await embedded.fetchValue('SHOW max_wal_size')).toBe('128MB');
+    } finally {
+      await embedded.close();
+    }
   });
 });

@@ -11,51 +11,50 @@ describe.each(POSTGRES_FLAVOURS)('refreshSnapshotStatistics on %s', (flavour: Po
   });
   afterAll(async () => dispose());
 
-  const estimate = async (snapshot: string) => {
-    const plan = await store.fetch<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM snap_rows WHERE repo_id = 'r' AND snapshot_id = '${snapshot}'`);
+  /** The planner's row estimate for one snapshot of `table`. */
+  const estimate = async (table: string, snapshot: string) => {
+    const plan = await store.fetch<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM ${table} WHERE repo_id = 'r' AND snapshot_id = $1`, [snapshot]);
     return Number(/rows=(\d+)/.exec(plan[0]!['QUERY PLAN'])![1]);
+  };
+  /** Adds `n` rows of snapshot `snapshot` (repository 'r') to `table`, creating it first when asked. */
+  const rows = async (table: string, snapshot: string, n: number, create = false) => {
+    if (create) await store.execute(`CREATE TABLE ${table} (repo_id text, snapshot_id text, n int)`);
+    await store.execute(`INSERT INTO ${table} SELECT 'r', $1, g FROM generate_series(1, $2::int) g`, [snapshot, n]);
   };
 
   it('makes the planner see a snapshot written after the last ANALYZE', async () => {
-    await store.execute('CREATE TABLE snap_rows (repo_id text, snapshot_id text, n int)');
     await store.execute('CREATE TABLE unrelated (snapshot_id text)');
-    await store.execute(`INSERT INTO snap_rows SELECT 'r', 'old', g FROM generate_series(1, 5000) g`);
+    await rows('snap_rows', 'old', 5000, true);
     await store.execute('ANALYZE snap_rows');
-    await store.execute(`INSERT INTO snap_rows SELECT 'r', 'new', g FROM generate_series(1, 5000) g`);
+    await rows('snap_rows', 'new', 5000);
     // Before: the statistics know only 'old', so 'new' is taken for almost nothing.
-    expect(await estimate('new')).toBeLessThan(100);
+    expect(await estimate('snap_rows', 'new')).toBeLessThan(100);
 
     const analyzed = await refreshSnapshotStatistics(store);
     expect(analyzed).toContain('snap_rows');
     expect(analyzed).not.toContain('unrelated');
-    expect(await estimate('new')).toBeGreaterThan(2000);
+    expect(await estimate('snap_rows', 'new')).toBeGreaterThan(2000);
   });
 
   it('with a snapshot, analyzes only the tables whose estimate for it is far off', async () => {
-    await store.execute('CREATE TABLE big_rows (repo_id text, snapshot_id text, n int)');
-    await store.execute('CREATE TABLE inc_rows (repo_id text, snapshot_id text, n int)');
-    await store.execute(`INSERT INTO inc_rows SELECT 'r', 'base', g FROM generate_series(1, 5000) g`);
-    await store.execute('CREATE TABLE fresh_rows (repo_id text, snapshot_id text, n int)');
-    await store.execute(`INSERT INTO big_rows SELECT 'r', 'base', g FROM generate_series(1, 20000) g`);
+    await rows('big_rows', 'base', 20000, true);
+    await rows('inc_rows', 'base', 5000, true);
     await store.execute('ANALYZE big_rows');
     await store.execute('ANALYZE inc_rows');
     // The new snapshot: 50 rows of big_rows (estimated at about one), 5000 of inc_rows (estimated
     // at about one: unseen at the last ANALYZE), 3000 of fresh_rows (never analyzed).
-    await store.execute(`INSERT INTO big_rows SELECT 'r', 'it''s', g FROM generate_series(1, 50) g`);
-    await store.execute(`INSERT INTO inc_rows SELECT 'r', 'it''s', g FROM generate_series(1, 5000) g`);
-    await store.execute(`INSERT INTO fresh_rows SELECT 'r', 'it''s', g FROM generate_series(1, 3000) g`);
-    const analyzed = await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: "it's" });
+    const id = "it's";
+    await rows('big_rows', id, 50);
+    await rows('inc_rows', id, 5000);
+    await rows('fresh_rows', id, 3000, true);
+    const analyzed = await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: id });
     expect(analyzed).toContain('inc_rows');
     expect(analyzed).toContain('fresh_rows');
     expect(analyzed).not.toContain('big_rows');
-    const estimateOf = async (table: string) => {
-      const plan = await store.fetch<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM ${table} WHERE repo_id = 'r' AND snapshot_id = 'it''s'`);
-      return Number(/rows=(\d+)/.exec(plan[0]!['QUERY PLAN'])![1]);
-    };
-    expect(await estimateOf('inc_rows')).toBeGreaterThan(2000);
-    expect(await estimateOf('big_rows')).toBeLessThan(500);
+    expect(await estimate('inc_rows', id)).toBeGreaterThan(2000);
+    expect(await estimate('big_rows', id)).toBeLessThan(500);
     // Nothing changed since: nothing is analyzed again.
-    expect(await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: "it's" })).toEqual([]);
+    expect(await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: id })).toEqual([]);
   });
 
   it('checkpoints once the WAL written since the last checkpoint passes the limit', async () => {

@@ -29,13 +29,15 @@ export async function refreshSnapshotStatistics(db: PostgresQueryable, snapshot?
   for (const name of await snapshotTables(db, options)) {
     const table = quoteIdent(name);
     if (snapshot) {
-      const where = `repo_id = ${literal(snapshot.repoId)} AND snapshot_id = ${literal(snapshot.snapshotId)}`;
-      const [plan] = await db.fetch<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] | string }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} WHERE ${where}`, [], options);
+      const where = 'repo_id = $1 AND snapshot_id = $2';
+      const key = [snapshot.repoId, snapshot.snapshotId];
+      // (planned with the values bound, as the searches' statements are)
+      const [plan] = await db.fetch<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] | string }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} WHERE ${where}`, key, options);
       const json = plan?.['QUERY PLAN'];
       const estimate = (typeof json === 'string' ? JSON.parse(json) : json)?.[0]?.Plan?.['Plan Rows'] ?? 0;
       const close = Math.max(CLOSE_ENOUGH_ROWS, 3 * estimate);
       // (counts one past what is close enough: a snapshot's 10k rows are not counted to the end)
-      const held = await db.fetchValue<number>(`SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE ${where} LIMIT ${Math.ceil(close) + 1}) s`, [], options);
+      const held = await db.fetchValue<number>(`SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE ${where} LIMIT $3) s`, [...key, Math.ceil(close) + 1], options);
       if ((held ?? 0) <= close) continue;
     }
     await db.execute(`ANALYZE ${table} (repo_id, snapshot_id)`, [], options);
@@ -106,11 +108,6 @@ function quoteIdent(name: string): string {
 
 /** Rows of one snapshot below which a table's statistics are not refreshed for it (see refreshSnapshotStatistics). */
 const CLOSE_ENOUGH_ROWS = 1000;
-
-/** A SQL string literal (standard_conforming_strings: only quotes are doubled). */
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 /**
  * Merges the pending lists of every GIN index in the schema (trigram, full-text) into the index

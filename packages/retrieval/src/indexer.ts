@@ -256,12 +256,7 @@ export class Indexer {
   async #eachIndex<T>(signal: AbortSignal | undefined, abortOthers: boolean, step: (index: SearchIndex, signal: AbortSignal | undefined) => Promise<T>): Promise<T[]> {
     const indexes = this.#o.indexes;
     const controller = abortOthers ? new AbortController() : undefined;
-    const forward = () => controller!.abort(signal!.reason);
-    if (controller && signal) {
-      if (signal.aborted) controller.abort(signal.reason);
-      else signal.addEventListener('abort', forward, { once: true });
-    }
-    const stepSignal = controller?.signal ?? signal;
+    const stepSignal = controller && signal ? AbortSignal.any([signal, controller.signal]) : (controller?.signal ?? signal);
     const results: T[] = new Array(indexes.length);
     let failure: { error: unknown } | undefined;
     let next = 0;
@@ -280,11 +275,7 @@ export class Indexer {
       }
     };
     const width = Math.max(1, Math.min(indexes.length, this.#o.indexConcurrency ?? indexes.length));
-    try {
-      await Promise.all(Array.from({ length: width }, worker));
-    } finally {
-      signal?.removeEventListener('abort', forward);
-    }
+    await Promise.all(Array.from({ length: width }, worker));
     if (failure) throw failure.error;
     return results;
   }
