@@ -47,7 +47,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
         expect(versions).toBe(3);
         await index.deleteRepo('share');
         expect(await store.fetchValue<number>("SELECT count(*)::int FROM domain_file_documents WHERE repo_id = 'share'")).toBe(0);
-        expect(await store.fetchValue<number>("SELECT count(*)::int FROM domain_snapshot_files WHERE repo_id = 'share'")).toBe(0);
+        expect(await store.fetchValue<number>("SELECT (SELECT count(*) FROM domain_file_spans WHERE repo_id = 'share') + (SELECT count(*) FROM domain_snapshot_gens WHERE repo_id = 'share')")).toBe('0');
       } finally {
         await dispose();
       }

@@ -108,7 +108,7 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
   constructor(options: PostgresDomainIndexOptions) {
     if (!options?.store) throw new ConfigError('PostgresDomainIndex needs a store (a PostgresStore or a factory)', { component: COMPONENT });
     this.#options = options;
-    this.#members = new FileVersionMembership({ rows: 'domain_file_documents', membership: 'domain_snapshot_files' }, (options.batchSize ?? 500) * 4);
+    this.#members = new FileVersionMembership({ rows: 'domain_file_documents', gens: 'domain_snapshot_gens', spans: 'domain_file_spans' }, (options.batchSize ?? 500) * 4);
     this.defaultLimit = options.defaultLimit ?? 20;
     const { start, stop } = options.highlight ?? { start: '«', stop: '»' };
     const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
@@ -196,10 +196,8 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
     const store = await this.#ready(options);
     const versions = fileVersions(content.files, rows);
     await store.transaction(async (tx) => {
-      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#members.add(tx, repoId, snapshotId, versions, options);
-      await this.#members.collect(tx, repoId, dropped, options);
+      await this.#members.replace(tx, repoId, snapshotId, versions, options);
     }, options);
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return { index: 'domain', durationMs: performance.now() - started, itemsIndexed: rows.length, details: countBySource(rows) };
@@ -219,14 +217,10 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
       delta.files.filter((f) => changed.has(f.path)),
       rows,
     );
-    // Unchanged files keep the versions the base has: only their membership rows are copied.
+    // Unchanged files keep the versions the base has: their spans reach on into this snapshot.
     const carried = await store.transaction(async (tx) => {
-      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
-      const n = await this.#members.carryOver(tx, repoId, delta.baseSnapshotId, snapshotId, replaced, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#members.add(tx, repoId, snapshotId, versions, options);
-      await this.#members.collect(tx, repoId, dropped, options);
-      return n;
+      return this.#members.derive(tx, repoId, delta.baseSnapshotId, snapshotId, replaced, versions, options);
     }, options);
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
     return {
@@ -239,7 +233,7 @@ export class PostgresDomainIndex implements DomainIndex, AsyncDisposable {
 
   /** Fresh statistics after a large load, so the planner uses the GIN index (PGlite runs no autovacuum). */
   async #analyzeAfterBulkLoad(store: PostgresStore, rows: number, options: CallOptions): Promise<void> {
-    if (rows >= 2000) await store.execute('ANALYZE domain_file_documents, domain_snapshot_files', [], options);
+    if (rows >= 2000) await store.execute('ANALYZE domain_file_documents, domain_file_spans', [], options);
   }
 
   /** Writes documents under their file's version; versions already stored are left as they are. */

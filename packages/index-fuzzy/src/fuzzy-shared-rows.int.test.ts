@@ -55,7 +55,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
         ]);
         await index.deleteRepo('share');
         expect(await store.fetchValue<number>("SELECT count(*)::int FROM fuzzy_file_identifiers WHERE repo_id = 'share'")).toBe(0);
-        expect(await store.fetchValue<number>("SELECT count(*)::int FROM fuzzy_snapshot_files WHERE repo_id = 'share'")).toBe(0);
+        expect(await store.fetchValue<number>("SELECT (SELECT count(*) FROM fuzzy_file_spans WHERE repo_id = 'share') + (SELECT count(*) FROM fuzzy_snapshot_gens WHERE repo_id = 'share')")).toBe('0');
       } finally {
         await dispose();
       }
@@ -79,10 +79,45 @@ for (const flavour of POSTGRES_FLAVOURS) {
         await runMigrations(store, { migrations: all });
         const hits = await new PostgresFuzzyIndex({ store, cacheSize: 0 }).search({ repoId: 'old', snapshotId: 's1' }, 'createUser');
         expect(hits[0]).toMatchObject({ name: 'createUser', chunkId: 'c1', filePath: 'a.ts' });
-        expect(await store.fetch("SELECT file_path, content_hash FROM fuzzy_snapshot_files WHERE repo_id = 'old' ORDER BY file_path")).toEqual([
+        expect(await store.fetch(`SELECT m.file_path, m.content_hash FROM fuzzy_snapshot_gens g JOIN fuzzy_file_spans m ON m.repo_id = g.repo_id AND m.from_gen <= g.gen AND m.to_gen > g.gen
+           WHERE g.repo_id = 'old' AND g.snapshot_id = 's1' ORDER BY m.file_path`)).toEqual([
           { file_path: 'a.ts', content_hash: 'h1' },
           { file_path: 'b.ts', content_hash: '' },
         ]);
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('keeps the membership of snapshots written before generations, the newest one open to deltas', async () => {
+      const { store, dispose } = await createTestStore(flavour);
+      try {
+        const all = await loadMigrations();
+        await runMigrations(store, { migrations: all.filter((m) => m.name < '0014') });
+        await store.execute("INSERT INTO repos (repo_id) VALUES ('pre')");
+        await store.execute("INSERT INTO snapshots (repo_id, snapshot_id, status, finished_at) VALUES ('pre', 'old', 'ready', now() - interval '1 hour'), ('pre', 'new', 'ready', now())");
+        await store.execute(
+          `INSERT INTO fuzzy_file_identifiers (repo_id, file_path, content_hash, identifier, normalized, words, kind, fqn, chunk_id, symbol_id, line, end_line) VALUES
+           ('pre', 'a.ts', 'a1', 'createUser', 'createuser', 'create user', 'function', 'a.ts:createUser', 'c1', 'y1', 1, 1),
+           ('pre', 'b.ts', 'b1', 'oldName', 'oldname', 'old name', 'function', 'b.ts:oldName', 'c2', 'y2', 1, 1),
+           ('pre', 'b.ts', 'b2', 'newName', 'newname', 'new name', 'function', 'b.ts:newName', 'c3', 'y3', 1, 1)`,
+        );
+        await store.execute(
+          `INSERT INTO fuzzy_snapshot_files (repo_id, snapshot_id, file_path, content_hash) VALUES
+           ('pre', 'old', 'a.ts', 'a1'), ('pre', 'old', 'b.ts', 'b1'), ('pre', 'new', 'a.ts', 'a1'), ('pre', 'new', 'b.ts', 'b2')`,
+        );
+        await runMigrations(store, { migrations: all });
+        const index = new PostgresFuzzyIndex({ store, cacheSize: 0 });
+        const names = async (snapshotId: string) => (await index.search({ repoId: 'pre', snapshotId }, 'name', { limit: 10 })).map((h) => h.name).sort();
+        expect(await names('old')).toEqual(['oldName']);
+        expect(await names('new')).toEqual(['newName']);
+        // The newest snapshot's spans are open: a run built on it carries them over as a delta.
+        const next = fixtureSnapshot({ repoId: 'pre', snapshotId: 'next' }, [file('c.ts', ['thirdName'])]);
+        const result = await index.reindexPaths({ ...next, baseSnapshotId: 'new', changedPaths: ['c.ts'], deletedPaths: [] });
+        expect(result.details).toMatchObject({ carriedFiles: 2 });
+        expect(await names('next')).toEqual(['newName']);
+        expect((await index.search({ repoId: 'pre', snapshotId: 'next' }, 'thirdName'))[0]).toMatchObject({ name: 'thirdName', filePath: 'c.ts' });
+        expect(await store.fetchValue<number>("SELECT count(*)::int FROM fuzzy_file_spans WHERE repo_id = 'pre'")).toBe(5);
       } finally {
         await dispose();
       }

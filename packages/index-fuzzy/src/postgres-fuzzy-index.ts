@@ -119,7 +119,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     this.threshold = checkThreshold(options.threshold ?? 0.3);
     this.defaultLimit = options.defaultLimit ?? 20;
     this.#batchSize = options.batchSize ?? 2000;
-    this.#members = new FileVersionMembership({ rows: 'fuzzy_file_identifiers', membership: 'fuzzy_snapshot_files' }, this.#batchSize);
+    this.#members = new FileVersionMembership({ rows: 'fuzzy_file_identifiers', gens: 'fuzzy_snapshot_gens', spans: 'fuzzy_file_spans' }, this.#batchSize);
     this.#includeFileNames = options.includeFileNames ?? true;
     this.#storeSource = options.store;
     this.#tables = new SnapshotCache(options.cacheSize ?? 4);
@@ -170,10 +170,8 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
     const store = await this.#ready(options);
     const versions = fileVersions(content.files, rows);
     await store.transaction(async (tx) => {
-      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#members.add(tx, repoId, snapshotId, versions, options);
-      await this.#members.collect(tx, repoId, dropped, options);
+      await this.#members.replace(tx, repoId, snapshotId, versions, options);
     }, options);
     this.#forget(repoId, snapshotId); // a search during the write may have loaded the rows it replaced
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
@@ -195,14 +193,10 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
       delta.files.filter((f) => changed.has(f.path)),
       rows,
     );
-    // Unchanged files keep the versions the base has: only their membership rows are copied.
+    // Unchanged files keep the versions the base has: their spans reach on into this snapshot.
     const carried = await store.transaction(async (tx) => {
-      const dropped = await this.#members.drop(tx, repoId, snapshotId, options);
-      const n = await this.#members.carryOver(tx, repoId, delta.baseSnapshotId, snapshotId, replaced, options);
       await this.#insert(tx, repoId, rows, versions, options);
-      await this.#members.add(tx, repoId, snapshotId, versions, options);
-      await this.#members.collect(tx, repoId, dropped, options);
-      return n;
+      return this.#members.derive(tx, repoId, delta.baseSnapshotId, snapshotId, replaced, versions, options);
     }, options);
     this.#forget(repoId, snapshotId);
     await this.#analyzeAfterBulkLoad(store, rows.length, options);
@@ -219,7 +213,7 @@ export class PostgresFuzzyIndex implements FuzzyIndex, AsyncDisposable {
    * everything and scans the table instead of using the trigram index. PGlite runs no autovacuum.
    */
   async #analyzeAfterBulkLoad(store: PostgresStore, rows: number, options: CallOptions): Promise<void> {
-    if (rows >= 5000) await store.execute('ANALYZE fuzzy_file_identifiers, fuzzy_snapshot_files', [], options);
+    if (rows >= 5000) await store.execute('ANALYZE fuzzy_file_identifiers, fuzzy_file_spans', [], options);
   }
 
   /** Writes identifiers under their file's version; versions already stored are left as they are. */

@@ -62,7 +62,7 @@ export async function refreshSnapshotStatistics(db: PostgresQueryable, snapshot?
  * ```
  */
 export async function vacuumSnapshotTables(db: PostgresQueryable, options?: CallOptions): Promise<string[]> {
-  const tables = await snapshotTables(db, options);
+  const tables = await snapshotTables(db, options, true);
   for (const name of tables) await db.execute(`VACUUM ${quoteIdent(name)}`, [], options);
   return tables;
 }
@@ -86,17 +86,21 @@ export async function checkpointIfWalOver(db: PostgresQueryable, maxBytes = 64 *
   return true;
 }
 
-/** The tables of the current schema with `repo_id` and `snapshot_id` columns, found in the catalog so tables added later are covered too. */
-async function snapshotTables(db: PostgresQueryable, options?: CallOptions): Promise<string[]> {
+/**
+ * The tables of the current schema with `repo_id` and `snapshot_id` columns (with `spans`, also
+ * those with `repo_id` and `to_gen`: snapshot membership as generation spans), found in the
+ * catalog so tables added later are covered too.
+ */
+async function snapshotTables(db: PostgresQueryable, options?: CallOptions, spans = false): Promise<string[]> {
   const rows = await db.fetch<{ name: string }>(
     `SELECT c.relname AS name
      FROM pg_class c
      JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname = current_schema()
        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'repo_id' AND NOT a.attisdropped)
-       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'snapshot_id' AND NOT a.attisdropped)
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ANY($1::text[]) AND NOT a.attisdropped)
      ORDER BY c.relname`,
-    [],
+    [spans ? ['snapshot_id', 'to_gen'] : ['snapshot_id']],
     options,
   );
   return rows.map((r) => r.name);
