@@ -45,7 +45,7 @@ describe.each(POSTGRES_FLAVOURS)('FileVersionMembership on %s', (flavour: Postgr
     let seed = 7;
     const random = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
+      return Math.floor(seed / 65536) % n; // (the high bits: the low ones of this generator repeat quickly)
     };
     const repo = 'r';
     // The model: snapshot -> path -> hash, in the order the snapshots were (last) written, so the

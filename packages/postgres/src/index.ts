@@ -18,3 +18,4 @@ export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
 export { upsertSnapshotFiles } from './snapshot-files.js';
 export { refreshSnapshotStatistics, flushGinPendingLists, vacuumSnapshotTables, checkpointIfWalOver } from './snapshot-statistics.js';
 export { FileVersionMembership, fileVersions, type FileVersion } from './file-versions.js';
+export { SnapshotSpans, OPEN_GEN, type SnapshotSpanTables, type SpanRow } from './snapshot-spans.js';
