@@ -13,7 +13,19 @@ import {
   type SourceFile,
   type SourceFileInfo,
 } from '@trawl/core';
-import { checkpointIfWalOver, ensureSchema, flushGinPendingLists, refreshSnapshotStatistics, upsertSnapshotFiles, vacuumSnapshotTables, type PostgresStore } from '@trawl/postgres';
+import {
+  checkpointIfWalOver,
+  copySnapshotFiles,
+  dropSnapshotFiles,
+  ensureSchema,
+  flushGinPendingLists,
+  refreshSnapshotStatistics,
+  removeSnapshotFiles,
+  setSnapshotFileTimes,
+  upsertSnapshotFiles,
+  vacuumSnapshotTables,
+  type PostgresStore,
+} from '@trawl/postgres';
 import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 
 interface RepoRow {
@@ -116,7 +128,7 @@ export class PostgresCatalogStore implements CatalogStore {
       await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
       await tx.execute('DELETE FROM chunk_files WHERE repo_id = $1', [repoId], options);
     }, options);
-    await this.#dropOrphanContents(options);
+    await dropSnapshotFiles(this.db, repoId, undefined, options);
     await this.#reclaim(options);
   }
 
@@ -189,8 +201,9 @@ export class PostgresCatalogStore implements CatalogStore {
 
   async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
     await this.#ready(options);
+    // Its files first (and the text only they used): a snapshot begun again under this id starts empty.
+    await dropSnapshotFiles(this.db, ref.repoId, ref.snapshotId, options);
     await this.db.execute('DELETE FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2', [ref.repoId, ref.snapshotId], options);
-    await this.#dropOrphanContents(options);
     await this.#reclaim(options);
   }
 
@@ -204,10 +217,6 @@ export class PostgresCatalogStore implements CatalogStore {
     if (this.db.backend !== 'embedded') return;
     await vacuumSnapshotTables(this.db, options);
     await checkpointIfWalOver(this.db, undefined, options);
-  }
-
-  async #dropOrphanContents(options?: CallOptions): Promise<void> {
-    await this.db.execute('DELETE FROM file_contents fc WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.content_hash = fc.content_hash)', [], options);
   }
 
   async saveFiles(ref: SnapshotRef, files: readonly SourceFile[], options?: CallOptions): Promise<number> {
@@ -224,31 +233,19 @@ export class PostgresCatalogStore implements CatalogStore {
   async deleteFiles(ref: SnapshotRef, paths: readonly string[], options?: CallOptions): Promise<number> {
     if (paths.length === 0) return 0;
     await this.#ready(options);
-    return this.db.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [ref.repoId, ref.snapshotId, [...paths]], options);
+    return this.db.transaction((tx) => removeSnapshotFiles(tx, ref, paths, options), options);
   }
 
   async copyFiles(from: SnapshotRef, to: SnapshotRef, except: readonly string[], options?: CallOptions): Promise<number> {
     await this.#ready(options);
-    return this.db.execute(
-      `INSERT INTO files (repo_id, snapshot_id, file_path, content_hash, language, size_bytes, line_count, modified_ms)
-       SELECT repo_id, $3, file_path, content_hash, language, size_bytes, line_count, modified_ms FROM files
-       WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($4::text[]))
-       ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING`,
-      [from.repoId, from.snapshotId, to.snapshotId, [...except]],
-      options,
-    );
+    return this.db.transaction((tx) => copySnapshotFiles(tx, from, to, except, options), options);
   }
 
   async updateModifiedTimes(ref: SnapshotRef, times: readonly { path: string; modifiedMs: number | null }[], options?: CallOptions): Promise<number> {
     times.forEach((t, i) => validateModifiedMs(t.modifiedMs, `time #${i} (${t.path})`));
     if (times.length === 0) return 0;
     await this.#ready(options);
-    return this.db.execute(
-      `UPDATE files f SET modified_ms = t.m FROM unnest($3::text[], $4::float8[]) AS t(p, m)
-       WHERE f.repo_id = $1 AND f.snapshot_id = $2 AND f.file_path = t.p AND f.modified_ms IS DISTINCT FROM t.m`,
-      [ref.repoId, ref.snapshotId, times.map((t) => t.path), times.map((t) => t.modifiedMs)],
-      options,
-    );
+    return this.db.transaction((tx) => setSnapshotFileTimes(tx, ref, times, options), options);
   }
 
   async getFile(ref: SnapshotRef, path: string, options?: CallOptions): Promise<SourceFile | null> {

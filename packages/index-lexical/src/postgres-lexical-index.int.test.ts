@@ -44,7 +44,7 @@ describe('PostgresLexicalIndex', () => {
         files.push({ path: 'src/target.ts', content: 'export function xyzzyPlughQuux() {}\n' });
         await index.reindexRepo(fixtureSnapshot(ref, files));
         await store.execute('ANALYZE lexical_segments');
-        await store.execute('ANALYZE files');
+        await store.execute('ANALYZE file_spans');
         for (const options of [{}, { caseSensitive: true }, { regex: true }, { regex: true, caseSensitive: true }]) {
           for (const mode of ['segments', 'lines'] as const) {
             const { sql, params } = lexicalSearchSql(ref, options.regex ? 'xyzzyPlugh\\w+' : 'xyzzyPlughQuux', options, 200, mode);

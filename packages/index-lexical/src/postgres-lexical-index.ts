@@ -14,7 +14,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { carryOverSnapshotRows, ensureSchema, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { copySnapshotFiles, dropSnapshotFiles, ensureSchema, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -158,7 +158,9 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     const keep = content.files.map((f) => f.path);
     await db.transaction(async (tx) => {
       await this.#ensureSnapshot(tx, content.snapshot, options);
-      await tx.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($3::text[]))', [content.snapshot.repoId, content.snapshot.snapshotId, keep], options);
+      const had = await tx.fetch<{ file_path: string }>('SELECT file_path FROM files WHERE repo_id = $1 AND snapshot_id = $2', [content.snapshot.repoId, content.snapshot.snapshotId], options);
+      const kept = new Set(keep);
+      await removeSnapshotFiles(tx, content.snapshot, had.map((f) => f.file_path).filter((p) => !kept.has(p)), options);
       await this.#upsertFiles(tx, content.snapshot, content.files, options);
     }, options);
     await this.#flushPendingIndex(db, options);
@@ -177,20 +179,8 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     let carried = 0;
     await db.transaction(async (tx) => {
       await this.#ensureSnapshot(tx, delta.snapshot, options);
-      carried = await carryOverSnapshotRows(
-        tx,
-        {
-          table: 'files',
-          columns: ['file_path', 'content_hash', 'language', 'size_bytes', 'line_count'],
-          repoId,
-          fromSnapshotId: delta.baseSnapshotId,
-          toSnapshotId: snapshotId,
-          exceptPaths: [...delta.changedPaths, ...delta.deletedPaths],
-          onConflictDoNothing: ['repo_id', 'snapshot_id', 'file_path'],
-        },
-        options,
-      );
-      await tx.execute('DELETE FROM files WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [repoId, snapshotId, delta.deletedPaths], options);
+      carried = await copySnapshotFiles(tx, { repoId, snapshotId: delta.baseSnapshotId }, delta.snapshot, [...delta.changedPaths, ...delta.deletedPaths], options);
+      await removeSnapshotFiles(tx, delta.snapshot, delta.deletedPaths, options);
       await this.#upsertFiles(tx, delta.snapshot, files, options);
     }, options);
     await this.#flushPendingIndex(db, options);
@@ -283,22 +273,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
   async deleteRepo(repoId: string, snapshotId?: string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal, COMPONENT);
     const db = await this.#db(options);
-    await db.transaction(async (tx) => {
-      const hashes = await tx.fetch<{ content_hash: string }>(
-        `DELETE FROM files WHERE repo_id = $1 AND ($2::text IS NULL OR snapshot_id = $2) RETURNING content_hash`,
-        [repoId, snapshotId ?? null],
-        options,
-      );
-      const distinct = [...new Set(hashes.map((h) => h.content_hash))];
-      if (distinct.length > 0) {
-        await tx.execute(
-          `DELETE FROM file_contents fc WHERE fc.content_hash = ANY($1::text[])
-           AND NOT EXISTS (SELECT 1 FROM files f WHERE f.content_hash = fc.content_hash)`,
-          [distinct],
-          options,
-        );
-      }
-    }, options);
+    await dropSnapshotFiles(db, repoId, snapshotId, options);
   }
 
   async healthCheck(options: CallOptions = {}): Promise<HealthStatus> {

@@ -15,7 +15,7 @@ export {
   type RunMigrationsOptions,
 } from './migrator.js';
 export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
-export { upsertSnapshotFiles } from './snapshot-files.js';
+export { upsertSnapshotFiles, copySnapshotFiles, removeSnapshotFiles, setSnapshotFileTimes, dropSnapshotFiles, collectFileContents, FILE_SPANS, type FileSpanRow } from './snapshot-files.js';
 export { refreshSnapshotStatistics, flushGinPendingLists, vacuumSnapshotTables, checkpointIfWalOver } from './snapshot-statistics.js';
 export { FileVersionMembership, fileVersions, type FileVersion } from './file-versions.js';
 export { SnapshotSpans, OPEN_GEN, type SnapshotSpanTables, type SpanRow } from './snapshot-spans.js';

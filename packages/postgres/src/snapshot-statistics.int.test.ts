@@ -57,6 +57,17 @@ describe.each(POSTGRES_FLAVOURS)('refreshSnapshotStatistics on %s', (flavour: Po
     expect(await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: id })).toEqual([]);
   });
 
+  it('analyzes a span table after a full load, not after a delta', async () => {
+    await store.execute('CREATE TABLE load_spans (repo_id text, file_path text, from_gen int, to_gen int)');
+    const spans = (n: number, from: number) => store.execute(`INSERT INTO load_spans SELECT 'r', 'f' || g, $2, 2147483647 FROM generate_series(1, $1::int) g`, [n, from]);
+    const known = async () => Number(await store.fetchValue(`SELECT reltuples FROM pg_class WHERE oid = 'load_spans'::regclass`));
+    await spans(6000, 1);
+    expect(await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: 'full' })).toContain('load_spans');
+    expect(await known()).toBeGreaterThan(5000);
+    await spans(5, 2);
+    expect(await refreshSnapshotStatistics(store, { repoId: 'r', snapshotId: 'delta' })).not.toContain('load_spans');
+  });
+
   it('checkpoints once the WAL written since the last checkpoint passes the limit', async () => {
     const since = async () => Number(await store.fetchValue('SELECT pg_current_wal_insert_lsn() - redo_lsn FROM pg_control_checkpoint()'));
     await store.execute('CREATE TABLE wal_rows (n int, body text)');

@@ -43,7 +43,25 @@ export async function refreshSnapshotStatistics(db: PostgresQueryable, snapshot?
     await db.execute(`ANALYZE ${table} (repo_id, snapshot_id)`, [], options);
     analyzed.push(name);
   }
+  // Span tables (snapshot rows as generation spans) have no snapshot column: they are analyzed
+  // when they hold far more rows than the statistics know of (a full load), not for a delta.
+  for (const name of (await snapshotTables(db, options, true)).filter((t) => !analyzed.includes(t))) {
+    if (!(await isSpanTable(db, name, options))) continue;
+    const table = quoteIdent(name);
+    if (snapshot) {
+      const known = Number(await db.fetchValue<number>('SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = $1::regclass', [table], options));
+      const close = Math.max(CLOSE_ENOUGH_ROWS, 3 * known);
+      const held = await db.fetchValue<number>(`SELECT count(*)::int FROM (SELECT 1 FROM ${table} LIMIT $1) s`, [Math.ceil(close) + 1], options);
+      if ((held ?? 0) <= close) continue;
+    }
+    await db.execute(`ANALYZE ${table}`, [], options);
+    analyzed.push(name);
+  }
   return analyzed;
+}
+
+async function isSpanTable(db: PostgresQueryable, name: string, options?: CallOptions): Promise<boolean> {
+  return Boolean(await db.fetchValue(`SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'to_gen' AND NOT attisdropped`, [quoteIdent(name)], options));
 }
 
 /**
