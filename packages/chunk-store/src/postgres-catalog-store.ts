@@ -27,6 +27,7 @@ import {
   type PostgresStore,
 } from '@trawl/postgres';
 import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
+import { CHUNK_LINK_SPANS } from './postgres-chunk-store.js';
 
 interface RepoRow {
   repo_id: string;
@@ -126,7 +127,7 @@ export class PostgresCatalogStore implements CatalogStore {
     await this.db.transaction(async (tx) => {
       await tx.execute('DELETE FROM repos WHERE repo_id = $1', [repoId], options);
       await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
-      await tx.execute('DELETE FROM chunk_files WHERE repo_id = $1', [repoId], options);
+      await CHUNK_LINK_SPANS.dropRepo(tx, repoId, options);
     }, options);
     await dropSnapshotFiles(this.db, repoId, undefined, options);
     await this.#reclaim(options);

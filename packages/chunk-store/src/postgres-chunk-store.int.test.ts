@@ -34,6 +34,33 @@ for (const flavour of POSTGRES_FLAVOURS) {
     }
   });
 
+  it(`shares the newest snapshot's links with a snapshot built on it: a one-file change writes one link (${flavour})`, async () => {
+    const { store: db, dispose } = await createTestStore(flavour);
+    try {
+      const store = new PostgresChunkStore(db);
+      const v1 = { repoId: 'links', snapshotId: 'v1' };
+      const v2 = { repoId: 'links', snapshotId: 'v2' };
+      const paths = Array.from({ length: 40 }, (_, i) => `src/f${i}.ts`);
+      await store.saveChunks(paths.flatMap((p) => sampleFileChunks('links', 'v1', p)));
+      const spans = async () => Number(await db.fetchValue("SELECT count(*) FROM chunk_file_spans WHERE repo_id = 'links'"));
+      expect(await spans()).toBe(40);
+      expect(await store.copySnapshot(v1, v2, ['src/f3.ts'])).toBe(39 * 7);
+      expect(await spans()).toBe(40);
+      await store.saveChunks(sampleFileChunks('links', 'v2', 'src/f3.ts').map((c) => (c.kind === 'method' ? { ...c, name: `${c.name}x` } : c)));
+      expect(await spans()).toBe(41);
+      expect(await store.countChunks(v2)).toBe(40 * 7);
+      expect((await store.findChunkAtLine(v2, 'src/f3.ts', 15))?.name).toBe('m1x');
+      expect((await store.findChunkAtLine(v1, 'src/f3.ts', 15))?.name).toBe('m1');
+      // Pruning v1 takes its own link and rows; v2 reads on.
+      await store.purgeSnapshot(v1);
+      expect(await spans()).toBe(40);
+      expect(await store.countChunks(v2)).toBe(40 * 7);
+      expect((await store.listRepoChunks('links', { snapshotId: 'v2' })).length).toBe(40 * 7);
+    } finally {
+      await dispose();
+    }
+  });
+
   describe(`PostgresChunkStore on ${flavour}: SQL specifics`, () => {
     let db: PostgresStore;
     let dispose: () => Promise<void>;

@@ -13,7 +13,7 @@ import {
   type SymbolContextNeed,
 } from '@trawl/core';
 import { randomUUID } from 'node:crypto';
-import { ensureSchema, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, SnapshotSpans, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { CHUNK_COLUMNS, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
 import { ChunkSpanTable } from './chunk-span-table.js';
 
@@ -95,6 +95,30 @@ const LINKING_COLUMNS = 'c.chunk_id, c.file_path, c.kind, c.name, c.fqn, c.start
  * and `l.snapshot_id`; `NOT c.deleted` hides soft-deleted rows.
  */
 const READ_THROUGH = 'chunk_files l JOIN chunks c ON c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path';
+
+/** A snapshot's link of one file: the storage key of its rows and how many live rows it reads. */
+interface ChunkLink {
+  file_path: string;
+  stored_in: string;
+  chunk_count: number;
+}
+
+/**
+ * The links as spans of generations (migration 0016; `chunk_files` is the view joining them): a
+ * snapshot built on the newest one shares its links until it writes a file.
+ */
+export const CHUNK_LINK_SPANS = new SnapshotSpans<ChunkLink>({
+  gens: 'chunk_snapshot_gens',
+  spans: 'chunk_file_spans',
+  columns: [
+    { name: 'stored_in', type: 'text' },
+    { name: 'chunk_count', type: 'int' },
+  ],
+});
+
+/** An UPDATE of the links `m` snapshot ($1, $2) reads, setting `set`; add conditions on `m` after it. */
+const updateLinks = (set: string) => `UPDATE chunk_file_spans m SET ${set} FROM chunk_snapshot_gens g
+  WHERE g.repo_id = $1 AND g.snapshot_id = $2 AND m.repo_id = $1 AND m.from_gen <= g.gen AND m.to_gen > g.gen`;
 /** {@link CHUNK_COLUMNS} of the row `c`, with `snapshot` (an SQL expression) as its snapshot id. */
 const chunkColumnsAs = (snapshot: string) =>
   CHUNK_COLUMNS.split(', ')
@@ -211,10 +235,10 @@ export class PostgresChunkStore implements ChunkStore {
    */
   async #recount(tx: PostgresQueryable, snapshot: SnapshotRef, files: readonly string[], options?: CallOptions): Promise<void> {
     if (files.length === 0) return;
+    // (in place: after the claim no other snapshot reads these links)
     await tx.execute(
-      `UPDATE chunk_files l SET chunk_count = (
-         SELECT count(*)::int FROM chunks c WHERE c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path AND NOT c.deleted)
-       WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND l.file_path = ANY($3::text[])`,
+      `${updateLinks('chunk_count = (SELECT count(*)::int FROM chunks c WHERE c.repo_id = m.repo_id AND c.snapshot_id = m.stored_in AND c.file_path = m.file_path AND NOT c.deleted)')}
+         AND m.file_path = ANY($3::text[])`,
       [snapshot.repoId, snapshot.snapshotId, [...files]],
       options,
     );
@@ -281,15 +305,7 @@ export class PostgresChunkStore implements ChunkStore {
         options,
       );
     }
-    if (link.length > 0) {
-      await tx.execute(
-        `INSERT INTO chunk_files (repo_id, snapshot_id, file_path, stored_in)
-         SELECT $1, $2, m.path, m.key FROM unnest($3::text[], $4::text[]) AS m(path, key)
-         ON CONFLICT (repo_id, snapshot_id, file_path) DO UPDATE SET stored_in = EXCLUDED.stored_in`,
-        [repoId, snapshotId, link.map((m) => m.path), link.map((m) => m.key)],
-        options,
-      );
-    }
+    await CHUNK_LINK_SPANS.put(tx, repoId, snapshotId, link.map((m) => ({ file_path: m.path, stored_in: m.key, chunk_count: 0 })), options);
     return keys;
   }
 
@@ -537,7 +553,7 @@ export class PostgresChunkStore implements ChunkStore {
         [ref.repoId, ref.snapshotId, files],
         options,
       );
-      await tx.execute('UPDATE chunk_files SET chunk_count = 0 WHERE repo_id = $1 AND snapshot_id = $2 AND file_path = ANY($3::text[])', [ref.repoId, ref.snapshotId, files], options);
+      await tx.execute(`${updateLinks('chunk_count = 0')} AND m.file_path = ANY($3::text[])`, [ref.repoId, ref.snapshotId, files], options);
       return deleted;
     }, options);
   }
@@ -551,18 +567,25 @@ export class PostgresChunkStore implements ChunkStore {
   async copySnapshot(from: SnapshotRef, to: SnapshotRef, exceptPaths: readonly string[], options?: CallOptions): Promise<number> {
     await this.#ready(options);
     this.#forgetSpans([to]);
-    const count = await this.db.fetchValue<number>(
-      `WITH linked AS (
-         INSERT INTO chunk_files (repo_id, snapshot_id, file_path, stored_in, chunk_count)
-         SELECT repo_id, $3, file_path, stored_in, chunk_count FROM chunk_files
-         WHERE repo_id = $1 AND snapshot_id = $2 AND NOT (file_path = ANY($4::text[]))
-         ON CONFLICT (repo_id, snapshot_id, file_path) DO NOTHING
-         RETURNING chunk_count)
-       SELECT coalesce(sum(chunk_count), 0)::int FROM linked`,
-      [from.repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
-      options,
-    );
-    return count ?? 0;
+    const { repoId } = to;
+    return this.db.transaction(async (tx) => {
+      await CHUNK_LINK_SPANS.lock(tx, repoId, options);
+      const sum = (snapshot: string) => tx.fetchValue<number>('SELECT coalesce(sum(chunk_count), 0)::int FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshot], options);
+      if ((await CHUNK_LINK_SPANS.genOf(tx, repoId, to.snapshotId, options)) === null) {
+        // (built on the newest snapshot, this shares its links: nothing is copied)
+        await CHUNK_LINK_SPANS.derive(tx, repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
+        return (await sum(to.snapshotId)) ?? 0;
+      }
+      const links = await tx.fetch<ChunkLink>(
+        `SELECT b.file_path, b.stored_in, b.chunk_count FROM chunk_files b
+         WHERE b.repo_id = $1 AND b.snapshot_id = $2 AND NOT (b.file_path = ANY($4::text[]))
+           AND NOT EXISTS (SELECT 1 FROM chunk_files t WHERE t.repo_id = $1 AND t.snapshot_id = $3 AND t.file_path = b.file_path)`,
+        [repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
+        options,
+      );
+      await CHUNK_LINK_SPANS.put(tx, repoId, to.snapshotId, links, options);
+      return links.reduce((n, l) => n + l.chunk_count, 0);
+    }, options);
   }
 
   /**
@@ -586,7 +609,7 @@ export class PostgresChunkStore implements ChunkStore {
         [snapshot.repoId, snapshot.snapshotId],
         options,
       );
-      await tx.execute('DELETE FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
+      await CHUNK_LINK_SPANS.drop(tx, snapshot.repoId, snapshot.snapshotId, options);
       return removed;
     }, options);
   }

@@ -79,3 +79,10 @@ SELECT g.repo_id, g.snapshot_id, r.doc_id, r.source, r.file_path, r.start_line, 
 FROM domain_snapshot_gens g
 JOIN domain_file_spans m ON m.repo_id = g.repo_id AND m.from_gen <= g.gen AND m.to_gen > g.gen
 JOIN domain_file_documents r ON r.repo_id = m.repo_id AND r.file_path = m.file_path AND r.content_hash = m.content_hash;
+
+-- Statistics for the planner now: PGlite never analyzes on its own, and no snapshot written
+-- before this migration will be finished again to trigger it.
+ANALYZE fuzzy_snapshot_gens;
+ANALYZE fuzzy_file_spans;
+ANALYZE domain_snapshot_gens;
+ANALYZE domain_file_spans;

@@ -48,3 +48,8 @@ CREATE VIEW files AS
 SELECT g.repo_id, g.snapshot_id, m.file_path, m.content_hash, m.language, m.size_bytes, m.line_count, m.modified_ms
 FROM file_snapshot_gens g
 JOIN file_spans m ON m.repo_id = g.repo_id AND m.from_gen <= g.gen AND m.to_gen > g.gen;
+
+-- Statistics for the planner now (as in 0014): without them a search joined through `files` was
+-- planned as a scan of every file's text (2.7 s instead of ~20 ms at 60 MB on PGlite).
+ANALYZE file_snapshot_gens;
+ANALYZE file_spans;
