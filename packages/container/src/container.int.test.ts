@@ -1,6 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConflictError } from '@trawl/core';
 import { createTestDatabase, writeFixtureRepo, type TestDatabase } from '@trawl/testing';
@@ -86,6 +86,43 @@ describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) =
     expect(fuzzy.hits[0]).toMatchObject({ name: 'createUser', file: 'src/accounts/user-service.ts' });
     const docs = await retriever.search('invited by email', { repo: 'fixture', indexes: ['domain'] });
     expect(docs.hits[0]!.file).toBe('docs/onboarding.md');
+  });
+
+  it('rebuilds the directory chunks above a change on an incremental run, carries the rest, and drops emptied ones', async () => {
+    const tree = await mkdtemp(join(tmpdir(), 'trawl-dirs-'));
+    try {
+      const put = async (path: string, text: string) => {
+        await mkdir(join(tree, dirname(path)), { recursive: true });
+        await writeFile(join(tree, path), text);
+      };
+      await put('old/gone.ts', 'export function gone() {}\n');
+      await put('src/b.ts', 'export function b() {}\n');
+      await put('src/deep/c.ts', 'export function c() {}\n');
+      await put('lib/d.ts', 'export function d() {}\n');
+      const indexer = await trawl.indexer();
+      await indexer.indexRepository({ repoId: 'dirs', root: tree });
+      await put('src/deep/c.ts', 'export function c2() {}\n');
+      await put('src/deep/e.ts', 'export function e() {}\n');
+      await rm(join(tree, 'old'), { recursive: true });
+      const incremental = await indexer.indexRepository({ repoId: 'dirs', root: tree });
+      expect(incremental.mode).toBe('incremental');
+      // The same tree indexed in full under another repository.
+      const full = await indexer.indexRepository({ repoId: 'dirs-full', root: tree });
+      const chunks = await trawl.chunks();
+      const upper = async (repoId: string, snapshotId: string) =>
+        (await chunks.listRepoChunks(repoId, { snapshotId }))
+          .filter((c) => c.kind === 'module' || c.kind === 'project')
+          .map((c) => `${c.kind} ${c.filePath} ${c.contentHash} ${c.summary}`)
+          .sort();
+      const expected = await upper('dirs-full', full.snapshotId);
+      expect(expected.some((c) => c.startsWith('module old'))).toBe(false);
+      expect(expected.filter((c) => c.startsWith('module '))).toHaveLength(3); // lib, src, src/deep
+      expect(await upper('dirs', incremental.snapshotId)).toEqual(expected);
+      expect(incremental.chunks).toBe(full.chunks);
+      for (const repoId of ['dirs', 'dirs-full']) await indexer.deleteRepository(repoId);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
   });
 
   it('reports every component in its health check', async () => {
