@@ -337,12 +337,16 @@ export class PostgresCatalogStore implements CatalogStore {
 
   async listFiles(ref: SnapshotRef, options?: CallOptions): Promise<SourceFileInfo[]> {
     await this.#ready(options);
-    const rows = await this.db.fetch<FileRow>(
-      `SELECT file_path, language, content_hash, size_bytes, line_count, modified_ms FROM files WHERE repo_id = $1 AND snapshot_id = $2 ORDER BY file_path COLLATE "C"`,
+    // One JSON document rather than a row per file: the driver decodes one value (10k files on
+    // PGlite: 184-300 ms as rows, 67-86 ms as JSON; every incremental run starts with this read).
+    const json = await this.db.fetchValue<string | null>(
+      `SELECT json_agg(json_build_array(file_path, language, content_hash, size_bytes, line_count, modified_ms) ORDER BY file_path COLLATE "C")::text
+       FROM files WHERE repo_id = $1 AND snapshot_id = $2`,
       [ref.repoId, ref.snapshotId],
       options,
     );
-    return rows.map(fileInfo);
+    const rows = json ? (JSON.parse(json) as [string, string | null, string, number, number, number | null][]) : [];
+    return rows.map(([file_path, language, content_hash, size_bytes, line_count, modified_ms]) => fileInfo({ file_path, language, content_hash, size_bytes, line_count, modified_ms }));
   }
 
   async close(): Promise<void> {}
