@@ -422,16 +422,23 @@ export class KuzuSymbolIndex implements SymbolIndex {
     const alive = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.died = $alive`;
     const inbound: SymbolRelation[] = [];
     if (replaced.length) {
-      // Edges from unchanged files into replaced ones, before they close.
-      for (const [kind, table] of Object.entries(RELATION_TABLES)) {
-        const toLabel = kind === 'imports' ? 'File' : 'Symbol';
-        const rows = await run(
-          `MATCH (a)-[e:${table}]->(b:${toLabel}) WHERE ${alive('b')} AND e.died = $alive AND list_contains($paths, ${toLabel === 'File' ? 'b.path' : 'b.file'}) AND NOT list_contains($paths, e.file)
-           RETURN a, ${toLabel === 'File' ? "'' AS toId, b.path AS toPath" : "b.id AS toId, '' AS toPath"}, e.line AS line, e.toName AS toName, e.file AS file`,
-          p,
-        );
-        for (const r of rows) inbound.push(inboundRelation(kind, toLabel, r));
-      }
+      // Edges from unchanged files into replaced ones, before they close: into their symbols in
+      // one query over every symbol edge table (one scan of the chain's symbols, where a query
+      // per table scanned them four times: 70-90 -> 21-26 ms at 60 MB), then into the files.
+      const kindOf = new Map(Object.entries(RELATION_TABLES).map(([kind, table]) => [table as string, kind]));
+      const symbolTables = Object.entries(RELATION_TABLES).filter(([kind]) => kind !== 'imports').map(([, table]) => table);
+      const intoSymbols = await run(
+        `MATCH (a)-[e:${symbolTables.join('|')}]->(b:Symbol) WHERE ${alive('b')} AND e.died = $alive AND list_contains($paths, b.file) AND NOT list_contains($paths, e.file)
+         RETURN label(e) AS rel, a, b.id AS toId, '' AS toPath, e.line AS line, e.toName AS toName, e.file AS file`,
+        p,
+      );
+      for (const r of intoSymbols) inbound.push(inboundRelation(kindOf.get(String(r.rel))!, 'Symbol', r));
+      const intoFiles = await run(
+        `MATCH (a)-[e:${RELATION_TABLES.imports}]->(b:File) WHERE ${alive('b')} AND e.died = $alive AND list_contains($paths, b.path) AND NOT list_contains($paths, e.file)
+         RETURN a, '' AS toId, b.path AS toPath, e.line AS line, e.toName AS toName, e.file AS file`,
+        p,
+      );
+      for (const r of intoFiles) inbound.push(inboundRelation('imports', 'File', r));
       await run(`MATCH (n:File) WHERE ${alive('n')} AND list_contains($paths, n.path) SET n.died = $gen`, p);
       await run(`MATCH (n:Symbol) WHERE ${alive('n')} AND list_contains($paths, n.file) SET n.died = $gen`, p);
       await run(`MATCH (n:Chunk) WHERE ${alive('n')} AND list_contains($paths, n.file) SET n.died = $gen`, p);
