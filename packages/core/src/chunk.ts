@@ -156,3 +156,18 @@ export function selectSymbolContext(chunks: readonly Chunk[], need: SymbolContex
   }
   return chunks.filter((c) => picked.has(c) || (c.symbolId !== null && owners.has(c.symbolId)));
 }
+
+/**
+ * The directories above repository-relative paths (`a/b/c.ts` -> `a/b`, `a`): the `module` chunks
+ * a change to those paths can alter. Adds to `into` and returns it.
+ */
+export function directoriesAbove(paths: Iterable<string>, into = new Set<string>()): Set<string> {
+  for (const path of paths) {
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const dir = path.slice(0, i);
+      if (into.has(dir)) break; // (its own parents are in already)
+      into.add(dir);
+    }
+  }
+  return into;
+}

@@ -15,13 +15,15 @@ export function fileChunkId(repoId: string, file: Pick<SourceFileInfo, 'path' | 
  * The levels above files: one `module` chunk per directory that holds indexed files (directly
  * or below) and one `project` chunk, linked parent/children down to the file chunks. Module and
  * project ids are stable across snapshots (they name the directory, not its content); their
- * `contentHash` changes when anything below does. Pass every file of the snapshot.
+ * `contentHash` changes when anything below does. Pass every file of the snapshot; with `only`,
+ * the module chunks of those directories alone are built (an incremental run: the others did not
+ * change), with the project chunk.
  *
  * ```ts
  * const upper = buildRepositoryChunks('acme', 'abc123', parsed.files)
  * ```
  */
-export function buildRepositoryChunks(repoId: string, snapshotId: string, files: readonly RepositoryFileInfo[]): Chunk[] {
+export function buildRepositoryChunks(repoId: string, snapshotId: string, files: readonly RepositoryFileInfo[], only?: ReadonlySet<string>): Chunk[] {
   const projectId = projectChunkId(repoId);
   const modules = new Map<string, { children: string[]; entries: string[]; files: number; languages: Map<string, number> }>();
   const ensure = (dir: string) => {
@@ -53,6 +55,7 @@ export function buildRepositoryChunks(repoId: string, snapshotId: string, files:
     ensure(dir).children.push(id);
     for (let d = dir; d !== '.' && d !== ''; d = posix.dirname(d)) {
       const m = ensure(d);
+      if (only && !only.has(d)) continue;
       m.entries.push(`${f.path}\u0000${f.contentHash}`);
       m.files++;
       m.languages.set(lang, (m.languages.get(lang) ?? 0) + 1);
@@ -64,6 +67,7 @@ export function buildRepositoryChunks(repoId: string, snapshotId: string, files:
     const m = modules.get(dir)!;
     const parent = posix.dirname(dir);
     if (parent === '.' || parent === '') projectChildren.push(moduleChunkId(repoId, dir));
+    if (only && !only.has(dir)) continue;
     chunks.push({
       id: moduleChunkId(repoId, dir),
       repoId,

@@ -1,4 +1,4 @@
-import { selectSymbolContext, validateChunks, type SymbolContextNeed, type SymbolRelation } from '@trawl/core';
+import { directoriesAbove, selectSymbolContext, validateChunks, type SymbolContextNeed, type SymbolRelation } from '@trawl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRepositoryChunks, fileChunkId } from './repository-chunks.js';
 import { parseRepository, symbolsFromChunks, type ParsedRepository, type ParseProgress } from './repository-parser.js';
@@ -139,6 +139,15 @@ describe('parseRepository', () => {
     // The upper levels for the new snapshot come from the full file list.
     const upper = buildRepositoryChunks('zoo', 'c2', parsed.files);
     expect(upper.map((c) => c.id)).toEqual(parsed.chunks.filter((c) => c.kind === 'project' || c.kind === 'module').map((c) => c.id));
+  });
+
+  it('builds only the directory chunks above replaced paths when asked, each the same as in a full build', () => {
+    const full = buildRepositoryChunks('zoo', 'c2', parsed.files);
+    const only = directoriesAbove(['web/src/dog.ts', 'py/zoo/gone.py']);
+    expect([...only].sort()).toEqual(['py', 'py/zoo', 'web', 'web/src']);
+    const some = buildRepositoryChunks('zoo', 'c2', parsed.files, only);
+    expect(some.map((c) => c.filePath).sort()).toEqual(['', 'py', 'py/zoo', 'web', 'web/src']);
+    for (const c of some) expect(c).toEqual(full.find((f) => f.id === c.id));
   });
 
   it('links a re-parsed file the same way when asked for only the symbols its links can reach', async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { throwIfAborted, type CallOptions, type Chunk, type ParsedFiles, type RepositoryParser, type RepositoryScan, type ScannedFile, type SourceFileInfo } from '@trawl/core';
+import { directoriesAbove, throwIfAborted, type CallOptions, type Chunk, type ParsedFiles, type RepositoryParser, type RepositoryScan, type ScannedFile, type SourceFileInfo } from '@trawl/core';
 import type { ParseProgress as CoreParseProgress } from '@trawl/core';
 import { readGitHead } from './git-head.js';
 import { sha256Hex } from './ids.js';
@@ -89,7 +89,8 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
     if (options.paths && unchanged) {
       const seen = new Set(result.files.map((f) => f.path));
       const all = [...result.files, ...unchanged.files.filter((f) => !seen.has(f.path))];
-      chunks = [...buildRepositoryChunks(options.repoId, options.snapshotId, all), ...result.chunks];
+      const only = unchanged.replacedPaths ? directoriesAbove(unchanged.replacedPaths) : undefined;
+      chunks = [...buildRepositoryChunks(options.repoId, options.snapshotId, all, only), ...result.chunks];
     }
     return { files: result.files, chunks, symbols: result.symbols, relations: result.relations };
   }

@@ -20,8 +20,8 @@ import {
   type SourceFile,
   type SourceFileInfo,
   type SymbolContextNeed,
+  directoriesAbove,
 } from '@trawl/core';
-import { posix } from 'node:path';
 import { contentSnapshotId } from './snapshot-id.js';
 
 type ParseOptions = Parameters<RepositoryParser['parse']>[1];
@@ -152,6 +152,7 @@ export class Indexer {
         unchanged = {
           files: [...known!.values()].filter((f) => !skip.has(f.path)),
           loadChunks: (need) => symbolChunks(chunks, base!, replaced, need, signal),
+          replacedPaths: replaced,
         };
       }
       // Files and chunks: an incremental run carries the unchanged ones over from the base while
@@ -334,13 +335,8 @@ async function allSettled<T extends unknown[]>(...tasks: { [K in keyof T]: Promi
  * file is below any more (their chunks go).
  */
 function directoryScope(replaced: readonly string[], scanned: readonly ScannedFile[]): { touched: Set<string>; emptied: string[] } {
-  const above = (path: string, into: Set<string>) => {
-    for (let d = posix.dirname(path); d !== '.' && d !== '' && d !== '/' && !into.has(d); d = posix.dirname(d)) into.add(d);
-  };
-  const touched = new Set<string>();
-  for (const p of replaced) above(p, touched);
-  const present = new Set<string>();
-  if (touched.size > 0) for (const f of scanned) above(f.path, present);
+  const touched = directoriesAbove(replaced);
+  const present = touched.size > 0 ? directoriesAbove(scanned.map((f) => f.path)) : new Set<string>();
   return { touched, emptied: [...touched].filter((d) => !present.has(d)) };
 }
 

@@ -78,11 +78,15 @@ export interface RepositoryParser {
        * snapshot) and their chunks, so calls and imports into them still resolve. Give the chunks
        * as `loadChunks` to have the parser ask, once it has read the changed files, for only the
        * symbol chunks their links can reach (see {@link SymbolContextNeed}); or as `chunks`.
+       * With `replacedPaths` (the paths changed or deleted since the base), only the
+       * repository-level chunks above them are rebuilt: the project chunk and the modules of
+       * their directories (see `directoriesAbove`); the others are the base's.
        */
       unchanged?: {
         files: readonly SourceFileInfo[];
         chunks?: readonly Chunk[];
         loadChunks?: (need: SymbolContextNeed, options?: CallOptions) => Promise<readonly Chunk[]>;
+        replacedPaths?: readonly string[];
       };
     },
   ): Promise<ParsedFiles>;
