@@ -370,23 +370,31 @@ export class PostgresChunkStore implements ChunkStore {
   async listSymbolChunks(snapshot: SnapshotRef, options?: CallOptions & { exceptPaths?: readonly string[]; need?: SymbolContextNeed }): Promise<Chunk[]> {
     await this.#ready(options);
     // Only the columns linking reads, as one JSON document: the driver decodes one value instead
-    // of a row per chunk (3-4x faster on PGlite at 20k chunks).
-    // The link spans of the snapshot's generation, read directly with the generation as a value:
-    // through the view the planner could not tell how many links a snapshot has, guessed a ninth,
-    // and probed the chunks once per link (173 ms at 12k links, against 77 ms hashed).
+    // of a row per chunk (3-4x faster on PGlite at 20k chunks). The link spans of the snapshot's
+    // generation are read directly, with the generation as a value: through the view the planner
+    // could not tell how many links a snapshot has, guessed a ninth, and probed the chunks once
+    // per link (173 ms at 12k links).
     const gen = await CHUNK_LINK_SPANS.genOf(this.db, snapshot.repoId, snapshot.snapshotId, options);
     if (gen === null) return [];
-    const links = 'chunk_file_spans l JOIN chunks c ON c.repo_id = l.repo_id AND c.snapshot_id = l.stored_in AND c.file_path = l.file_path';
-    const scope = `l.repo_id = $1 AND l.from_gen <= $2 AND l.to_gen > $2 AND c.symbol_id IS NOT NULL AND NOT c.deleted AND NOT (l.file_path = ANY($3::text[]))`;
+    const live = 'c.repo_id = $1 AND c.symbol_id IS NOT NULL AND NOT c.deleted';
+    // The links read, once (fenced): the snapshot's files, without the excluded ones.
+    const links = `lk AS MATERIALIZED (SELECT l.file_path, l.stored_in FROM chunk_file_spans l
+                   WHERE l.repo_id = $1 AND l.from_gen <= $2 AND l.to_gen > $2 AND NOT (l.file_path = ANY($3::text[])))`;
+    const through = 'JOIN lk l ON c.snapshot_id = l.stored_in AND c.file_path = l.file_path';
     const params: unknown[] = [snapshot.repoId, gen, [...(options?.exceptPaths ?? [])]];
-    let from = `(SELECT ${LINKING_COLUMNS} FROM ${links} WHERE ${scope}) AS c`;
+    let from = `(WITH ${links} SELECT ${LINKING_COLUMNS} FROM chunks c ${through} WHERE ${live}) AS c`;
     if (options?.need) {
-      // The selected chunks, then their owners by symbol id.
-      from = `(WITH picked AS (
-                 SELECT ${LINKING_COLUMNS} FROM ${links} WHERE ${scope} AND (c.name IN (SELECT unnest($4::text[])) OR c.file_path IN (SELECT unnest($5::text[]))))
+      // The selected chunks (by name through the symbol-name index, by file through the links),
+      // then their owners by symbol id (migration 0017's indexes: no scan of every chunk).
+      from = `(WITH ${links},
+               picked AS (
+                 SELECT ${LINKING_COLUMNS} FROM chunks c ${through} WHERE ${live} AND c.name = ANY($4::text[])
+                 UNION
+                 SELECT ${LINKING_COLUMNS} FROM chunks c ${through} WHERE ${live} AND l.file_path = ANY($5::text[]))
                SELECT * FROM picked
                UNION
-               SELECT ${LINKING_COLUMNS} FROM ${links} WHERE ${scope} AND c.symbol_id IN (SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL)) AS c`;
+               SELECT ${LINKING_COLUMNS} FROM chunks c ${through}
+               WHERE ${live} AND c.symbol_id = ANY(ARRAY(SELECT symbol_owner FROM picked WHERE symbol_owner IS NOT NULL))) AS c`;
       params.push([...options.need.names], [...options.need.filePaths]);
     }
     const json = await this.db.fetchValue<string | null>(
