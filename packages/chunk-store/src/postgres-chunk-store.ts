@@ -583,22 +583,11 @@ export class PostgresChunkStore implements ChunkStore {
     this.#forgetSpans([to]);
     const { repoId } = to;
     return this.db.transaction(async (tx) => {
-      await CHUNK_LINK_SPANS.lock(tx, repoId, options);
-      const sum = (snapshot: string) => tx.fetchValue<number>('SELECT coalesce(sum(chunk_count), 0)::int FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [repoId, snapshot], options);
-      if ((await CHUNK_LINK_SPANS.genOf(tx, repoId, to.snapshotId, options)) === null) {
-        // (built on the newest snapshot, this shares its links: nothing is copied)
-        await CHUNK_LINK_SPANS.derive(tx, repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
-        return (await sum(to.snapshotId)) ?? 0;
-      }
-      const links = await tx.fetch<ChunkLink>(
-        `SELECT b.file_path, b.stored_in, b.chunk_count FROM chunk_files b
-         WHERE b.repo_id = $1 AND b.snapshot_id = $2 AND NOT (b.file_path = ANY($4::text[]))
-           AND NOT EXISTS (SELECT 1 FROM chunk_files t WHERE t.repo_id = $1 AND t.snapshot_id = $3 AND t.file_path = b.file_path)`,
-        [repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
-        options,
-      );
-      await CHUNK_LINK_SPANS.put(tx, repoId, to.snapshotId, links, options);
-      return links.reduce((n, l) => n + l.chunk_count, 0);
+      // (the chunks `to` reads before and after: built on the newest snapshot, it shares its links)
+      const sum = async () => Number(await tx.fetchValue<number>('SELECT coalesce(sum(chunk_count), 0)::int FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [repoId, to.snapshotId], options));
+      const before = await sum();
+      await CHUNK_LINK_SPANS.carryOver(tx, repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
+      return (await sum()) - before;
     }, options);
   }
 

@@ -11,8 +11,6 @@ export interface CarryOverRows {
   toSnapshotId: string;
   /** Files replaced or deleted in the new snapshot: their rows are not carried over. */
   exceptPaths: readonly string[];
-  /** Skip rows the new snapshot already has (a re-run), via this conflict target. */
-  onConflictDoNothing?: readonly string[];
 }
 
 /**
@@ -20,16 +18,15 @@ export interface CarryOverRows {
  * incremental-indexing step every PostgreSQL-backed index shares. Returns how many rows moved.
  *
  * ```ts
- * await carryOverSnapshotRows(tx, { table: 'fuzzy_identifiers', columns, repoId, fromSnapshotId: base, toSnapshotId: next, exceptPaths: changed })
+ * await carryOverSnapshotRows(tx, { table: 'vector_chunks', columns, repoId, fromSnapshotId: base, toSnapshotId: next, exceptPaths: changed })
  * ```
  */
 export function carryOverSnapshotRows(db: PostgresQueryable, rows: CarryOverRows, options?: CallOptions): Promise<number> {
   const cols = rows.columns.join(', ');
-  const conflict = rows.onConflictDoNothing ? ` ON CONFLICT (${rows.onConflictDoNothing.join(', ')}) DO NOTHING` : '';
   return db.execute(
     `INSERT INTO ${rows.table} (repo_id, snapshot_id, ${cols})
      SELECT repo_id, $2, ${cols} FROM ${rows.table}
-     WHERE repo_id = $1 AND snapshot_id = $3 AND NOT (file_path = ANY($4::text[]))${conflict}`,
+     WHERE repo_id = $1 AND snapshot_id = $3 AND NOT (file_path = ANY($4::text[]))`,
     [rows.repoId, rows.toSnapshotId, rows.fromSnapshotId, [...rows.exceptPaths]],
     options,
   );

@@ -92,19 +92,7 @@ export async function upsertSnapshotFiles(tx: PostgresQueryable, ref: SnapshotRe
  */
 export async function copySnapshotFiles(tx: PostgresQueryable, from: SnapshotRef, to: SnapshotRef, exceptPaths: readonly string[], options?: CallOptions): Promise<number> {
   await holdContents(tx, 'shared', options);
-  await FILE_SPANS.lock(tx, to.repoId, options);
-  if ((await FILE_SPANS.genOf(tx, to.repoId, to.snapshotId, options)) === null) {
-    return FILE_SPANS.derive(tx, to.repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
-  }
-  const rows = await tx.fetch<FileSpanRow>(
-    `SELECT ${FILE_COLUMNS} FROM files b
-     WHERE b.repo_id = $1 AND b.snapshot_id = $2 AND NOT (b.file_path = ANY($4::text[]))
-       AND NOT EXISTS (SELECT 1 FROM files t WHERE t.repo_id = $1 AND t.snapshot_id = $3 AND t.file_path = b.file_path)`,
-    [to.repoId, from.snapshotId, to.snapshotId, [...exceptPaths]],
-    options,
-  );
-  await FILE_SPANS.put(tx, to.repoId, to.snapshotId, rows, options);
-  return rows.length;
+  return FILE_SPANS.carryOver(tx, to.repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
 }
 
 /** Removes `paths` from a snapshot's files; returns how many it had. Run it inside a transaction. */

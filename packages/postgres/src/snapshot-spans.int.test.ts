@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
+import { createTestStore, POSTGRES_FLAVOURS, seededRandom, type PostgresFlavour } from '@trawl/testing';
 import type { PostgresStore } from './postgres-store.js';
 import { SnapshotSpans } from './snapshot-spans.js';
 
@@ -40,11 +40,7 @@ describe.each(POSTGRES_FLAVOURS)('SnapshotSpans on %s', (flavour: PostgresFlavou
     );
 
   it('keeps every snapshot exact through random writes to new and old snapshots', async () => {
-    let seed = 11;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return Math.floor(seed / 65536) % n; // (the high bits: the low ones of this generator repeat quickly)
-    };
+    const random = seededRandom(11);
     const repo = 'r';
     const live = new Map<string, Record<string, string>>(); // snapshot -> path -> "hash/size"
     let counter = 0;
@@ -118,6 +114,18 @@ describe.each(POSTGRES_FLAVOURS)('SnapshotSpans on %s', (flavour: PostgresFlavou
     expect(await tx((t) => spans.remove(t, 'split', 'a', ['y']))).toBe(1);
     expect(await read('split', 'a')).toEqual({ x: 'new/2' });
     expect(await read('split', 'b')).toEqual({ x: 'old/1', y: 'y/1' });
+  });
+
+  it('carries a base over into a snapshot that has rows: what it has stays, what it lacks is added', async () => {
+    const row = (file_path: string, hash: string) => ({ file_path, hash, size: 1 });
+    await tx((t) => spans.put(t, 'carry', 'base', [row('a', 'a0'), row('b', 'b0'), row('c', 'c0'), row('d', 'd0')]));
+    await tx((t) => spans.put(t, 'carry', 'next', [row('b', 'b1')]));
+    expect(await tx((t) => spans.carryOver(t, 'carry', 'base', 'next', ['c']))).toBe(2);
+    expect(await read('carry', 'next')).toEqual({ a: 'a0/1', b: 'b1/1', d: 'd0/1' });
+    expect(await read('carry', 'base')).toEqual({ a: 'a0/1', b: 'b0/1', c: 'c0/1', d: 'd0/1' });
+    // A snapshot without rows shares the newest one's instead.
+    expect(await tx((t) => spans.carryOver(t, 'carry', 'next', 'third', ['a']))).toBe(2);
+    expect(await read('carry', 'third')).toEqual({ b: 'b1/1', d: 'd0/1' });
   });
 
   it('refuses to derive a snapshot that already has rows', async () => {

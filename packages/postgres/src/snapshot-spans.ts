@@ -127,6 +127,29 @@ export class SnapshotSpans<Row extends SpanRow = SpanRow> {
     );
   }
 
+  /**
+   * Gives the snapshot the rows of `base` except `exceptPaths` and the paths it already has (those
+   * keep their rows). Returns how many it gained. A snapshot without rows built on the newest one
+   * shares them ({@link derive}); one that has rows gets the missing ones written ({@link put}).
+   */
+  async carryOver(tx: PostgresQueryable, repoId: string, baseSnapshotId: string, snapshotId: string, exceptPaths: readonly string[], options?: CallOptions): Promise<number> {
+    await this.lock(tx, repoId, options);
+    const gen = await this.genOf(tx, repoId, snapshotId, options);
+    if (gen === null) return this.derive(tx, repoId, baseSnapshotId, snapshotId, exceptPaths, options);
+    const base = await this.genOf(tx, repoId, baseSnapshotId, options);
+    if (base === null) return 0;
+    const { spans } = this.tables;
+    const rows = await tx.fetch<Row>(
+      `SELECT b.file_path, ${this.tables.columns.map((c) => `b.${c.name}`).join(', ')} FROM ${spans} b
+       WHERE b.repo_id = $1 AND b.from_gen <= $2 AND b.to_gen > $2 AND NOT (b.file_path = ANY($4::text[]))
+         AND NOT EXISTS (SELECT 1 FROM ${spans} t WHERE t.repo_id = $1 AND t.file_path = b.file_path AND t.from_gen <= $3 AND t.to_gen > $3)`,
+      [repoId, base, gen, [...exceptPaths]],
+      options,
+    );
+    await this.put(tx, repoId, snapshotId, rows, options);
+    return rows.length;
+  }
+
   /** Makes `rows` the snapshot's rows, replacing any it had. */
   async replace(tx: PostgresQueryable, repoId: string, snapshotId: string, rows: readonly Row[], options?: CallOptions): Promise<Row[]> {
     const dropped = await this.drop(tx, repoId, snapshotId, options);
