@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
+import { createTestStore, POSTGRES_FLAVOURS, seededRandom, type PostgresFlavour } from '@trawl/testing';
 import type { PostgresStore } from './postgres-store.js';
 import { FileVersionMembership, type FileVersion } from './file-versions.js';
 
@@ -42,11 +42,7 @@ describe.each(POSTGRES_FLAVOURS)('FileVersionMembership on %s', (flavour: Postgr
     store.execute(`INSERT INTO fvm_rows SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING`, [repo, Object.keys(files), Object.values(files)]);
 
   it('keeps every snapshot exact through a random history of loads, derivations, re-runs and drops', async () => {
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return Math.floor(seed / 65536) % n; // (the high bits: the low ones of this generator repeat quickly)
-    };
+    const random = seededRandom(7);
     const repo = 'r';
     // The model: snapshot -> path -> hash, in the order the snapshots were (last) written, so the
     // last one holds the newest generation.

@@ -13,3 +13,4 @@ export * from './qdrant-contract-server.js';
 export * from './openai-embedding-server.js';
 export * from './fixture-repo.js';
 export * from './symbol-index-suite.js';
+export * from './random.js';
