@@ -180,26 +180,37 @@ export class Indexer {
       // (the directory chunks of untouched directories are the base's, carried over: 1,800 of them
       // at 10k files, each compared with its stored row on every one-file run before)
       const toSave = directories ? parsed.chunks.filter((c) => c.kind !== 'module' || directories.touched.has(c.filePath)) : parsed.chunks;
-      await allSettled(catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal }), chunks.saveChunks(toSave, { signal }));
-      const chunkCount = mode === 'full' ? parsed.chunks.length : await countChunks(chunks, ref, signal);
-      emit({ stage: 'store', files: scan.files.length, chunks: chunkCount });
-
       const content: SnapshotContent = { snapshot: ref, rootPath: root, files: parsed.files, chunks: parsed.chunks, symbols: parsed.symbols, relations: parsed.relations };
-      const results = await this.#eachIndex(signal, true, async (index, indexSignal) => {
-        throwIfAborted(indexSignal, 'indexer');
-        emit({ stage: 'index', index: index.name, status: 'start' });
-        try {
-          const result =
-            mode === 'incremental'
-              ? await index.reindexPaths({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta, { signal: indexSignal })
-              : await index.reindexRepo(content, { signal: indexSignal });
-          emit({ stage: 'index', index: index.name, status: 'done', result });
-          return result;
-        } catch (error) {
-          emit({ stage: 'index', index: index.name, status: 'failed', error: (error as Error).message });
-          throw error;
-        }
+      // The stores and the indexes are written side by side: indexes read the snapshot from
+      // `content`, and the stores' work (PostgreSQL cutting file text into trigram-indexed
+      // segments, in its own process or PGlite's thread) overlaps Kuzu's and Zoekt's. An index
+      // that reads the stores back waits for them (`readsStoredSnapshot`); the snapshot becomes
+      // ready only when all are done, and the first failure cancels the rest.
+      const [chunkCount, results] = await settleOrCancel(signal, (phase) => {
+        const stored = allSettled(catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal: phase }), chunks.saveChunks(toSave, { signal: phase })).then(async () => {
+          const count = mode === 'full' ? parsed.chunks.length : await countChunks(chunks, ref, phase);
+          emit({ stage: 'store', files: scan.files.length, chunks: count });
+          return count;
+        });
+        const indexed = this.#eachIndex(phase, true, async (index, indexSignal) => {
+          if (index.readsStoredSnapshot) await stored;
+          throwIfAborted(indexSignal, 'indexer');
+          emit({ stage: 'index', index: index.name, status: 'start' });
+          try {
+            const result =
+              mode === 'incremental'
+                ? await index.reindexPaths({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta, { signal: indexSignal })
+                : await index.reindexRepo(content, { signal: indexSignal });
+            emit({ stage: 'index', index: index.name, status: 'done', result });
+            return result;
+          } catch (error) {
+            emit({ stage: 'index', index: index.name, status: 'failed', error: (error as Error).message });
+            throw error;
+          }
+        });
+        return [stored, indexed] as const;
       });
+      throwIfAborted(signal, 'indexer');
 
       await catalog.finishSnapshot(
         ref,
@@ -327,6 +338,32 @@ async function allSettled<T extends unknown[]>(...tasks: { [K in keyof T]: Promi
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T;
+}
+
+/**
+ * Runs the tasks `start` returns with a signal that is cancelled as soon as one fails (or the
+ * caller's `signal` is), awaits them all (nothing is left writing when it returns or throws), and
+ * throws the first failure in time, not the cancellations it caused.
+ */
+async function settleOrCancel<T extends readonly Promise<unknown>[]>(
+  signal: AbortSignal | undefined,
+  start: (phase: AbortSignal) => T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const controller = new AbortController();
+  const phase = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+  let failure: { error: unknown } | undefined;
+  const tasks = start(phase).map((task) =>
+    task.catch((error: unknown) => {
+      if (!failure) {
+        failure = { error };
+        controller.abort(error);
+      }
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(tasks);
+  if (failure) throw failure.error;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /**

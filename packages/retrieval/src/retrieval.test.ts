@@ -341,6 +341,21 @@ describe('Retriever and Indexer over the ports', () => {
   });
 });
 
+/** A catalog whose `saveFiles` takes `ms` (the way a database's does), then fails with `error` if given. */
+class SlowCatalogStore extends InMemoryCatalogStore {
+  constructor(
+    private ms: number,
+    private error?: Error,
+  ) {
+    super();
+  }
+  override async saveFiles(...args: Parameters<InMemoryCatalogStore['saveFiles']>): ReturnType<InMemoryCatalogStore['saveFiles']> {
+    await new Promise((resolve) => setTimeout(resolve, this.ms));
+    if (this.error) throw this.error;
+    return super.saveFiles(...args);
+  }
+}
+
 /** An index that only records how its runs overlap: each run waits `ms`, or fails after `failAfterMs`. */
 class PacedIndex implements SearchIndex {
   static active = 0;
@@ -423,6 +438,44 @@ describe('Indexer feeding several indexes', () => {
     expect(slow.sawAbort).toBe(true);
     expect(slow.settled).toBe(1); // nothing of the failed run is still running
     expect((await catalog.listSnapshots('r')).map((s) => s.status)).toEqual(['failed']);
+  });
+
+  it('feeds the indexes while the stores are written, and holds back an index that reads them back', async () => {
+    const stores = { catalog: new SlowCatalogStore(50), chunks: new InMemoryChunkStore() };
+    const seen = new Map<string, number>();
+    const peek = (name: IndexName, readsStoredSnapshot: boolean): SearchIndex =>
+      Object.assign(new PacedIndex(name, { ms: 0 }), {
+        readsStoredSnapshot,
+        async reindexRepo(content: SnapshotContent) {
+          seen.set(name, (await stores.catalog.listFiles(content.snapshot)).length);
+          return { index: name, durationMs: 0, itemsIndexed: 0 };
+        },
+      });
+    const events: string[] = [];
+    const run = await new Indexer({ ...stores, parser: new LineParser(), indexes: [peek('lexical', false), peek('symbol', true)] }).indexRepository({
+      repoId: 'r',
+      root,
+      onProgress: (e) => (e.stage === 'store' || e.stage === 'index') && events.push(e.stage === 'store' ? 'store' : `${e.index} ${e.status}`),
+    });
+    expect(run.mode).toBe('full');
+    // The one that reads the snapshot from its argument ran before the files were stored; the
+    // other waited for them.
+    expect(seen.get('lexical')).toBe(0);
+    expect(seen.get('symbol')).toBe(1);
+    expect(events.indexOf('lexical start')).toBeLessThan(events.indexOf('store'));
+    expect(events.indexOf('store')).toBeLessThan(events.indexOf('symbol start'));
+    expect(await stores.catalog.listFiles(run)).toHaveLength(1);
+  });
+
+  it('cancels the indexes when a store write fails, and throws the store\'s error', async () => {
+    const slow = new PacedIndex('symbol', { ms: 10_000 });
+    const stores = { catalog: new SlowCatalogStore(20, new TrawlError('BACKEND_ERROR', 'disk full', { component: 'catalog' })), chunks: new InMemoryChunkStore() };
+    const started = performance.now();
+    await expect(new Indexer({ ...stores, parser: new LineParser(), indexes: [slow] }).indexRepository({ repoId: 'r', root })).rejects.toThrow(/disk full/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(slow.sawAbort).toBe(true);
+    expect(slow.settled).toBe(1);
+    expect((await stores.catalog.listSnapshots('r')).map((s) => s.status)).toEqual(['failed']);
   });
 
   it('rejects an indexConcurrency that is not a whole number of 1 or more', () => {

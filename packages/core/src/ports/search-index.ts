@@ -52,9 +52,18 @@ export interface IndexRunResult {
  *   backend allows; an adapter that must rebuild everything says so in the result.
  * - `search` only returns hits of the requested snapshot, best first, at most `limit`.
  * - `deleteRepo` removes one snapshot, or every snapshot when `snapshotId` is omitted.
+ * - `reindexRepo` / `reindexPaths` read the snapshot from their argument: Trawl's indexer runs
+ *   them while it is still writing the snapshot's files and chunks to the catalog and chunk
+ *   store, unless the index sets `readsStoredSnapshot`.
  */
 export interface SearchIndex<TSearchOptions extends SearchOptions = SearchOptions> {
   readonly name: IndexName;
+  /**
+   * Set it when `reindexRepo` / `reindexPaths` read the snapshot's files or chunks back from the
+   * catalog or chunk store: the indexer then starts them only once those are written. Searching
+   * always may: a snapshot becomes ready only after both.
+   */
+  readonly readsStoredSnapshot?: boolean;
   reindexRepo(content: SnapshotContent, options?: CallOptions): Promise<IndexRunResult>;
   reindexPaths(delta: SnapshotDelta, options?: CallOptions): Promise<IndexRunResult>;
   search(snapshot: SnapshotRef, query: string, options?: TSearchOptions): Promise<SearchHit[]>;
