@@ -16,9 +16,25 @@ export interface TableRows {
   rows: Cell[][];
 }
 
-/** The primary key of a node of a snapshot: unambiguous whatever the ids contain. */
-export function nodeKey(ref: SnapshotRef, id: string): string {
-  return `${ref.repoId.length}:${ref.repoId}|${ref.snapshotId.length}:${ref.snapshotId}|${id}`;
+/** The primary key of a snapshot's `Generation` node: unambiguous whatever the ids contain. */
+export function generationKey(ref: SnapshotRef): string {
+  return `${ref.repoId.length}:${ref.repoId}|${ref.snapshotId.length}:${ref.snapshotId}|`;
+}
+
+/*
+ * Primary keys of File, Symbol, Chunk and External nodes are short: the i-th node a generation
+ * creates is `<gen>.<i>` and a node a generation copies from another chain is `<gen>~<its key>`
+ * (both numbers in base 36; generation numbers are never reused, so neither form repeats).
+ * Kuzu keeps strings of up to 12 bytes inline and hashes and compares them like integers, while
+ * a longer key lives in overflow pages: the keys that named repository, snapshot and id in full
+ * (70-100 bytes) made COPY of the edge tables, which looks both ends up by key, 2-3 times slower
+ * (20 MB of source: the whole COPY 5.8 -> 4.1 s). Older databases keep their long keys, which
+ * start with digits and a colon, so the forms never meet.
+ */
+
+/** The key prefix of the nodes generation `gen` creates (`<gen>.`) or copies (`<gen>~`). */
+export function keyPrefix(gen: number, copied = false): string {
+  return `${gen.toString(36)}${copied ? '~' : '.'}`;
 }
 
 export interface GraphInput {
@@ -64,25 +80,27 @@ export function buildGraphRows(
   const { repoId: repo, snapshotId: snap } = ref;
   const life: Cell[] = [generation.chain, generation.gen, ALIVE];
   const edgeLife: Cell[] = [generation.gen, ALIVE];
-  const key = (id: string) => nodeKey(ref, id);
+  const prefix = keyPrefix(generation.gen);
+  let created = 0;
+  const newKey = () => prefix + (created++).toString(36);
   const fileRows = new Map<string, Cell[]>();
-  for (const f of input.files) if (!existing.files.has(f.path)) fileRows.set(f.path, [key(`file:${f.path}`), repo, snap, f.path, f.language, ...life]);
+  for (const f of input.files) if (!existing.files.has(f.path) && !fileRows.has(f.path)) fileRows.set(f.path, [newKey(), repo, snap, f.path, f.language, ...life]);
   // Files that only appear through their symbols still get a node.
-  for (const s of input.symbols) if (!fileRows.has(s.filePath) && !existing.files.has(s.filePath)) fileRows.set(s.filePath, [key(`file:${s.filePath}`), repo, snap, s.filePath, s.language, ...life]);
+  for (const s of input.symbols) if (!fileRows.has(s.filePath) && !existing.files.has(s.filePath)) fileRows.set(s.filePath, [newKey(), repo, snap, s.filePath, s.language, ...life]);
   const hasFile = (path: string) => fileRows.has(path) || existing.files.has(path);
-  const fileKey = (path: string) => existing.files.get(path) ?? key(`file:${path}`);
+  const fileKey = (path: string) => existing.files.get(path) ?? (fileRows.get(path)![0] as string);
 
   const symbolRows = new Map<string, Cell[]>();
   for (const s of input.symbols) {
     if (symbolRows.has(s.id) || existing.symbols.has(s.id)) continue;
-    symbolRows.set(s.id, [key(s.id), repo, snap, s.id, s.name, s.name.toLowerCase(), s.fqn, s.kind, s.filePath, s.startLine, s.endLine, s.chunkId, s.ownerId, s.language, s.visibility, ...life]);
+    symbolRows.set(s.id, [newKey(), repo, snap, s.id, s.name, s.name.toLowerCase(), s.fqn, s.kind, s.filePath, s.startLine, s.endLine, s.chunkId, s.ownerId, s.language, s.visibility, ...life]);
   }
   const chunkRows = new Map<string, Cell[]>();
   const hasSymbol = (id: string) => symbolRows.has(id) || existing.symbols.has(id);
   const hasChunk = (id: string) => chunkRows.has(id) || existing.chunks.has(id);
-  const symbolKey = (id: string) => existing.symbols.get(id) ?? key(id);
-  const chunkKey = (id: string) => existing.chunks.get(id) ?? key(id);
-  for (const c of input.chunks) if (!chunkRows.has(c.id) && !existing.chunks.has(c.id)) chunkRows.set(c.id, [key(c.id), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine, ...life]);
+  const symbolKey = (id: string) => existing.symbols.get(id) ?? (symbolRows.get(id)![0] as string);
+  const chunkKey = (id: string) => existing.chunks.get(id) ?? (chunkRows.get(id)![0] as string);
+  for (const c of input.chunks) if (!chunkRows.has(c.id) && !existing.chunks.has(c.id)) chunkRows.set(c.id, [newKey(), repo, snap, c.id, c.kind, c.fqn, c.filePath, c.startLine, c.endLine, ...life]);
 
   const externals = new Map<string, Cell[]>();
   const edgeGroups = new Map<string, TableRows>();
@@ -98,14 +116,14 @@ export function buildGraphRows(
 
   for (const s of input.symbols) {
     if (!symbolRows.has(s.id)) continue; // already in the generation, with its edges
-    edge('Defines', undefined, undefined, [fileKey(s.filePath), key(s.id), s.startLine], ['from', 'to', 'line', 'born', 'died']);
-    if (s.ownerId && hasSymbol(s.ownerId)) edge('Contains', undefined, undefined, [symbolKey(s.ownerId), key(s.id), s.startLine], ['from', 'to', 'line', 'born', 'died']);
-    if (s.chunkId && hasChunk(s.chunkId)) edge('DefinedIn', undefined, undefined, [key(s.id), chunkKey(s.chunkId)], ['from', 'to', 'born', 'died']);
+    edge('Defines', undefined, undefined, [fileKey(s.filePath), symbolKey(s.id), s.startLine], ['from', 'to', 'line', 'born', 'died']);
+    if (s.ownerId && hasSymbol(s.ownerId)) edge('Contains', undefined, undefined, [symbolKey(s.ownerId), symbolKey(s.id), s.startLine], ['from', 'to', 'line', 'born', 'died']);
+    if (s.chunkId && hasChunk(s.chunkId)) edge('DefinedIn', undefined, undefined, [symbolKey(s.id), chunkKey(s.chunkId)], ['from', 'to', 'born', 'died']);
   }
   for (const c of input.chunks) {
     if (!chunkRows.has(c.id)) continue;
-    if (hasFile(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [fileKey(c.filePath), key(c.id)], ['from', 'to', 'born', 'died']);
-    if (c.parentId && hasChunk(c.parentId)) edge('ChildChunk', undefined, undefined, [chunkKey(c.parentId), key(c.id)], ['from', 'to', 'born', 'died']);
+    if (hasFile(c.filePath) && c.kind !== 'module' && c.kind !== 'project') edge('HasChunk', undefined, undefined, [fileKey(c.filePath), chunkKey(c.id)], ['from', 'to', 'born', 'died']);
+    if (c.parentId && hasChunk(c.parentId)) edge('ChildChunk', undefined, undefined, [chunkKey(c.parentId), chunkKey(c.id)], ['from', 'to', 'born', 'died']);
   }
 
   for (const r of input.relations) {
@@ -127,9 +145,9 @@ export function buildGraphRows(
     } else {
       // Unresolved (or resolved to something this load does not hold): keep the name as written.
       toLabel = 'External';
-      const known = existing.externals.get(r.toName);
-      toKey = known ?? key(`ext:${r.toName}`);
-      if (!known && !externals.has(toKey)) externals.set(toKey, [toKey, repo, snap, r.toName, lastSegment(r.toName).toLowerCase(), ...life]);
+      let known = existing.externals.get(r.toName) ?? (externals.get(r.toName)?.[0] as string | undefined);
+      if (known === undefined) externals.set(r.toName, [(known = newKey()), repo, snap, r.toName, lastSegment(r.toName).toLowerCase(), ...life]);
+      toKey = known;
     }
     edge(table, fromLabel, toLabel, [fromKey, toKey, r.line, r.toName, r.filePath]);
   }

@@ -28,7 +28,7 @@ import {
   type SymbolRelation,
 } from '@trawl/core';
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
-import { buildGraphRows, copyTables, nodeKey, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
+import { buildGraphRows, copyTables, generationKey, keyPrefix, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
 import { ALIVE, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
 import { SymbolNameTable } from './symbol-name-table.js';
 
@@ -346,7 +346,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
   // Generations: a snapshot is generation `gen` of chain `chain` (see kuzu-symbol-schema.ts).
 
   async #generation(conn: KuzuConnectionLike, ref: SnapshotRef): Promise<GenerationRecord | null> {
-    const rows = await this.#query(conn, 'MATCH (g:Generation {key: $key}) RETURN g.gen AS gen, g.chain AS chain, g.state AS state, g.snap AS snap', { key: nodeKey(ref, '') }, WRITE_TIMEOUT);
+    const rows = await this.#query(conn, 'MATCH (g:Generation {key: $key}) RETURN g.gen AS gen, g.chain AS chain, g.state AS state, g.snap AS snap', { key: generationKey(ref) }, WRITE_TIMEOUT);
     return rows.length ? toGeneration(rows[0]!) : null;
   }
 
@@ -365,14 +365,14 @@ export class KuzuSymbolIndex implements SymbolIndex {
     await this.#query(
       conn,
       "CREATE (:Generation {key: $key, repo: $repo, snap: $snap, gen: $gen, chain: $chain, state: 'building'})",
-      { key: nodeKey(ref, ''), repo: ref.repoId, snap: ref.snapshotId, ...generation },
+      { key: generationKey(ref), repo: ref.repoId, snap: ref.snapshotId, ...generation },
       WRITE_TIMEOUT,
     );
     return generation;
   }
 
   async #finishGeneration(conn: KuzuConnectionLike, ref: SnapshotRef): Promise<void> {
-    await this.#query(conn, "MATCH (g:Generation {key: $key}) SET g.state = 'done'", { key: nodeKey(ref, '') }, WRITE_TIMEOUT);
+    await this.#query(conn, "MATCH (g:Generation {key: $key}) SET g.state = 'done'", { key: generationKey(ref) }, WRITE_TIMEOUT);
   }
 
   /**
@@ -406,7 +406,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
       for (const table of NODE_TABLES) await run(`MATCH (n:${table}) WHERE ${inChain('n')} AND NOT (${seen('n')}) DETACH DELETE n`, params);
       if (dropped.gen % (this.#options.edgeSweepEvery ?? EDGE_SWEEP_EVERY) === 0) await run(`MATCH (a)-[e]->(b) WHERE ${inChain('a')} AND NOT (${seen('e')}) DELETE e`, params);
     }
-    await run('MATCH (g:Generation {key: $key}) DELETE g', { key: nodeKey(ref, '') });
+    await run('MATCH (g:Generation {key: $key}) DELETE g', { key: generationKey(ref) });
   }
 
   /**
@@ -456,13 +456,13 @@ export class KuzuSymbolIndex implements SymbolIndex {
    * JavaScript), and returns the edges from unchanged files into replaced ones.
    */
   async #copyChain(conn: KuzuConnectionLike, next: SnapshotRef, base: GenerationRecord, generation: Generation, replaced: readonly string[], signal?: AbortSignal): Promise<{ inbound: SymbolRelation[]; files: number }> {
-    const newPrefix = cypherString(nodeKey(next, ''));
+    const copiedPrefix = cypherString(keyPrefix(generation.gen, true));
     const R = cypherString(next.repoId);
     const N = cypherString(next.snapshotId);
     const EX = `[${(replaced.length ? replaced : ['\u0000']).map(cypherString).join(', ')}]`;
     const life = `${generation.chain} AS chain, ${generation.gen} AS born, ${ALIVE} AS died`;
-    const rekey = (v: string, label: string) =>
-      label === 'File' ? `${newPrefix} + 'file:' + ${v}.path` : label === 'External' ? `${newPrefix} + 'ext:' + ${v}.name` : `${newPrefix} + ${v}.id`;
+    // (a copied node's key is derived from its old one, so the edges copied next find both ends)
+    const rekey = (v: string) => `${copiedPrefix} + ${v}.key`;
     const kept = (v: string, label: string) => (label === 'File' ? `NOT list_contains(${EX}, ${v}.path)` : label === 'External' ? 'true' : `NOT list_contains(${EX}, ${v}.file)`);
     const inBase = (v: string) => `${v}.repo = ${R} AND ${v}.chain = ${base.chain} AND ${v}.born <= ${base.gen} AND ${v}.died > ${base.gen}`;
     const edgeInBase = (e: string) => `${e}.born <= ${base.gen} AND ${e}.died > ${base.gen}`;
@@ -470,14 +470,14 @@ export class KuzuSymbolIndex implements SymbolIndex {
       throwIfAborted(signal, COMPONENT);
       return this.#query(conn, statement, undefined, WRITE_TIMEOUT);
     };
-    await run(`COPY File FROM (MATCH (n:File) WHERE ${inBase('n')} AND ${kept('n', 'File')} RETURN ${rekey('n', 'File')}, n.repo, ${N}, n.path, n.language, ${life})`);
-    await run(`COPY Symbol FROM (MATCH (n:Symbol) WHERE ${inBase('n')} AND ${kept('n', 'Symbol')} RETURN ${rekey('n', 'Symbol')}, n.repo, ${N}, n.id, n.name, n.lname, n.fqn, n.kind, n.file, n.startLine, n.endLine, n.chunkId, n.ownerId, n.language, n.visibility, ${life})`);
-    await run(`COPY Chunk FROM (MATCH (n:Chunk) WHERE ${inBase('n')} AND ${kept('n', 'Chunk')} RETURN ${rekey('n', 'Chunk')}, n.repo, ${N}, n.id, n.kind, n.fqn, n.file, n.startLine, n.endLine, ${life})`);
-    await run(`COPY External FROM (MATCH (n:External) WHERE ${inBase('n')} RETURN ${rekey('n', 'External')}, n.repo, ${N}, n.name, n.lname, ${life})`);
+    await run(`COPY File FROM (MATCH (n:File) WHERE ${inBase('n')} AND ${kept('n', 'File')} RETURN ${rekey('n')}, n.repo, ${N}, n.path, n.language, ${life})`);
+    await run(`COPY Symbol FROM (MATCH (n:Symbol) WHERE ${inBase('n')} AND ${kept('n', 'Symbol')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.name, n.lname, n.fqn, n.kind, n.file, n.startLine, n.endLine, n.chunkId, n.ownerId, n.language, n.visibility, ${life})`);
+    await run(`COPY Chunk FROM (MATCH (n:Chunk) WHERE ${inBase('n')} AND ${kept('n', 'Chunk')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.kind, n.fqn, n.file, n.startLine, n.endLine, ${life})`);
+    await run(`COPY External FROM (MATCH (n:External) WHERE ${inBase('n')} RETURN ${rekey('n')}, n.repo, ${N}, n.name, n.lname, ${life})`);
     for (const [table, from, to, props] of CARRIED_EDGES) {
       const pair = MULTI_PAIR_TABLES.has(table) ? ` (from='${from}', to='${to}')` : '';
       await run(
-        `COPY ${table} FROM (MATCH (a:${from})-[e:${table}]->(b:${to}) WHERE ${inBase('a')} AND ${edgeInBase('e')} AND ${kept('a', from)} AND ${kept('b', to)} RETURN ${rekey('a', from)}, ${rekey('b', to)}${props.map((p) => `, e.${p}`).join('')}, ${generation.gen} AS born, ${ALIVE} AS died)${pair}`,
+        `COPY ${table} FROM (MATCH (a:${from})-[e:${table}]->(b:${to}) WHERE ${inBase('a')} AND ${edgeInBase('e')} AND ${kept('a', from)} AND ${kept('b', to)} RETURN ${rekey('a')}, ${rekey('b')}${props.map((p) => `, e.${p}`).join('')}, ${generation.gen} AS born, ${ALIVE} AS died)${pair}`,
       );
     }
     const inbound: SymbolRelation[] = [];

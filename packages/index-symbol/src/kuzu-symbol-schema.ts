@@ -26,8 +26,9 @@ const EDGE_PROPS = `line INT64, toName STRING, file STRING, ${LIFE}`;
  * closing (`died = gen`) only the nodes and edges of changed files and adding the new ones, so
  * a one-file change writes one file's worth of graph and the base keeps answering unchanged.
  * A snapshot's nodes are those with `repo = $repo AND chain = $chain AND born <= $gen AND died > $gen`
- * (edges: `born <= $gen AND died > $gen`). `snap` names the snapshot that created a node, and
- * primary keys start with repo and that snapshot, so they never collide.
+ * (edges: `born <= $gen AND died > $gen`). `snap` names the snapshot that created a node; primary
+ * keys are short and name the generation that created or copied the node (see `keyPrefix`), so
+ * they never collide.
  *
  * - Generation: a snapshot's generation number, its chain, and whether its load finished.
  * - File: a source file of a snapshot.
