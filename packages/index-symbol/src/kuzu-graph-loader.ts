@@ -171,11 +171,23 @@ function lastSegment(name: string): string {
 
 const MULTI_PAIR = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
 
+/** Characters a CSV cell must not hold as they are. */
+const CSV_SPECIAL = /["\r\n]/;
+
 function csvCell(value: Cell): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
+  // (most cells need no escaping: the test is cheaper than the two replacements)
+  if (!CSV_SPECIAL.test(value)) return `"${value}"`;
   // Newlines would stop Kuzu's parallel CSV reader; identifiers never need them.
   return `"${value.replace(/[\r\n]+/g, ' ').replace(/"/g, '""')}"`;
+}
+
+/** One CSV line (a loop: `row.map(csvCell).join(',')` allocates an array per row). */
+function csvLine(row: readonly Cell[]): string {
+  let line = csvCell(row[0] ?? null);
+  for (let i = 1; i < row.length; i++) line += `,${csvCell(row[i] ?? null)}`;
+  return line;
 }
 
 /** Runs one Cypher statement (the caller closes results); provided by the index. */
@@ -193,7 +205,7 @@ export async function copyTables(run: RunStatement, tables: readonly TableRows[]
       if (!t.rows.length) continue;
       const file = join(dir, `${t.table}-${n++}.csv`);
       const lines = [t.columns.join(',')];
-      for (const row of t.rows) lines.push(row.map(csvCell).join(','));
+      for (const row of t.rows) lines.push(csvLine(row));
       await writeFile(file, `${lines.join('\n')}\n`);
       const pair = MULTI_PAIR.has(t.table) ? `, from='${t.from}', to='${t.to}'` : '';
       await run(`COPY ${t.table} FROM '${file.replace(/'/g, "\\'")}' (HEADER=true, ESCAPE='"'${pair})`);
