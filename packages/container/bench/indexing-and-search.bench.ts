@@ -40,39 +40,40 @@ if (process.env.ZOEKT_BIN_DIR) {
 
 /**
  * Stage timings from the indexer's progress events: where a run's time goes besides the indexes.
- * The indexes run side by side, so their stage is one span (first start to last end), followed
- * by each index's own time in brackets.
+ * After the parse (with the base snapshot's carry-over, in an incremental run), the stores and
+ * the indexes are written side by side: that stage is one span (first index start to the last
+ * write's end), followed by each writer's own time in brackets.
  */
 function stageTimer(): { onProgress: (e: IndexProgressEvent) => void; summary: () => string } {
-  const t0 = performance.now();
-  let last = t0;
+  let last = performance.now();
   const parts: [string, number][] = [];
-  const mark = (name: string) => {
-    const now = performance.now();
-    parts.push([name, now - last]);
-    last = now;
+  const mark = (name: string, at = performance.now()) => {
+    parts.push([name, at - last]);
+    last = at;
   };
-  let parsing = false;
+  let writesStart: number | undefined;
+  let writesEnd = 0;
   const started = new Map<string, number>();
   const own: string[] = [];
-  let running = 0;
+  const writing = () => (writesStart ??= (mark('parse'), performance.now()));
   return {
     onProgress: (e) => {
+      const now = performance.now();
       if (e.stage === 'scan') mark('scan');
       else if (e.stage === 'plan') mark('plan');
-      else if (e.stage === 'parse' && !parsing) {
-        parsing = true;
-        mark('base+parse start');
-      } else if (e.stage === 'store') mark('parse+store');
-      else if (e.stage === 'index' && e.status === 'start') {
-        if (running++ === 0) mark('store to indexes');
-        started.set(e.index, performance.now());
-      } else if (e.stage === 'index') {
-        own.push(`${e.index} ${f1((performance.now() - started.get(e.index)!) / 1000)}`);
-        if (--running === 0) mark(`indexes [${own.join(', ')}]`);
-      } else if (e.stage === 'done') mark('finish+prune');
+      else if (e.stage === 'store') {
+        own.push(`store ${f1((now - writing()) / 1000)}`);
+        writesEnd = Math.max(writesEnd, now);
+      } else if (e.stage === 'index' && e.status === 'start') started.set(e.index, (writing(), now));
+      else if (e.stage === 'index') {
+        own.push(`${e.index} ${f1((now - started.get(e.index)!) / 1000)}`);
+        writesEnd = Math.max(writesEnd, now);
+      } else if (e.stage === 'done') {
+        if (writesStart !== undefined) mark(`stores and indexes [${own.join(', ')}]`, writesEnd);
+        mark('finish+prune');
+      }
     },
-    summary: () => parts.filter(([n, ms]) => !(n === 'store to indexes' && ms < 50)).map(([n, ms]) => `${n} ${f1(ms / 1000)}`).join(', '),
+    summary: () => parts.map(([n, ms]) => `${n} ${f1(ms / 1000)}`).join(', '),
   };
 }
 
