@@ -221,6 +221,8 @@ describe('KuzuSymbolIndex snapshot chains (shared graph between snapshots)', () 
     await killed.reindexRepo(content('s3', 'v3'));
     await expect(killed.reindexPaths(delta(['s3', 'v3'], ['s4', 'v4']), { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
     expect(await view(killed, ref('s3'))).toEqual(expected.get('v3'));
+    // A small delta is one transaction: nothing of the half-built snapshot is left to answer.
+    expect(await view(killed, ref('s4'))).toEqual(await view(killed, ref('never-indexed')));
     await killed.close();
 
     const again = new KuzuSymbolIndex({ path: dbPath });

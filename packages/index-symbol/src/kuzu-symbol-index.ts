@@ -303,7 +303,11 @@ export class KuzuSymbolIndex implements SymbolIndex {
     this.#assertWritable();
     const replaced = [...new Set([...delta.changedPaths, ...delta.deletedPaths])];
     const baseRef: SnapshotRef = { repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId };
-    const result = await this.#exclusive(async (conn) => {
+    // A small delta (a few changed files: the usual case) is one transaction: some 70 statements
+    // committed once instead of each on its own, and a run killed midway leaves nothing behind.
+    // A large one streams through COPY, which Kuzu runs outside a transaction.
+    const small = this.#strategy() === 'unwind' || deltaRows(delta) <= (this.#options.smallLoadRows ?? SMALL_LOAD_ROWS);
+    const result = await this.#exclusive((conn) => this.#transaction(conn, small, async () => {
       await this.#dropGeneration(conn, delta.snapshot);
       let base = await this.#generation(conn, baseRef);
       let shared = false;
@@ -329,10 +333,10 @@ export class KuzuSymbolIndex implements SymbolIndex {
         relations: [...delta.relations, ...carried.inbound],
       };
       const existing = await this.#existingNodes(conn, delta.snapshot.repoId, generation, input, new Set(replaced));
-      const counts = await this.#load(conn, delta.snapshot, input, generation, options.signal, existing);
+      const counts = await this.#load(conn, delta.snapshot, input, generation, options.signal, existing, small);
       await this.#finishGeneration(conn, delta.snapshot);
       return { counts, carriedFiles: carried.files, shared };
-    }, options.signal);
+    }), options.signal);
     return {
       index: 'symbol',
       durationMs: performance.now() - started,
@@ -561,7 +565,23 @@ export class KuzuSymbolIndex implements SymbolIndex {
     return this.#options.loadStrategy ?? 'copy';
   }
 
-  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, generation: Generation, signal?: AbortSignal, existing?: ExistingNodes): Promise<Record<string, number>> {
+  /** Runs `fn` in one Kuzu transaction when `enabled` (rolled back if it throws), else as it is. */
+  async #transaction<T>(conn: KuzuConnectionLike, enabled: boolean, fn: () => Promise<T>): Promise<T> {
+    if (!enabled) return fn();
+    await this.#query(conn, 'BEGIN TRANSACTION', undefined, WRITE_TIMEOUT);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      await this.#query(conn, 'ROLLBACK', undefined, WRITE_TIMEOUT).catch(() => undefined);
+      throw error;
+    }
+    await this.#query(conn, 'COMMIT', undefined, WRITE_TIMEOUT);
+    return result;
+  }
+
+  /** Loads the rows; `small` forces prepared statements (inside a transaction, where COPY cannot run). */
+  async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, generation: Generation, signal?: AbortSignal, existing?: ExistingNodes, small = false): Promise<Record<string, number>> {
     const { nodes, edges, counts } = buildGraphRows(ref, input, generation, existing);
     const run = async (statement: string, params?: Record<string, unknown>) => {
       throwIfAborted(signal, COMPONENT);
@@ -570,7 +590,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
     // COPY pays a temporary file and a fixed cost per table (~0.1 s): small loads (an incremental
     // run's changed files) go through prepared UNWIND statements instead.
     const rows = [...nodes, ...edges].reduce((n, t) => n + t.rows.length, 0);
-    if (this.#strategy() === 'unwind' || rows <= (this.#options.smallLoadRows ?? SMALL_LOAD_ROWS)) await unwindTables(run, [...nodes, ...edges]);
+    if (small || this.#strategy() === 'unwind' || rows <= (this.#options.smallLoadRows ?? SMALL_LOAD_ROWS)) await unwindTables(run, [...nodes, ...edges]);
     else await copyTables(run, [...nodes, ...edges], this.#options.tempDir);
     return counts;
   }
@@ -913,6 +933,11 @@ const EDGE_SWEEP_EVERY = 8;
 
 /** Loads up to this many rows (nodes and edges) use UNWIND even with the `copy` strategy. */
 const SMALL_LOAD_ROWS = 2000;
+
+/** About how many rows a delta loads (the edges into its files from unchanged ones come on top). */
+function deltaRows(delta: SnapshotDelta): number {
+  return delta.files.length + delta.symbols.length * 3 + delta.chunks.length * 3 + delta.relations.length;
+}
 
 /** The nodes of one snapshot (parameters `$repo`, `$chain`, `$gen` from `#scope`). */
 function visible(v: string): string {
