@@ -212,6 +212,18 @@ describe('KuzuSymbolIndex snapshot chains (shared graph between snapshots)', () 
     expect(await view(index, ref('s4'))).toEqual(expected.get('v4'));
   });
 
+  it('copies into a new chain inside the transaction of a small delta', async () => {
+    // (the default options: a one-file delta is one transaction, and the copy's COPY statements run in it)
+    const small = new KuzuSymbolIndex({ path: join(dir, 'small.kuzu') });
+    await small.reindexRepo(content('s3', 'v3'));
+    await small.reindexPaths(delta(['s3', 'v3'], ['s4', 'v4']));
+    const r = await small.reindexPaths(delta(['s3', 'v3'], ['sX', 'vX']));
+    expect(r.details).toMatchObject({ sharedWithBase: false, carriedFiles: 3 });
+    expect(await view(small, ref('sX'))).toEqual(expected.get('vX'));
+    expect(await view(small, ref('s4'))).toEqual(expected.get('v4'));
+    await small.close();
+  });
+
   it('leaves the base answering after a killed run, then rolls the half-built snapshot back', async () => {
     const dbPath = join(dir, 'killed.kuzu');
     const controller = new AbortController();

@@ -305,7 +305,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
     const baseRef: SnapshotRef = { repoId: delta.snapshot.repoId, snapshotId: delta.baseSnapshotId };
     // A small delta (a few changed files: the usual case) is one transaction: some 70 statements
     // committed once instead of each on its own, and a run killed midway leaves nothing behind.
-    // A large one streams through COPY, which Kuzu runs outside a transaction.
+    // A large one is loaded through COPY from CSV files, statement by statement, as a full load is.
     const small = this.#strategy() === 'unwind' || deltaRows(delta) <= (this.#options.smallLoadRows ?? SMALL_LOAD_ROWS);
     const result = await this.#exclusive((conn) => this.#transaction(conn, small, async () => {
       await this.#dropGeneration(conn, delta.snapshot);
@@ -580,7 +580,10 @@ export class KuzuSymbolIndex implements SymbolIndex {
     return result;
   }
 
-  /** Loads the rows; `small` forces prepared statements (inside a transaction, where COPY cannot run). */
+  /**
+   * Loads the rows; `small` (a transaction is open) keeps to prepared statements even when the
+   * edges into the delta's files made the load larger than estimated.
+   */
   async #load(conn: KuzuConnectionLike, ref: SnapshotRef, input: GraphInput, generation: Generation, signal?: AbortSignal, existing?: ExistingNodes, small = false): Promise<Record<string, number>> {
     const { nodes, edges, counts } = buildGraphRows(ref, input, generation, existing);
     const run = async (statement: string, params?: Record<string, unknown>) => {
