@@ -74,8 +74,8 @@ export interface IndexRepositoryResult {
 }
 
 /**
- * The indexing flow: scan, parse, store files and chunks, feed every index, then mark the
- * snapshot ready. Until that last step the snapshot is `indexing` and never searched, so a crash
+ * The indexing flow: scan, parse, store files and chunks while feeding every index, then mark
+ * the snapshot ready. Until that last step the snapshot is `indexing` and never searched, so a crash
  * anywhere leaves the previous ready snapshot answering; re-running converges because snapshot
  * ids are content-derived and every write is an upsert.
  *
