@@ -316,7 +316,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
         const later = (await this.#chainGenerations(conn, delta.snapshot.repoId, base.chain)).filter((g) => g.gen > base!.gen);
         if (later.every((g) => g.state !== 'done')) {
           for (const g of later) await this.#dropGeneration(conn, { repoId: delta.snapshot.repoId, snapshotId: g.snap });
-          base = await this.#generation(conn, baseRef);
+          // (read again only when something was rolled back: the usual run has nothing after its base)
+          if (later.length) base = await this.#generation(conn, baseRef);
           shared = !!base;
         }
       }
