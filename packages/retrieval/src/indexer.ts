@@ -47,7 +47,8 @@ export interface IndexerOptions {
    * How many indexes are fed (or cleared) at the same time. Default: all of them. Indexes write
    * to their own tables and backends (Zoekt, Kuzu and PostgreSQL work in their own processes or
    * threads), so running them side by side overlaps their waits; lower it to bound memory when
-   * an index (embeddings) is heavy. 1 runs them one after another, in `indexes` order.
+   * an index (embeddings) is heavy. 1 runs them one after another, in `indexes` order. The
+   * catalog and chunk store are written beside them either way.
    */
   indexConcurrency?: number;
 }
