@@ -160,23 +160,23 @@ export class Indexer {
       // the changed files are parsed (the stores and the parser wait on different things; on one
       // PGlite connection the statements queue), then writes the new ones (repository-level chunks
       // keep their ids and are overwritten with new content).
-      const [parsed] = await allSettled(
+      const [parsed] = await settleOrCancel(signal, (phase) => [
         parser.parse(root, {
           repoId,
           snapshotId,
           paths: mode === 'incremental' ? changedPaths : undefined,
           unchanged,
-          signal,
+          signal: phase,
           onProgress: (p) => emit({ stage: 'parse', ...p }),
         }),
         mode === 'incremental'
-          ? catalog.copyFiles(base!, ref, replaced, { signal }).then(() =>
+          ? catalog.copyFiles(base!, ref, replaced, { signal: phase }).then(() =>
               // Unchanged files carried over keep the base's change times: record the scan's newer ones.
-              this.#refreshTimes(ref, known!, scan.files, changedPaths, signal),
+              this.#refreshTimes(ref, known!, scan.files, changedPaths, phase),
             )
           : undefined,
-        mode === 'incremental' ? chunks.copySnapshot(base!, ref, [...replaced, ...directories!.emptied], { signal }) : undefined,
-      );
+        mode === 'incremental' ? chunks.copySnapshot(base!, ref, [...replaced, ...directories!.emptied], { signal: phase }) : undefined,
+      ] as const);
       throwIfAborted(signal, 'indexer');
       // (the directory chunks of untouched directories are the base's, carried over: 1,800 of them
       // at 10k files, each compared with its stored row on every one-file run before)
@@ -188,7 +188,10 @@ export class Indexer {
       // that reads the stores back waits for them (`readsStoredSnapshot`); the snapshot becomes
       // ready only when all are done, and the first failure cancels the rest.
       const [chunkCount, results] = await settleOrCancel(signal, (phase) => {
-        const stored = allSettled(catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal: phase }), chunks.saveChunks(toSave, { signal: phase })).then(async () => {
+        const stored = settleOrCancel(phase, (writes) => [
+          catalog.saveFiles(ref, withScanTimes(parsed.files, scan.files), { signal: writes }),
+          chunks.saveChunks(toSave, { signal: writes }),
+        ] as const).then(async () => {
           const count = mode === 'full' ? parsed.chunks.length : await countChunks(chunks, ref, phase);
           emit({ stage: 'store', files: scan.files.length, chunks: count });
           return count;
@@ -331,22 +334,12 @@ interface LeanChunkReads {
 }
 
 /**
- * Awaits every task (`undefined` for one not started), then throws the first failure: nothing a
- * failed step started is still writing when the caller marks the snapshot failed.
+ * Runs the tasks `start` returns (`undefined` for one not started) with a signal that is
+ * cancelled as soon as one fails (or the caller's `signal` is), awaits them all (nothing a failed
+ * step started is still writing when the caller marks the snapshot failed), and throws the first
+ * failure in time, not the cancellations it caused.
  */
-async function allSettled<T extends unknown[]>(...tasks: { [K in keyof T]: Promise<T[K]> | undefined }): Promise<T> {
-  const settled = await Promise.allSettled(tasks);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T;
-}
-
-/**
- * Runs the tasks `start` returns with a signal that is cancelled as soon as one fails (or the
- * caller's `signal` is), awaits them all (nothing is left writing when it returns or throws), and
- * throws the first failure in time, not the cancellations it caused.
- */
-async function settleOrCancel<T extends readonly Promise<unknown>[]>(
+async function settleOrCancel<T extends readonly (Promise<unknown> | undefined)[]>(
   signal: AbortSignal | undefined,
   start: (phase: AbortSignal) => T,
 ): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
@@ -354,7 +347,7 @@ async function settleOrCancel<T extends readonly Promise<unknown>[]>(
   const phase = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
   let failure: { error: unknown } | undefined;
   const tasks = start(phase).map((task) =>
-    task.catch((error: unknown) => {
+    task?.catch((error: unknown) => {
       if (!failure) {
         failure = { error };
         controller.abort(error);
