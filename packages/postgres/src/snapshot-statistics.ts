@@ -65,7 +65,6 @@ async function planRows(db: PostgresQueryable, statement: string, params: unknow
   return (typeof json === 'string' ? JSON.parse(json) : json)?.[0]?.Plan?.['Plan Rows'] ?? 0;
 }
 
-
 /**
  * Makes the space of deleted rows reusable in every table keyed by snapshot (VACUUM, without
  * FULL: no lock that blocks readers). Returns the tables vacuumed. For PGlite, which runs no
