@@ -50,10 +50,21 @@ describe('mapLineMatchesToHits', () => {
       ['fn26', 'exact'],
       ['fn25', 'exact'],
     ]);
+    // 60 lines were mapped and ranked without reading one: text is read when a hit's preview or
+    // matched lines are, once per line
+    expect(reads.size).toBe(0);
     expect(hits[0]).toMatchObject({ matchedLines: [2], preview: "return 'needle 29';", metadata: { matches: [{ line: 2, text: "  return 'needle 29';", ranges: [{ start: 10, end: 16 }] }] } });
-    // 60 lines were mapped; only the 5 shown were read, each once
+    expect([...reads]).toEqual([['src/f29.ts:2', 1]]);
+    // serialising reads the lines of every hit shown (and only those), as plain values
+    const json = JSON.parse(JSON.stringify(hits)) as { preview: string; metadata: { matches: { text: string }[] } }[];
+    expect(json.map((h) => [h.preview, h.metadata.matches.map((m) => m.text)])).toEqual([29, 28, 27, 26, 25].map((i) => [`return 'needle ${i}';`, [`  return 'needle ${i}';`]]));
     expect([...reads.keys()].sort()).toEqual(['src/f25.ts:2', 'src/f26.ts:2', 'src/f27.ts:2', 'src/f28.ts:2', 'src/f29.ts:2']);
     expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    // a spread copies them; an assignment replaces them
+    expect({ ...hits[1]!, metadata: { ...hits[1]!.metadata } }).toMatchObject({ preview: "return 'needle 28';", metadata: { matches: [{ line: 2 }] } });
+    hits[1]!.preview = 'replaced';
+    hits[1]!.metadata.matches = [];
+    expect([hits[1]!.preview, hits[1]!.metadata.matches]).toEqual(['replaced', []]);
 
     // a wider limit reaches the file fallbacks, still one hit per chunk with every matched line
     const all = await mapLineMatchesToHits(ref, matches, chunkStore, { limit: 100, query: 'needle', backend: 'test' });

@@ -123,33 +123,68 @@ export async function mapLineMatchesToHits(
 
   return ranked.slice(0, options.limit).map(({ id, group: g, score }) => {
     const first = g.matches[0]!;
-    const firstText = first.text;
-    return {
-      chunkId: id,
-      repoId: snapshot.repoId,
-      snapshotId: snapshot.snapshotId,
-      filePath: g.filePath,
-      symbolId: g.chunk?.symbolId ?? null,
-      score,
-      index: 'lexical',
-      kind: g.chunk?.kind ?? null,
-      name: g.chunk?.name ?? null,
-      startLine: g.chunk?.startLine ?? first.line,
-      endLine: g.chunk?.endLine ?? first.line,
-      matchedLines: g.matches.map((m) => m.line),
-      preview: preview(firstText),
-      mapping: g.mapping,
-      metadata: {
-        line: first.line,
+    return withLazyLines(
+      {
+        chunkId: id,
+        repoId: snapshot.repoId,
+        snapshotId: snapshot.snapshotId,
+        filePath: g.filePath,
+        symbolId: g.chunk?.symbolId ?? null,
+        score,
+        index: 'lexical',
         kind: g.chunk?.kind ?? null,
-        language: g.chunk?.language ?? first.language,
-        backend: options.backend,
-        matches: g.matches.slice(0, MAX_LINES_IN_METADATA).map((m) => {
-          const text = m === first ? firstText : m.text;
-          return { line: m.line, text: text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text, ranges: m.ranges };
-        }),
-        ...(g.mapping === 'unmapped' ? { unmapped: true } : {}),
+        name: g.chunk?.name ?? null,
+        startLine: g.chunk?.startLine ?? first.line,
+        endLine: g.chunk?.endLine ?? first.line,
+        matchedLines: g.matches.map((m) => m.line),
+        mapping: g.mapping,
+        metadata: {
+          line: first.line,
+          kind: g.chunk?.kind ?? null,
+          language: g.chunk?.language ?? first.language,
+          backend: options.backend,
+          ...(g.mapping === 'unmapped' ? { unmapped: true } : {}),
+        },
       },
-    } satisfies SearchHit;
+      g.matches,
+    );
+  });
+}
+
+/** A matched line as a hit's `metadata.matches` lists it. */
+interface ShownLine {
+  line: number;
+  text: string;
+  ranges: { start: number; end: number }[];
+}
+
+/**
+ * Completes a hit with what is read from its lines' text: `preview` (the first matched line) and
+ * `metadata.matches` (up to 20 lines with their text and matched ranges). Both are own, enumerable
+ * properties computed on first read, so a spread, `JSON.stringify` or `structuredClone` sees them
+ * like plain values, and a caller that never reads them (the retriever fuses hits by id and
+ * score and reads previews from the catalog) never decodes a line: a backend's line text may be
+ * encoded (Zoekt sends base64) or a whole minified file. Assigning either replaces it.
+ */
+function withLazyLines(hit: Omit<SearchHit, 'preview'>, lines: readonly LexicalLineMatch[]): SearchHit {
+  let shown: ShownLine[] | undefined;
+  let previewText: string | null | undefined;
+  let firstText: string | undefined;
+  const textOf = (m: LexicalLineMatch) => (m === lines[0] ? (firstText ??= m.text) : m.text);
+  Object.defineProperty(hit.metadata, 'matches', {
+    enumerable: true,
+    configurable: true,
+    get: () =>
+      (shown ??= lines.slice(0, MAX_LINES_IN_METADATA).map((m) => {
+        const text = textOf(m);
+        return { line: m.line, text: text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text, ranges: m.ranges };
+      })),
+    set: (value: ShownLine[]) => void (shown = value),
+  });
+  return Object.defineProperty(hit as SearchHit, 'preview', {
+    enumerable: true,
+    configurable: true,
+    get: () => (previewText === undefined ? (previewText = preview(textOf(lines[0]!))) : previewText),
+    set: (value: string | null) => void (previewText = value),
   });
 }
