@@ -1,6 +1,8 @@
 /**
  * Lexical search latency on real source text (the workspace's node_modules sources), side by side:
- * raw Zoekt `/api/search`, ZoektLexicalIndex (Zoekt + decoding + chunk mapping), the PostgreSQL
+ * raw Zoekt `/api/search`, ZoektLexicalIndex (Zoekt + decoding + chunk mapping, on an in-memory
+ * chunk store: ZoektLexicalIndex's own cost), the same on the PostgreSQL chunk store (`ZLI, PG chunk
+ * store`: what the services setup runs, one database round trip more per search), the PostgreSQL
  * trigram backend (PostgresLexicalIndex on the server) and ripgrep over the same files on disk.
  * Also zoekt-index time and index sizes.
  *
@@ -33,8 +35,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Pool, type Dispatcher } from 'undici';
 import { normalizeChunk, type Chunk, type LexicalSearchOptions, type SnapshotContent, type SourceFile } from '@trawl/core';
-import { InMemoryChunkStore } from '@trawl/chunk-store';
-import { PostgresStore } from '@trawl/postgres';
+import { InMemoryChunkStore, PostgresChunkStore } from '@trawl/chunk-store';
+import { PostgresStore, refreshSnapshotStatistics } from '@trawl/postgres';
 import { createTestDatabase } from '@trawl/testing';
 import { ZoektClient, ZoektIndexer, decodeSearchResponse, type ZoektDispatcher } from '@trawl/zoekt';
 import { PostgresLexicalIndex, ZoektLexicalIndex } from '../src/index.js';
@@ -201,6 +203,17 @@ async function main(): Promise<void> {
     const pg = new PostgresLexicalIndex({ store, chunkStore });
     let pgRun: { durationMs: number } | undefined;
     let trgmBytes = 0;
+    // ZoektLexicalIndex as the services setup runs it: chunks mapped through the PostgreSQL chunk
+    // store (its line spans in memory, then one round trip for the chunk rows), with the planner
+    // statistics an index run leaves (refreshSnapshotStatistics).
+    let zoektPg: ZoektLexicalIndex | undefined;
+    if (WITH_PG) {
+      const pgChunks = new PostgresChunkStore(store);
+      await pgChunks.saveChunks(chunks);
+      await refreshSnapshotStatistics(store, snapshot);
+      await pgChunks.loadLineSpans(snapshot);
+      zoektPg = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir, binDir }), chunkStore: pgChunks });
+    }
     if (WITH_PG) {
       pgRun = await pg.reindexRepo(content);
       await store.execute('ANALYZE files');
@@ -228,7 +241,9 @@ async function main(): Promise<void> {
       });
       console.log(plan.map((r) => Object.values(r)[0]).join('\n'));
     }
-    const ZOEKT_ENGINES = ['zoekt raw', 'ZoektClient.search', 'ZoektLexicalIndex'];
+    const ZOEKT_ENGINES = ['zoekt raw', 'ZoektClient.search', 'ZoektLexicalIndex', 'ZLI, PG chunk store'];
+    /** The engines that need PostgreSQL (left out by `--no-pg`). */
+    const PG_ENGINES = ['pg trigram', 'ZLI, PG chunk store'];
     /** The /api/search body ZoektLexicalIndex sends for each query, recorded by its first search. */
     const sentBodies = new Map<string, string>();
     const sentBody = (q: Query) => sentBodies.get(q.label)!;
@@ -239,6 +254,7 @@ async function main(): Promise<void> {
         return client.search(Q, { raw: true, maxDocuments: Opts.MaxDocDisplayCount, maxMatches: Opts.TotalMaxMatchCount, maxLines: Opts.MaxMatchDisplayCount });
       },
       ZoektLexicalIndex: (q) => zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
+      'ZLI, PG chunk store': (q) => zoektPg!.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       'pg trigram': (q) => pg.search(snapshot, q.text, { ...q.options, limit: LIMIT }),
       ripgrep: async (q) => {
         const r = spawnSync('rg', ['-n', '-i', ...(q.options.regex ? ['-e', q.text] : ['-F', '-e', q.text]), corpusDir], { stdio: 'ignore' });
@@ -301,11 +317,11 @@ async function main(): Promise<void> {
       const zh = (await zoekt.search(snapshot, q.text, { ...q.options, limit: LIMIT })).length;
       const ph = WITH_PG ? (await pg.search(snapshot, q.text, { ...q.options, limit: LIMIT })).length : '-';
       hitCounts.set(q.label, `${zh}/${ph}`);
-      // The three Zoekt engines take turns, in an order that rotates each iteration, so a burst of
+      // The Zoekt engines take turns, in an order that rotates each iteration, so a burst of
       // load from other processes on this shared machine spreads over all three and none of them
       // always runs right after another. PostgreSQL and ripgrep (a 200+ ms scan that evicts
       // caches) run in their own loops afterwards, never between two Zoekt measurements.
-      const active = Object.entries(engines).filter(([name]) => name !== 'pg trigram' || WITH_PG);
+      const active = Object.entries(engines).filter(([name]) => WITH_PG || !PG_ENGINES.includes(name));
       const rotating = active.filter(([name]) => ZOEKT_ENGINES.includes(name));
       const rest = active.filter(([name]) => !ZOEKT_ENGINES.includes(name));
       const measure = async ([name, run]: (typeof active)[number]) => {
@@ -325,7 +341,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (!WITH_PG) delete engines['pg trigram'];
+    if (!WITH_PG) for (const name of PG_ENGINES) delete engines[name];
     const names = Object.keys(engines);
     console.log(`\n## Lexical search, ${files.length} files / ${(bytes / 1024 / 1024).toFixed(1)} MB, limit ${LIMIT}, ${ITERATIONS} runs per query (p50 / p95 ms)\n`);
     console.log(`| query | kind | hits Z/PG | Zoekt files / lines / bytes returned | ${names.join(' | ')} | ZLI / raw | rg / ZLI | rg / raw | rg / pg |`);
@@ -343,13 +359,14 @@ async function main(): Promise<void> {
     // middle), so the per-query ratios are summarised too: geometric mean and worst.
     const perQueryRatios = (kind: string, a: string, b: string) => queries.filter((q) => q.kind === kind).map((q) => pct(times.get(q.label)!.get(a)!, 50) / pct(times.get(q.label)!.get(b)!, 50));
     const geomean = (xs: number[]) => Math.exp(xs.reduce((n, x) => n + Math.log(x), 0) / xs.length);
-    console.log('\n| all queries of a kind | ' + names.map((n) => `${n} p50 / p95`).join(' | ') + ' | ZLI / raw (pooled p50) | ZLI / raw (pooled p95) | ZLI / raw per query: geomean / worst (p50) | rg / ZLI (pooled p50) |');
-    console.log(`|---|${names.map(() => '---|').join('')}---|---|---|---|`);
+    const withPgStore = names.includes('ZLI, PG chunk store');
+    console.log('\n| all queries of a kind | ' + names.map((n) => `${n} p50 / p95`).join(' | ') + ' | ZLI / raw (pooled p50) | ZLI / raw (pooled p95) | ZLI / raw per query: geomean / worst (p50) | rg / ZLI (pooled p50) |' + (withPgStore ? ' ZLI on PG chunk store / raw (pooled p50 / p95) |' : ''));
+    console.log(`|---|${names.map(() => '---|').join('')}---|---|---|---|${withPgStore ? '---|' : ''}`);
     for (const [kind, g] of Object.entries(groups)) {
       if (!g.ZoektLexicalIndex) continue;
       const ratios = perQueryRatios(kind, 'ZoektLexicalIndex', 'zoekt raw');
       console.log(
-        `| ${kind} | ${names.map((n) => `${ms(pct(g[n]!, 50))} / ${ms(pct(g[n]!, 95))}`).join(' | ')} | ${(pct(g.ZoektLexicalIndex!, 50) / pct(g['zoekt raw']!, 50)).toFixed(2)}x | ${(pct(g.ZoektLexicalIndex!, 95) / pct(g['zoekt raw']!, 95)).toFixed(2)}x | ${geomean(ratios).toFixed(2)}x / ${Math.max(...ratios).toFixed(2)}x | ${(pct(g.ripgrep!, 50) / pct(g.ZoektLexicalIndex!, 50)).toFixed(1)}x |`,
+        `| ${kind} | ${names.map((n) => `${ms(pct(g[n]!, 50))} / ${ms(pct(g[n]!, 95))}`).join(' | ')} | ${(pct(g.ZoektLexicalIndex!, 50) / pct(g['zoekt raw']!, 50)).toFixed(2)}x | ${(pct(g.ZoektLexicalIndex!, 95) / pct(g['zoekt raw']!, 95)).toFixed(2)}x | ${geomean(ratios).toFixed(2)}x / ${Math.max(...ratios).toFixed(2)}x | ${(pct(g.ripgrep!, 50) / pct(g.ZoektLexicalIndex!, 50)).toFixed(1)}x |${withPgStore ? ` ${(pct(g['ZLI, PG chunk store']!, 50) / pct(g['zoekt raw']!, 50)).toFixed(2)}x / ${(pct(g['ZLI, PG chunk store']!, 95) / pct(g['zoekt raw']!, 95)).toFixed(2)}x |` : ''}`,
       );
     }
     console.log(`\n| indexing | time | size |`);
