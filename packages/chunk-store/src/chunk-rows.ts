@@ -29,6 +29,11 @@ export interface ChunkRow {
 export const CHUNK_COLUMNS =
   'repo_id, snapshot_id, chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, parent_id, child_ids, language, symbol_id, symbol_owner, visibility, summary, importance, attributes, version, last_indexed_commit, deleted';
 
+/** Copies a chunk so callers never share state with a store's memory (cheaper than structuredClone). */
+export function cloneChunk(c: Chunk): Chunk {
+  return { ...c, childIds: [...c.childIds], attributes: Object.keys(c.attributes).length ? structuredClone(c.attributes) : {} };
+}
+
 export function rowToChunk(row: ChunkRow): Chunk {
   return {
     id: row.chunk_id,

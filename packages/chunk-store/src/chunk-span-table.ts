@@ -1,3 +1,4 @@
+import type { Chunk } from '@trawl/core';
 import { ownerAt, paintLineOwners, type LineOwners } from './line-owners.js';
 
 /**
@@ -12,8 +13,22 @@ export class ChunkSpanTable {
   readonly #ends: Int32Array;
   readonly #ids: string[];
 
-  /** `rows` are `[filePath, chunkId, startLine, endLine]`, grouped by file and ranked within it. */
-  constructor(rows: readonly (readonly [string, string, number, number])[]) {
+  /**
+   * The snapshot's write stamp when the spans were read (`chunk_snapshot_stamps`), or null when it
+   * has none: while the stamp is unchanged, the spans and the rows kept here are the snapshot's.
+   */
+  readonly stamp: string | null;
+  /** Chunk rows of the snapshot read so far, by id, least recently used first. */
+  readonly #rows = new Map<string, Chunk>();
+  readonly #maxRows: number;
+
+  /**
+   * `rows` are `[filePath, chunkId, startLine, endLine]`, grouped by file and ranked within it;
+   * at most `maxRows` chunk rows are kept.
+   */
+  constructor(rows: readonly (readonly [string, string, number, number])[], stamp: string | null = null, maxRows = 0) {
+    this.stamp = stamp;
+    this.#maxRows = stamp === null ? 0 : maxRows;
     this.#starts = new Int32Array(rows.length);
     this.#ends = new Int32Array(rows.length);
     this.#ids = new Array<string>(rows.length);
@@ -27,6 +42,34 @@ export class ChunkSpanTable {
         this.#files.set(filePath, { from, to: i + 1 });
         from = i + 1;
       }
+    }
+  }
+
+  /** A chunk row kept for the snapshot (the store's own object: copy it before handing it out). */
+  row(id: string): Chunk | undefined {
+    const chunk = this.#rows.get(id);
+    if (chunk) {
+      this.#rows.delete(id); // most recently used last
+      this.#rows.set(id, chunk);
+    }
+    return chunk;
+  }
+
+  /** Whether every one of `ids` has its row kept. */
+  holdsRows(ids: readonly string[]): boolean {
+    return this.#maxRows > 0 && ids.every((id) => this.#rows.has(id));
+  }
+
+  /** Keeps chunk rows read for the snapshot, evicting the least recently used past the limit. */
+  keep(chunks: readonly Chunk[]): void {
+    if (this.#maxRows <= 0) return;
+    for (const chunk of chunks) {
+      this.#rows.delete(chunk.id);
+      this.#rows.set(chunk.id, chunk);
+    }
+    for (const id of this.#rows.keys()) {
+      if (this.#rows.size <= this.#maxRows) break;
+      this.#rows.delete(id);
     }
   }
 

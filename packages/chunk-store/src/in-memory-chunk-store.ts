@@ -15,6 +15,7 @@ import {
   type SymbolContextNeed,
 } from '@trawl/core';
 import { MIN_SPANS_TO_PAINT, ownerAt, paintLineOwners, type LineOwners } from './line-owners.js';
+import { cloneChunk } from './chunk-rows.js';
 
 /**
  * Chunks of one file, sorted by start line. A line lookup in a file of few chunks binary-searches
@@ -99,10 +100,6 @@ const COMPARED_FIELDS = [
   'symbolOwner', 'visibility', 'summary', 'importance', 'attributes', 'lastIndexedCommit',
 ] as const;
 
-/** Copies a chunk so callers never share state with the store (cheaper than structuredClone). */
-function cloneChunk(c: Chunk): Chunk {
-  return { ...c, childIds: [...c.childIds], attributes: Object.keys(c.attributes).length ? structuredClone(c.attributes) : {} };
-}
 
 function sameContent(a: Chunk, b: Chunk): boolean {
   return COMPARED_FIELDS.every((f) => JSON.stringify(a[f]) === JSON.stringify(b[f]));

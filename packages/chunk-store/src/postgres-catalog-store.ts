@@ -127,6 +127,7 @@ export class PostgresCatalogStore implements CatalogStore {
     await this.db.transaction(async (tx) => {
       await tx.execute('DELETE FROM repos WHERE repo_id = $1', [repoId], options);
       await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
+      await tx.execute('DELETE FROM chunk_snapshot_stamps WHERE repo_id = $1', [repoId], options);
       await CHUNK_LINK_SPANS.dropRepo(tx, repoId, options);
     }, options);
     await dropSnapshotFiles(this.db, repoId, undefined, options);

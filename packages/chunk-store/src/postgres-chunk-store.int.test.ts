@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, describeChunkStore, makeChunk, POSTGRES_FLAVOURS, sampleFileChunks } from '@trawl/testing';
 import { ensureSchema, loadMigrations, runMigrations, type PostgresStore } from '@trawl/postgres';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
@@ -162,6 +162,74 @@ for (const flavour of POSTGRES_FLAVOURS) {
       // A write through the store itself drops its spans: a changed chunk is found at once.
       await cached.saveChunks([makeChunk({ id: 'late', repoId: 'spans', snapshotId: 's', filePath: 'src/f5.ts', kind: 'function', startLine: 200, endLine: 200 })]);
       expect((await cached.findChunksAtLines(ref, [{ filePath: 'src/f5.ts', line: 200 }]))[0]?.id).toBe('late');
+    });
+
+    it('answers line lookups and their chunks from memory while the snapshot is unchanged, and sees any writer at once', async () => {
+      const ref = { repoId: 'stamped', snapshotId: 's' };
+      const at = (filePath: string, line: number) => ({ filePath, line });
+      await chunks.saveChunks([
+        makeChunk({ id: 'fa', ...ref, filePath: 'a.ts', kind: 'file', startLine: 1, endLine: 40 }),
+        makeChunk({ id: 'fn', ...ref, filePath: 'a.ts', kind: 'function', name: 'fn', startLine: 2, endLine: 20, summary: 'kept' }),
+        makeChunk({ id: 'fb', ...ref, filePath: 'b.ts', kind: 'file', startLine: 1, endLine: 9 }),
+      ]);
+      const cached = new PostgresChunkStore(db);
+      const writer = new PostgresChunkStore(db, { spanCacheSize: 0 });
+      expect(await cached.loadLineSpans(ref)).toBe(3);
+      const lines = [at('a.ts', 5), at('a.ts', 30), at('b.ts', 3), at('c.ts', 1)];
+      const ids = async () => (await cached.findChunksAtLines(ref, lines)).map((c) => c?.id ?? null);
+      expect(await ids()).toEqual(['fn', 'fa', 'fb', null]);
+
+      // Unchanged: one primary-key lookup (the stamp), rows from memory, as copies.
+      const queries: string[] = [];
+      const spies = (['fetch', 'fetchRow', 'fetchValue', 'execute'] as const).map((m) => {
+        const original = db[m].bind(db) as (...a: unknown[]) => Promise<unknown>;
+        return vi.spyOn(db, m).mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...rest))) as never);
+      });
+      try {
+        const [found] = await cached.findChunksAtLines(ref, lines);
+        found!.summary = 'changed by a caller';
+        expect(await ids()).toEqual(['fn', 'fa', 'fb', null]);
+        expect((await cached.getChunks(['fn', 'fb'], { snapshot: ref })).map((c) => [c.id, c.summary])).toEqual([['fn', 'kept'], ['fb', null]]);
+        expect(queries).toHaveLength(3);
+        expect(queries.every((q) => /FROM chunk_snapshot_stamps/.test(q))).toBe(true);
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+
+      // Another store adds a method inside fn: found at once (checking the rows found would miss it).
+      await writer.saveChunks([makeChunk({ id: 'm', ...ref, filePath: 'a.ts', kind: 'method', name: 'm', startLine: 4, endLine: 6 })]);
+      expect(await ids()).toEqual(['m', 'fa', 'fb', null]);
+      await cached.loadLineSpans(ref);
+      expect(await ids()).toEqual(['m', 'fa', 'fb', null]);
+      // ... deletes a file, and the snapshot is purged: the same.
+      await writer.deleteSnapshot(ref, { filePaths: ['b.ts'] });
+      expect(await ids()).toEqual(['m', 'fa', null, null]);
+      expect(await cached.getChunks(['fb'], { snapshot: ref })).toEqual([]);
+      await cached.loadLineSpans(ref);
+      await writer.purgeSnapshot(ref);
+      expect(await ids()).toEqual([null, null, null, null]);
+    });
+
+    it('stamps a snapshot in every write that changes its chunks, with a value never used before', async () => {
+      const stamp = async (snapshotId: string) => (await db.fetchValue<string>("SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = 'stamps' AND snapshot_id = $1", [snapshotId])) ?? null;
+      const s1 = { repoId: 'stamps', snapshotId: 's1' };
+      const s2 = { repoId: 'stamps', snapshotId: 's2' };
+      const seen = new Set<string | null>([null]);
+      const changes = async (snapshotId: string, write: () => Promise<unknown>) => {
+        await write();
+        const now = await stamp(snapshotId);
+        expect(seen.has(now), `${snapshotId} got a stamp it had before`).toBe(false);
+        seen.add(now);
+      };
+      await changes('s1', () => chunks.saveChunks(sampleFileChunks('stamps', 's1', 'a.ts')));
+      await changes('s2', () => chunks.copySnapshot(s1, s2, []));
+      await changes('s2', () => chunks.saveChunks(sampleFileChunks('stamps', 's2', 'b.ts')));
+      await changes('s2', () => chunks.deleteSnapshot(s2, { filePaths: ['a.ts'] }));
+      await changes('s1', () => db.transaction((tx) => chunks.saveChunksIn(tx, sampleFileChunks('stamps', 's1', 'c.ts'))));
+      const before = await stamp('s1');
+      await chunks.purgeSnapshot(s2);
+      expect([await stamp('s2'), await stamp('s1')]).toEqual([null, before]);
+      await changes('s2', () => chunks.saveChunks(sampleFileChunks('stamps', 's2', 'a.ts')));
     });
 
     it('plans line lookups on the span index', async () => {

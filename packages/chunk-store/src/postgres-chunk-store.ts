@@ -14,7 +14,7 @@ import {
 } from '@trawl/core';
 import { randomUUID } from 'node:crypto';
 import { ensureSchema, SnapshotSpans, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
-import { CHUNK_COLUMNS, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
+import { CHUNK_COLUMNS, cloneChunk, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
 import { ChunkSpanTable } from './chunk-span-table.js';
 
 export interface PostgresChunkStoreOptions {
@@ -30,6 +30,13 @@ export interface PostgresChunkStoreOptions {
    * through this store drops the snapshot's spans.
    */
   spanCacheSize?: number;
+  /**
+   * Chunk rows kept in memory per snapshot whose spans are (default 10 000, least recently used
+   * dropped; `0` turns it off). While the snapshot's write stamp is the one its spans were read
+   * with (one primary-key lookup per call), line lookups, and `getChunks` of rows kept, answer
+   * from memory; any write to the snapshot, by any process, changes its stamp.
+   */
+  rowCacheSize?: number;
 }
 
 /** One batch of chunks as rows `t`, from the JSON document of {@link batchJson} in parameter `$n`. */
@@ -147,12 +154,48 @@ export class PostgresChunkStore implements ChunkStore {
   #batchSize: number;
   #ensure: boolean;
   readonly #spans: SnapshotCache<ChunkSpanTable>;
+  readonly #rowCacheSize: number;
 
   constructor(db: PostgresStore, options: PostgresChunkStoreOptions = {}) {
     this.db = db;
     this.#batchSize = options.batchSize ?? 5000;
     this.#ensure = options.ensureSchema ?? true;
     this.#spans = new SnapshotCache(options.spanCacheSize ?? 4);
+    this.#rowCacheSize = options.rowCacheSize ?? 10_000;
+  }
+
+  /**
+   * Gives each snapshot a new write stamp, in the writing transaction (see migration 0018): a
+   * process holding the snapshot's chunks in memory sees it change when the write commits.
+   */
+  async #stamp(tx: PostgresQueryable, snapshots: readonly SnapshotRef[], options?: CallOptions): Promise<void> {
+    const keys = new Map(snapshots.map((s) => [`${s.repoId}\0${s.snapshotId}`, s]));
+    if (keys.size === 0) return;
+    await tx.execute(
+      `INSERT INTO chunk_snapshot_stamps (repo_id, snapshot_id, stamp)
+       SELECT r, s, nextval('chunk_write_stamps') FROM unnest($1::text[], $2::text[]) AS t(r, s)
+       ON CONFLICT (repo_id, snapshot_id) DO UPDATE SET stamp = EXCLUDED.stamp`,
+      [[...keys.values()].map((s) => s.repoId), [...keys.values()].map((s) => s.snapshotId)],
+      options,
+    );
+  }
+
+  /** The snapshot's write stamp now, or null when it has none. */
+  async #currentStamp(snapshot: SnapshotRef, options?: CallOptions): Promise<string | null> {
+    const stamp = await this.db.fetchValue<string>('SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
+    return stamp ?? null;
+  }
+
+  /**
+   * The snapshot's spans when they are loaded and still its own: stamped, and the stamp unchanged
+   * (one lookup). A changed stamp drops them (they reload on the next line lookup).
+   */
+  async #currentSpans(snapshot: SnapshotRef, options?: CallOptions): Promise<ChunkSpanTable | undefined> {
+    const spans = this.#spans.loaded(snapshot);
+    if (!spans || spans.stamp === null) return undefined;
+    if ((await this.#currentStamp(snapshot, options)) === spans.stamp) return spans;
+    this.#spans.forget(snapshot.repoId, snapshot.snapshotId);
+    return undefined;
   }
 
   /** Drops the cached spans of every snapshot the chunks belong to. */
@@ -168,12 +211,14 @@ export class PostgresChunkStore implements ChunkStore {
 
   async #loadSpans(snapshot: SnapshotRef): Promise<ChunkSpanTable> {
     // One JSON document rather than a row per chunk: several times faster to decode on PGlite.
-    const json = await this.db.fetchValue<string | null>(
-      `SELECT json_agg(json_build_array(c.file_path, c.chunk_id, c.start_line, c.end_line) ORDER BY c.file_path, ${LINE_LOOKUP_ORDER})::text
-       FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted`,
+    // The stamp is read by the same statement, so it is the one of the spans read.
+    const row = await this.db.fetchRow<{ spans: string | null; stamp: string | null }>(
+      `SELECT (SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2) AS stamp,
+              (SELECT json_agg(json_build_array(c.file_path, c.chunk_id, c.start_line, c.end_line) ORDER BY c.file_path, ${LINE_LOOKUP_ORDER})::text
+               FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted) AS spans`,
       [snapshot.repoId, snapshot.snapshotId],
     );
-    return new ChunkSpanTable(json ? (JSON.parse(json) as [string, string, number, number][]) : []);
+    return new ChunkSpanTable(row?.spans ? (JSON.parse(row.spans) as [string, string, number, number][]) : [], row?.stamp ?? null, this.#rowCacheSize);
   }
 
   async #ready(options?: CallOptions): Promise<void> {
@@ -226,6 +271,7 @@ export class PostgresChunkStore implements ChunkStore {
       written += await tx.execute(UPSERT_SQL, batchJson(stored.slice(i, i + this.#batchSize)), options);
     }
     for (const { ref, files } of touched) await this.#recount(tx, ref, files, options);
+    await this.#stamp(tx, chunks, options);
     return written;
   }
 
@@ -317,6 +363,20 @@ export class PostgresChunkStore implements ChunkStore {
     if (ids.length === 0) return [];
     await this.#ready(options);
     const snapshot = options?.snapshot;
+    if (!snapshot) return this.#readChunks(ids, undefined, options);
+    // Rows a line lookup (a lexical search) just read: from memory while the snapshot is unchanged.
+    if (this.#spans.loaded(snapshot)?.holdsRows(ids)) {
+      const spans = await this.#currentSpans(snapshot, options);
+      if (spans?.holdsRows(ids)) return ids.flatMap((id) => [cloneChunk(spans.row(id)!)]);
+    }
+    const chunks = await this.#readChunks(ids, snapshot, options);
+    // (kept even if the snapshot was written meanwhile: its stamp then changed, and the next
+    // lookup drops its spans and rows)
+    this.#spans.loaded(snapshot)?.keep(chunks.map(cloneChunk));
+    return chunks;
+  }
+
+  async #readChunks(ids: readonly string[], snapshot: SnapshotRef | undefined, options?: CallOptions): Promise<Chunk[]> {
     // One index probe per id, whatever the planner guesses: the snapshot statistics leave
     // chunk_id without any, and `chunk_id = ANY(...)` of 60+ ids was planned as a scan of every
     // chunk (100 ms at 110k chunks on PGlite, against 2 ms probing). The rows of the id come
@@ -499,9 +559,23 @@ export class PostgresChunkStore implements ChunkStore {
    * gone or no longer covers its line: the spans are stale, and SQL answers instead.
    */
   async #findInSpans(spans: ChunkSpanTable, snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[] | null> {
+    // Stamped spans answer while the snapshot's stamp is theirs, with the rows kept; unstamped
+    // ones (a snapshot written before stamps) are checked against the rows read below.
+    if (spans.stamp !== null && (await this.#currentStamp(snapshot, options)) !== spans.stamp) return null;
     const ids = locations.map((l) => spans.find(l.filePath, l.line));
-    const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-    const byId = new Map((await this.getChunks(wanted, { ...options, snapshot })).map((c) => [c.id, c]));
+    const byId = new Map<string, Chunk>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      if (id === null) continue;
+      const kept = spans.row(id);
+      if (kept) byId.set(id, cloneChunk(kept));
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const read = await this.#readChunks(missing, snapshot, options);
+      spans.keep(read.map(cloneChunk));
+      for (const c of read) byId.set(c.id, c);
+    }
     const out: (Chunk | null)[] = [];
     for (let i = 0; i < locations.length; i++) {
       const id = ids[i];
@@ -568,6 +642,7 @@ export class PostgresChunkStore implements ChunkStore {
         options,
       );
       await tx.execute(`${updateLinks('chunk_count = 0')} AND m.file_path = ANY($3::text[])`, [ref.repoId, ref.snapshotId, files], options);
+      await this.#stamp(tx, [ref], options);
       return deleted;
     }, options);
   }
@@ -587,6 +662,7 @@ export class PostgresChunkStore implements ChunkStore {
       const sum = async () => Number(await tx.fetchValue<number>('SELECT coalesce(sum(chunk_count), 0)::int FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [repoId, to.snapshotId], options));
       const before = await sum();
       await CHUNK_LINK_SPANS.carryOver(tx, repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
+      await this.#stamp(tx, [to], options);
       return (await sum()) - before;
     }, options);
   }
@@ -603,6 +679,8 @@ export class PostgresChunkStore implements ChunkStore {
       // The links that went with it, then the rows of those no remaining link reads (fenced, then
       // probed by key: a join the planner sized from the links' estimate scanned every chunk).
       const dropped = await CHUNK_LINK_SPANS.drop(tx, snapshot.repoId, snapshot.snapshotId, options);
+      // (a stamp is never reused: a snapshot written again under this id gets a new one)
+      await tx.execute('DELETE FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
       const pairs = new Map(dropped.map((l) => [`${l.stored_in}\0${l.file_path}`, l]));
       if (pairs.size === 0) return 0;
       return tx.execute(

@@ -48,6 +48,12 @@ export class SnapshotCache<T extends { readonly size: number }> {
     return this.#loaded.get(this.get(snapshot, load));
   }
 
+  /** The snapshot's value if it has finished loading; starts no load. */
+  loaded(snapshot: SnapshotRef): T | undefined {
+    const value = this.#entries.get(cacheKey(snapshot.repoId, snapshot.snapshotId));
+    return value && this.#loaded.get(value);
+  }
+
   /** Drops one snapshot's value, or every snapshot's of the repository. */
   forget(repoId: string, snapshotId?: string): void {
     const prefix = snapshotId === undefined ? `${repoId}\0` : cacheKey(repoId, snapshotId);
