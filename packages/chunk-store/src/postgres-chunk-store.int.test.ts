@@ -210,6 +210,29 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await ids()).toEqual([null, null, null, null]);
     });
 
+    it('checks the stamp when a line lookup begins, so the check runs while the caller waits for its lines', async () => {
+      const ref = { repoId: 'begun', snapshotId: 's' };
+      await chunks.saveChunks(sampleFileChunks('begun', 's', 'a.ts'));
+      const store = new PostgresChunkStore(db);
+      const lines = [{ filePath: 'a.ts', line: 15 }, { filePath: 'a.ts', line: 2 }, { filePath: 'b.ts', line: 1 }];
+      const expected = (await store.findChunksAtLines(ref, lines)).map((c) => c?.id ?? null);
+      // Before the spans are loaded: nothing to check, the lookup answers as findChunksAtLines.
+      expect((await store.beginLineLookup(ref).find(lines)).map((c) => c?.id ?? null)).toEqual(expected);
+      await store.loadLineSpans(ref);
+      await store.findChunksAtLines(ref, lines); // (rows kept)
+      const queries: string[] = [];
+      const original = db.fetchValue.bind(db);
+      const counted = vi.spyOn(db, 'fetchValue').mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...(rest as [])))) as never);
+      try {
+        const lookup = store.beginLineLookup(ref);
+        expect(queries).toHaveLength(1); // asked at once, before any line is known
+        expect((await lookup.find(lines)).map((c) => c?.id ?? null)).toEqual(expected);
+        expect(queries).toHaveLength(1); // and not again
+      } finally {
+        counted.mockRestore();
+      }
+    });
+
     it('stamps a snapshot in every write that changes its chunks, with a value never used before', async () => {
       const stamp = async (snapshotId: string) => (await db.fetchValue<string>("SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = 'stamps' AND snapshot_id = $1", [snapshotId])) ?? null;
       const s1 = { repoId: 'stamps', snapshotId: 's1' };

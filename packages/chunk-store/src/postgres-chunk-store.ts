@@ -9,6 +9,7 @@ import {
   type ChunkInput,
   type ChunkStore,
   type LineLocation,
+  type LineLookup,
   type SnapshotRef,
   type SymbolContextNeed,
 } from '@trawl/core';
@@ -37,6 +38,12 @@ export interface PostgresChunkStoreOptions {
    * from memory; any write to the snapshot, by any process, changes its stamp.
    */
   rowCacheSize?: number;
+}
+
+/** A check, begun with a line lookup, that `spans` are still their snapshot's. */
+interface StampCheck {
+  spans: ChunkSpanTable;
+  current: Promise<boolean>;
 }
 
 /** One batch of chunks as rows `t`, from the JSON document of {@link batchJson} in parameter `$n`. */
@@ -533,11 +540,27 @@ export class PostgresChunkStore implements ChunkStore {
   }
 
   async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
+    return this.#findChunksAtLines(snapshot, locations, options);
+  }
+
+  /** The snapshot's stamp is checked when the lookup begins, while the caller waits for its lines. */
+  beginLineLookup(snapshot: SnapshotRef, options?: CallOptions): LineLookup {
+    const spans = this.#spans.loaded(snapshot);
+    let begun: StampCheck | undefined;
+    if (spans && spans.stamp !== null) {
+      const current = this.#currentStamp(snapshot, options).then((stamp) => stamp === spans.stamp);
+      current.catch(() => undefined); // (awaited, or dropped with the lookup)
+      begun = { spans, current };
+    }
+    return { find: (locations, o) => this.#findChunksAtLines(snapshot, locations, o ?? options, begun) };
+  }
+
+  async #findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions, begun?: StampCheck): Promise<(Chunk | null)[]> {
     if (locations.length === 0) return [];
     await this.#ready(options);
     const spans = this.#spans.capacity > 0 ? this.#spans.peek(snapshot, () => this.#loadSpans(snapshot)) : undefined;
     if (spans) {
-      const found = await this.#findInSpans(spans, snapshot, locations, options);
+      const found = await this.#findInSpans(spans, snapshot, locations, options, begun?.spans === spans ? begun.current : undefined);
       if (found) return found;
       this.#spans.forget(snapshot.repoId, snapshot.snapshotId); // written by another process: reload
     }
@@ -558,10 +581,11 @@ export class PostgresChunkStore implements ChunkStore {
    * Lines resolved in memory, then only the chunks found read by id. Null when a chunk found is
    * gone or no longer covers its line: the spans are stale, and SQL answers instead.
    */
-  async #findInSpans(spans: ChunkSpanTable, snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[] | null> {
-    // Stamped spans answer while the snapshot's stamp is theirs, with the rows kept; unstamped
-    // ones (a snapshot written before stamps) are checked against the rows read below.
-    if (spans.stamp !== null && (await this.#currentStamp(snapshot, options)) !== spans.stamp) return null;
+  async #findInSpans(spans: ChunkSpanTable, snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions, current?: Promise<boolean>): Promise<(Chunk | null)[] | null> {
+    // Stamped spans answer while the snapshot's stamp is theirs (checked now, or when the lookup
+    // began), with the rows kept; unstamped ones (a snapshot written before stamps) are checked
+    // against the rows read below.
+    if (spans.stamp !== null && !(await (current ?? this.#currentStamp(snapshot, options).then((stamp) => stamp === spans.stamp)))) return null;
     const ids = locations.map((l) => spans.find(l.filePath, l.line));
     const byId = new Map<string, Chunk>();
     const missing: string[] = [];

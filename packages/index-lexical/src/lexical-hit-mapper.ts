@@ -1,4 +1,4 @@
-import { chunkKindRank, type CallOptions, type Chunk, type ChunkStore, type HitMapping, type SearchHit, type SnapshotRef } from '@trawl/core';
+import { chunkKindRank, type CallOptions, type Chunk, type ChunkStore, type HitMapping, type LineLookup, type SearchHit, type SnapshotRef } from '@trawl/core';
 
 /** One matching line as a lexical backend found it. */
 export interface LexicalLineMatch {
@@ -40,7 +40,8 @@ interface Group {
 /**
  * Turns (file, line) matches into chunk hits, the way every lexical backend does it:
  * - the line's innermost function / method / class chunk (`exact`), found for all lines of one
- *   query in one `findChunksAtLines` call;
+ *   query in one `findChunksAtLines` call (through `lookup` when the caller began one, see
+ *   `ChunkStore.beginLineLookup`);
  * - else the file chunk (`file_fallback`), looked up once per such file;
  * - else a virtual id `virtual:<repo>:<file>:<line>` (`unmapped`).
  * Matches inside one chunk become one hit listing every matched line. Scores are tiered so the
@@ -51,7 +52,7 @@ export async function mapLineMatchesToHits(
   snapshot: SnapshotRef,
   matches: readonly LexicalLineMatch[],
   chunkStore: ChunkStore,
-  options: CallOptions & { limit: number; query: string; backend: string },
+  options: CallOptions & { limit: number; query: string; backend: string; lookup?: LineLookup },
 ): Promise<SearchHit[]> {
   if (matches.length === 0) return [];
   // One entry per (file, line); lines stay in first-seen order. Keyed per file, then per line
@@ -84,7 +85,7 @@ export async function mapLineMatchesToHits(
     lines = kept;
   }
   // A line match is a LineLocation (filePath, line): no copy for the lookup.
-  const found = await chunkStore.findChunksAtLines(snapshot, lines, { signal: options.signal });
+  const found = await (options.lookup ? options.lookup.find(lines, { signal: options.signal }) : chunkStore.findChunksAtLines(snapshot, lines, { signal: options.signal }));
 
   const missingFiles = [...new Set(lines.filter((_, i) => !found[i]).map((m) => m.filePath))];
   const fileChunks = new Map<string, Chunk | null>(

@@ -207,7 +207,8 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // every line in SQL. PostgreSQL-only regex syntax is matched in SQL. Only `limit + 10`
     // segments are read first: enough for `limit` hits unless several segments fall in one chunk
     // (a long function); when they give fewer than half, four times as many are read.
-    const map = (lines: LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal });
+    const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
+    const map = (lines: LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal, lookup });
     if (!matcher) return map((await this.#matchingLines(db, snapshot, query, options, null, maxLines, maxLines)).lines);
     const first = await this.#matchingLines(db, snapshot, query, options, matcher, limit + 10, maxLines);
     const hits = await map(first.lines);

@@ -9,6 +9,7 @@ import {
   type ChunkStore,
   type HealthStatus,
   type IndexRunResult,
+  type LineLookup,
   type LexicalIndex,
   type LexicalSearchOptions,
   type SearchHit,
@@ -362,19 +363,21 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       overlay !== null
         ? this.#client().search(overlay, { raw: true, ...limits, maxLines, signal: options.signal })
         : this.#client().search(query, { ...spec, repositories: [name], ...limits, maxLines, signal: options.signal });
+    // (the chunk store checks what it keeps of the snapshot while Zoekt searches)
+    const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
     let result = await ask(limits.maxLines);
-    let hits = await this.#hits(snapshot, query, result, limit, options);
+    let hits = await this.#hits(snapshot, query, result, limit, options, lookup);
     // A few files with very many matched lines in few chunks can use up the lines: ask again
     // for every line Zoekt collected, as it would have returned without the cap.
     if (hits.length < limit && result.truncated && limits.maxLines < limits.maxMatches && countLines(result) >= limits.maxLines) {
       result = await ask(limits.maxMatches);
-      hits = await this.#hits(snapshot, query, result, limit, options);
+      hits = await this.#hits(snapshot, query, result, limit, options, lookup);
     }
     if (result.partial || result.truncated) for (const hit of hits) Object.assign(hit.metadata, { partial: result.partial, truncated: result.truncated });
     return hits;
   }
 
-  #hits(snapshot: SnapshotRef, query: string, result: ZoektSearchResult, limit: number, options: LexicalSearchOptions): Promise<SearchHit[]> {
+  #hits(snapshot: SnapshotRef, query: string, result: ZoektSearchResult, limit: number, options: LexicalSearchOptions, lookup: LineLookup | undefined): Promise<SearchHit[]> {
     const lines: LexicalLineMatch[] = [];
     for (const file of result.files) {
       const language = file.language ? file.language.toLowerCase() : null;
@@ -384,7 +387,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
         lines.push(new ZoektLine(file.fileName, m, file.score / 100 + m.score / 10_000, language));
       }
     }
-    return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal });
+    return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal, lookup });
   }
 
   /**

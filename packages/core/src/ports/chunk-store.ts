@@ -8,6 +8,11 @@ export interface LineLocation {
   line: number;
 }
 
+/** A line lookup begun before its lines are known: see {@link ChunkStore.beginLineLookup}. */
+export interface LineLookup {
+  find(locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]>;
+}
+
 /**
  * Stores chunks keyed by (repo, snapshot, chunk id).
  *
@@ -40,6 +45,14 @@ export interface ChunkStore {
   findChunkAtLine(snapshot: SnapshotRef, filePath: string, line: number, options?: CallOptions): Promise<Chunk | null>;
   /** `findChunkAtLine` for many locations in one round trip; results align with `locations`. */
   findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]>;
+  /**
+   * Optional: begins a `findChunksAtLines` on `snapshot` before the lines are known, so the work
+   * that does not depend on them (a store checking that what it keeps in memory is current) runs
+   * while the caller waits for its own backend (a lexical search: Zoekt). `find` answers as
+   * `findChunksAtLines` would, for the snapshot as it was when the lookup began or later. A lookup
+   * never used costs nothing more.
+   */
+  beginLineLookup?(snapshot: SnapshotRef, options?: CallOptions): LineLookup;
   /** The file-level chunk of a file, the fallback when no smaller chunk contains a line. */
   getFileChunk(snapshot: SnapshotRef, filePath: string, options?: CallOptions): Promise<Chunk | null>;
   /** Soft-deletes every chunk of a snapshot (or only of `filePaths` in it). Returns how many. */
