@@ -372,14 +372,15 @@ export class PostgresChunkStore implements ChunkStore {
     const snapshot = options?.snapshot;
     if (!snapshot) return this.#readChunks(ids, undefined, options);
     // Rows a line lookup (a lexical search) just read: from memory while the snapshot is unchanged.
-    if (this.#spans.loaded(snapshot)?.holdsRows(ids)) {
+    const held = this.#spans.loaded(snapshot);
+    if (held?.holdsRows(ids)) {
       const spans = await this.#currentSpans(snapshot, options);
       if (spans?.holdsRows(ids)) return ids.flatMap((id) => [cloneChunk(spans.row(id)!)]);
     }
     const chunks = await this.#readChunks(ids, snapshot, options);
-    // (kept even if the snapshot was written meanwhile: its stamp then changed, and the next
-    // lookup drops its spans and rows)
-    this.#spans.loaded(snapshot)?.keep(chunks.map(cloneChunk));
+    // Kept by the spans loaded before the read, whose stamp is at most as new as the rows: a write
+    // that committed meanwhile changed the stamp, and the next lookup drops spans and rows.
+    held?.keep(chunks.map(cloneChunk));
     return chunks;
   }
 
