@@ -60,8 +60,9 @@ describe('mapLineMatchesToHits', () => {
     expect(json.map((h) => [h.preview, h.metadata.matches.map((m) => m.text)])).toEqual([29, 28, 27, 26, 25].map((i) => [`return 'needle ${i}';`, [`  return 'needle ${i}';`]]));
     expect([...reads.keys()].sort()).toEqual(['src/f25.ts:2', 'src/f26.ts:2', 'src/f27.ts:2', 'src/f28.ts:2', 'src/f29.ts:2']);
     expect([...reads.values()].every((n) => n === 1)).toBe(true);
-    // a spread copies them; an assignment replaces them
+    // a spread and structuredClone copy them; an assignment replaces them
     expect({ ...hits[1]!, metadata: { ...hits[1]!.metadata } }).toMatchObject({ preview: "return 'needle 28';", metadata: { matches: [{ line: 2 }] } });
+    expect(structuredClone(hits[2]!)).toMatchObject({ preview: "return 'needle 27';", metadata: { matches: [{ line: 2, text: "  return 'needle 27';" }] } });
     hits[1]!.preview = 'replaced';
     hits[1]!.metadata.matches = [];
     expect([hits[1]!.preview, hits[1]!.metadata.matches]).toEqual(['replaced', []]);
