@@ -100,7 +100,6 @@ const COMPARED_FIELDS = [
   'symbolOwner', 'visibility', 'summary', 'importance', 'attributes', 'lastIndexedCommit',
 ] as const;
 
-
 function sameContent(a: Chunk, b: Chunk): boolean {
   return COMPARED_FIELDS.every((f) => JSON.stringify(a[f]) === JSON.stringify(b[f]));
 }
