@@ -210,6 +210,32 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await ids()).toEqual([null, null, null, null]);
     });
 
+    it('reads a snapshot written before stamps as before: the rows found are read and checked on every lookup', async () => {
+      const ref = { repoId: 'unstamped', snapshotId: 's' };
+      await chunks.saveChunks([...sampleFileChunks('unstamped', 's', 'a.ts'), ...sampleFileChunks('unstamped', 's', 'b.ts')]);
+      await db.execute("DELETE FROM chunk_snapshot_stamps WHERE repo_id = 'unstamped'"); // (as migration 0018 found it)
+      const cached = new PostgresChunkStore(db);
+      const sqlOnly = new PostgresChunkStore(db, { spanCacheSize: 0 });
+      const lines = [{ filePath: 'a.ts', line: 15 }, { filePath: 'b.ts', line: 15 }, { filePath: 'b.ts', line: 2 }];
+      const ids = async (store: PostgresChunkStore) => (await store.findChunksAtLines(ref, lines)).map((c) => c?.id ?? null);
+      await cached.loadLineSpans(ref);
+      expect(await ids(cached)).toEqual(await ids(sqlOnly));
+      const queries: string[] = [];
+      const original = db.fetch.bind(db);
+      const spy = vi.spyOn(db, 'fetch').mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...(rest as [])))) as never);
+      try {
+        await ids(cached);
+        expect(queries).toHaveLength(1); // the rows found, no stamp
+        expect(queries[0]).not.toMatch(/chunk_snapshot_stamps/);
+      } finally {
+        spy.mockRestore();
+      }
+      // Another writer deletes a file (and stamps the snapshot): the rows read show it.
+      await sqlOnly.deleteSnapshot(ref, { filePaths: ['b.ts'] });
+      expect(await ids(cached)).toEqual(['a.ts#m1', null, null]);
+      expect(await ids(cached)).toEqual(await ids(sqlOnly));
+    });
+
     it('checks the stamp when a line lookup begins, so the check runs while the caller waits for its lines', async () => {
       const ref = { repoId: 'begun', snapshotId: 's' };
       await chunks.saveChunks(sampleFileChunks('begun', 's', 'a.ts'));
