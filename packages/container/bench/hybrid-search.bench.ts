@@ -62,6 +62,11 @@ async function measure(label: string, trawl: TrawlContainer): Promise<void> {
   const chunks = await (await trawl.chunks()).listRepoChunks('corpus', { snapshotId: snapshot.snapshotId });
   const queries = benchQueries(chunks, QUERIES);
   const retriever = await trawl.retriever();
+  // An index reused from an earlier run must still answer: another bench indexing and pruning a
+  // repository named `corpus` in the same Zoekt folder removes its shards, and every lexical
+  // search then returns nothing, fast.
+  const probe = await retriever.search(queries[0]!, { repo: 'corpus', indexes: ['lexical'], checkStale: false, deadlineMs: 60_000 });
+  if (probe.hits.length === 0) throw new Error(`${label}: the lexical index finds nothing for "${queries[0]}" in the reused index: run again with --fresh`);
   // A server has answered other searches before these: warm up on other names of the corpus (the
   // in-memory tables load, the database's caches fill), never on the measured queries themselves.
   const warmUp = benchQueries(chunks, WARM_UP, { warmUp: true });
