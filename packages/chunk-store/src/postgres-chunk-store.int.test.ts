@@ -3,6 +3,16 @@ import { createTestStore, describeChunkStore, makeChunk, POSTGRES_FLAVOURS, samp
 import { ensureSchema, loadMigrations, runMigrations, type PostgresStore } from '@trawl/postgres';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
 
+/** Records the SQL of every statement `db` runs until `restore()`. */
+function recordQueries(db: PostgresStore): { queries: string[]; restore(): void } {
+  const queries: string[] = [];
+  const spies = (['fetch', 'fetchRow', 'fetchValue', 'execute'] as const).map((m) => {
+    const original = db[m].bind(db) as (...a: unknown[]) => Promise<unknown>;
+    return vi.spyOn(db, m).mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...rest))) as never);
+  });
+  return { queries, restore: () => spies.forEach((spy) => spy.mockRestore()) };
+}
+
 for (const flavour of POSTGRES_FLAVOURS) {
   describeChunkStore(`PostgresChunkStore (${flavour})`, {
     async create() {
@@ -180,11 +190,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await ids()).toEqual(['fn', 'fa', 'fb', null]);
 
       // Unchanged: one primary-key lookup (the stamp), rows from memory, as copies.
-      const queries: string[] = [];
-      const spies = (['fetch', 'fetchRow', 'fetchValue', 'execute'] as const).map((m) => {
-        const original = db[m].bind(db) as (...a: unknown[]) => Promise<unknown>;
-        return vi.spyOn(db, m).mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...rest))) as never);
-      });
+      const { queries, restore } = recordQueries(db);
       try {
         const [found] = await cached.findChunksAtLines(ref, lines);
         found!.summary = 'changed by a caller';
@@ -193,7 +199,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
         expect(queries).toHaveLength(3);
         expect(queries.every((q) => /FROM chunk_snapshot_stamps/.test(q))).toBe(true);
       } finally {
-        for (const spy of spies) spy.mockRestore();
+        restore();
       }
 
       // Another store adds a method inside fn: found at once (checking the rows found would miss it).
@@ -220,15 +226,13 @@ for (const flavour of POSTGRES_FLAVOURS) {
       const ids = async (store: PostgresChunkStore) => (await store.findChunksAtLines(ref, lines)).map((c) => c?.id ?? null);
       await cached.loadLineSpans(ref);
       expect(await ids(cached)).toEqual(await ids(sqlOnly));
-      const queries: string[] = [];
-      const original = db.fetch.bind(db);
-      const spy = vi.spyOn(db, 'fetch').mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...(rest as [])))) as never);
+      const { queries, restore } = recordQueries(db);
       try {
         await ids(cached);
         expect(queries).toHaveLength(1); // the rows found, no stamp
         expect(queries[0]).not.toMatch(/chunk_snapshot_stamps/);
       } finally {
-        spy.mockRestore();
+        restore();
       }
       // Another writer deletes a file (and stamps the snapshot): the rows read show it.
       await sqlOnly.deleteSnapshot(ref, { filePaths: ['b.ts'] });
@@ -246,16 +250,14 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect((await store.beginLineLookup(ref).find(lines)).map((c) => c?.id ?? null)).toEqual(expected);
       await store.loadLineSpans(ref);
       await store.findChunksAtLines(ref, lines); // (rows kept)
-      const queries: string[] = [];
-      const original = db.fetchValue.bind(db);
-      const counted = vi.spyOn(db, 'fetchValue').mockImplementation(((sql: string, ...rest: unknown[]) => (queries.push(sql), original(sql, ...(rest as [])))) as never);
+      const { queries, restore } = recordQueries(db);
       try {
         const lookup = store.beginLineLookup(ref);
-        expect(queries).toHaveLength(1); // asked at once, before any line is known
+        expect(queries).toHaveLength(1); // the stamp, asked at once, before any line is known
         expect((await lookup.find(lines)).map((c) => c?.id ?? null)).toEqual(expected);
-        expect(queries).toHaveLength(1); // and not again
+        expect(queries).toHaveLength(1); // and nothing more: the rows were kept
       } finally {
-        counted.mockRestore();
+        restore();
       }
     });
 
