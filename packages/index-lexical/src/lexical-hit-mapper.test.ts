@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InMemoryChunkStore } from '@trawl/chunk-store';
 import { fixtureSnapshot } from '@trawl/testing';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
@@ -89,6 +89,21 @@ describe('mapLineMatchesToHits', () => {
       ['virtual:mapper:gone.ts:7', 'unmapped', [7]],
     ]);
     expect(hits[1]!.metadata.unmapped).toBe(true);
+  });
+
+  it('resolves lines through a lookup the caller began, when there is one, instead of the store', async () => {
+    const content = fixtureSnapshot(ref, [{ path: 'a.ts', content: 'function a() {\n  needle;\n}\n', symbols: [{ name: 'a', kind: 'function', startLine: 1, endLine: 3 }] }]);
+    const chunkStore = new InMemoryChunkStore();
+    await chunkStore.saveChunks(content.chunks);
+    const findDirectly = chunkStore.findChunksAtLines.bind(chunkStore);
+    const direct = vi.spyOn(chunkStore, 'findChunksAtLines');
+    const asked: number[] = [];
+    const lookup = { find: (locations: readonly { filePath: string; line: number }[]) => (asked.push(locations.length), findDirectly(ref, locations)) };
+    const reads = new Map<string, number>();
+    const hits = await mapLineMatchesToHits(ref, [counted('a.ts', 2, '  needle;', 1, reads)], chunkStore, { limit: 10, query: 'needle', backend: 'test', lookup });
+    expect(hits.map((h) => [h.name, h.mapping])).toEqual([['a', 'exact']]);
+    expect(asked).toEqual([1]);
+    expect(direct).not.toHaveBeenCalled();
   });
 
   it('keeps one line reported twice once, with the better score and both ranges', async () => {
