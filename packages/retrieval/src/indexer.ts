@@ -292,6 +292,7 @@ export class Indexer {
 
   /** Deletes a repository from every index and store. */
   async deleteRepository(repoId: string, options?: CallOptions): Promise<void> {
+    this.#newestFiles.delete(repoId);
     await this.#eachIndex(options?.signal, false, (index) => index.deleteRepo(repoId, undefined, options));
     for (const s of await this.#o.catalog.listSnapshots(repoId, options)) await this.#dropChunks(s, options);
     await this.#o.catalog.deleteRepo(repoId, options);
