@@ -176,10 +176,11 @@ export class Indexer {
           onProgress: (p) => emit({ stage: 'parse', ...p }),
         }),
         mode === 'incremental'
-          ? catalog.copyFiles(base!, ref, replaced, { signal: phase }).then(() =>
+          ? (async () => {
+              await catalog.copyFiles(base!, ref, replaced, { signal: phase });
               // Unchanged files carried over keep the base's change times: record the scan's newer ones.
-              this.#refreshTimes(ref, known!, scan.files, changedPaths, phase),
-            )
+              return this.#refreshTimes(ref, known!, scan.files, changedPaths, phase);
+            })()
           : undefined,
         mode === 'incremental' ? chunks.copySnapshot(base!, ref, [...replaced, ...directories!.emptied], { signal: phase }) : undefined,
       ] as const);
@@ -230,7 +231,7 @@ export class Indexer {
       );
       // The catalog now holds the base's files but the replaced ones, with the times refreshed,
       // and the files saved (a full run: only those).
-      const files = new Map(mode === 'incremental' ? withTimes(known!, (refreshed as FileTime[] | undefined) ?? []) : []);
+      const files = mode === 'incremental' ? withTimes(known!, refreshed ?? []) : new Map<string, SourceFileInfo>();
       if (mode === 'incremental') for (const path of replaced) files.delete(path);
       for (const f of saved) files.set(f.path, fileInfoOf(f, f.modifiedMs));
       this.#keepFiles(ref, files);
