@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryCatalogStore, InMemoryChunkStore } from '@trawl/chunk-store';
 import {
   InvalidQueryError,
@@ -18,7 +18,7 @@ import {
   type SnapshotRef,
   type SourceFileInfo,
 } from '@trawl/core';
-import { LineParser } from '@trawl/testing';
+import { LineParser, TimedLineParser } from '@trawl/testing';
 import { classifyQuery } from './query-intent.js';
 import { weightedReciprocalRankFusion } from './fusion.js';
 import { Retriever } from './retriever.js';
@@ -255,17 +255,11 @@ describe('Retriever and Indexer over the ports', () => {
     await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
     await writeFile(join(dir, 'b.ts'), 'function b() {}\n');
     await writeFile(join(dir, 'README.md'), '# Times\n');
-    const seen: (ReadonlyMap<string, SourceFileInfo> | undefined)[] = [];
-    let readmeTime: number | null = null; // as a file too recent to trust
-    class TimedParser extends LineParser {
-      override async scan(root: string, options?: { known?: ReadonlyMap<string, SourceFileInfo> }) {
-        if (options) seen.push(options.known); // (LineParser.parse scans too, without options)
-        const scan = await super.scan(root);
-        return { ...scan, files: scan.files.map((f) => ({ ...f, modifiedMs: f.path === 'README.md' ? readmeTime : 1_000 + f.sizeBytes })) };
-      }
-    }
+    const parser = new TimedLineParser();
+    const seen = parser.seen;
+    parser.times.set('README.md', null); // as a file too recent to trust
     const cat = new InMemoryCatalogStore();
-    const timed = new Indexer({ catalog: cat, chunks: new InMemoryChunkStore(), parser: new TimedParser(), indexes: [] });
+    const timed = new Indexer({ catalog: cat, chunks: new InMemoryChunkStore(), parser, indexes: [] });
     try {
       const first = await timed.indexRepository({ repoId: 'timed', root: dir });
       expect(seen[0]).toBeUndefined(); // no base yet
@@ -275,65 +269,16 @@ describe('Retriever and Indexer over the ports', () => {
       expect([...seen[1]!.keys()].sort()).toEqual(['README.md', 'a.ts', 'b.ts']);
       expect(seen[1]!.get('a.ts')!.modifiedMs).toBe(1_016);
       // An unchanged tree whose README.md time can now be trusted: recorded in the ready snapshot.
-      readmeTime = 400;
+      parser.times.set('README.md', 400);
       expect((await timed.indexRepository({ repoId: 'timed', root: dir })).mode).toBe('unchanged');
       expect(await times(first)).toEqual({ 'README.md': 400, 'a.ts': 1_016, 'b.ts': 1_016 });
       // b.ts changes; README.md is unchanged but its time can now be trusted: the new snapshot has both.
       await writeFile(join(dir, 'b.ts'), 'function b() { return 2 }\n');
-      readmeTime = 500;
+      parser.times.set('README.md', 500);
       const next = await timed.indexRepository({ repoId: 'timed', root: dir });
       expect(next.changedPaths).toEqual(['b.ts']);
       expect(await times(next)).toEqual({ 'README.md': 500, 'a.ts': 1_016, 'b.ts': 1_026 });
       expect((await times(first))['README.md']).toBe(400);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('keeps the newest snapshot\'s files from its own run as the next run\'s stat cache, exactly as the catalog lists them', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'trawl-kept-'));
-    await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
-    await writeFile(join(dir, 'b.ts'), 'function b() {}\n');
-    await writeFile(join(dir, 'README.md'), '# Kept\n');
-    const seen: (ReadonlyMap<string, SourceFileInfo> | undefined)[] = [];
-    let readmeTime: number | null = null;
-    class TimedParser extends LineParser {
-      override async scan(root: string, options?: { known?: ReadonlyMap<string, SourceFileInfo> }) {
-        if (options) seen.push(options.known);
-        const scan = await super.scan(root);
-        return { ...scan, files: scan.files.map((f) => ({ ...f, modifiedMs: f.path === 'README.md' ? readmeTime : 1_000 + f.sizeBytes })) };
-      }
-    }
-    const cat = new InMemoryCatalogStore();
-    const listed = vi.spyOn(cat, 'listFiles');
-    const chunkStore = new InMemoryChunkStore();
-    const indexer = new Indexer({ catalog: cat, chunks: chunkStore, parser: new TimedParser(), indexes: [] });
-    const byPath = (files: Iterable<SourceFileInfo>) => [...files].sort((x, y) => (x.path < y.path ? -1 : 1));
-    try {
-      let previous = await indexer.indexRepository({ repoId: 'kept', root: dir });
-      const steps: [string, () => Promise<void>][] = [
-        ['b.ts edited', () => writeFile(join(dir, 'b.ts'), 'function b() { return 2 }\n')],
-        ['c.ts added, a.ts deleted, README.md\'s time trusted now', async () => {
-          await writeFile(join(dir, 'c.ts'), 'function c() {}\n');
-          await rm(join(dir, 'a.ts'));
-          readmeTime = 400;
-        }],
-        ['nothing changed but README.md\'s time', async () => void (readmeTime = 500)],
-        ['README.md edited', () => writeFile(join(dir, 'README.md'), '# Kept, edited\n')],
-      ];
-      for (const [step, change] of steps) {
-        await change();
-        const inCatalog = await cat.listFiles(previous);
-        const calls = listed.mock.calls.length;
-        const run = await indexer.indexRepository({ repoId: 'kept', root: dir });
-        expect(listed.mock.calls.length, step).toBe(calls); // not read back from the catalog
-        expect(byPath(seen.at(-1)!.values()), step).toEqual(inCatalog);
-        previous = run.mode === 'unchanged' ? previous : run;
-      }
-      // Another indexer (another process) has nothing kept: it reads the catalog.
-      const calls = listed.mock.calls.length;
-      await new Indexer({ catalog: cat, chunks: chunkStore, parser: new TimedParser(), indexes: [] }).indexRepository({ repoId: 'kept', root: dir });
-      expect(listed.mock.calls.length).toBe(calls + 1);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Chunk, ParsedFiles, RepositoryParser, RepositoryScan, SymbolDefinition } from '@trawl/core';
+import type { Chunk, ParsedFiles, RepositoryParser, RepositoryScan, SourceFileInfo, SymbolDefinition } from '@trawl/core';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -58,5 +58,21 @@ export class LineParser implements RepositoryParser {
       });
     }
     return out;
+  }
+}
+
+/**
+ * A LineParser whose scan reports the change times a test sets in `times` (by path; `null` is a
+ * file too recent to trust; a file not listed gets `1000 + its size`), and records in `seen` the
+ * stat cache (`known`) each indexer scan was handed: for tests of the indexer's stat cache.
+ */
+export class TimedLineParser extends LineParser {
+  readonly seen: (ReadonlyMap<string, SourceFileInfo> | undefined)[] = [];
+  readonly times = new Map<string, number | null>();
+
+  override async scan(root: string, options?: { known?: ReadonlyMap<string, SourceFileInfo> }): Promise<RepositoryScan> {
+    if (options) this.seen.push(options.known); // (LineParser.parse scans too, without options)
+    const scan = await super.scan(root);
+    return { ...scan, files: scan.files.map((f) => ({ ...f, modifiedMs: this.times.has(f.path) ? this.times.get(f.path)! : 1_000 + f.sizeBytes })) };
   }
 }
