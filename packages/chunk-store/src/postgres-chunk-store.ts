@@ -187,22 +187,11 @@ export class PostgresChunkStore implements ChunkStore {
     );
   }
 
-  /** The snapshot's write stamp now, or null when it has none. */
-  async #currentStamp(snapshot: SnapshotRef, options?: CallOptions): Promise<string | null> {
-    const stamp = await this.db.fetchValue<string>('SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
-    return stamp ?? null;
-  }
-
-  /**
-   * The snapshot's spans when they are loaded and still its own: stamped, and the stamp unchanged
-   * (one lookup). A changed stamp drops them (they reload on the next line lookup).
-   */
-  async #currentSpans(snapshot: SnapshotRef, options?: CallOptions): Promise<ChunkSpanTable | undefined> {
-    const spans = this.#spans.loaded(snapshot);
-    if (!spans || spans.stamp === null) return undefined;
-    if ((await this.#currentStamp(snapshot, options)) === spans.stamp) return spans;
-    this.#spans.forget(snapshot.repoId, snapshot.snapshotId);
-    return undefined;
+  /** Whether the snapshot's write stamp is still the one `spans` were read with (one primary-key lookup). */
+  async #holds(spans: ChunkSpanTable, snapshot: SnapshotRef, options?: CallOptions): Promise<boolean> {
+    if (spans.stamp === null) return false;
+    const now = await this.db.fetchValue<string>('SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
+    return now === spans.stamp;
   }
 
   /** Drops the cached spans of every snapshot the chunks belong to. */
@@ -374,8 +363,9 @@ export class PostgresChunkStore implements ChunkStore {
     // Rows a line lookup (a lexical search) just read: from memory while the snapshot is unchanged.
     const held = this.#spans.loaded(snapshot);
     if (held?.holdsRows(ids)) {
-      const spans = await this.#currentSpans(snapshot, options);
-      if (spans?.holdsRows(ids)) return ids.flatMap((id) => [cloneChunk(spans.row(id)!)]);
+      if (!(await this.#holds(held, snapshot, options))) this.#spans.forget(snapshot.repoId, snapshot.snapshotId);
+      // (rows may have been evicted meanwhile by another lookup's keep)
+      else if (held.holdsRows(ids)) return ids.map((id) => cloneChunk(held.row(id)!));
     }
     const chunks = await this.#readChunks(ids, snapshot, options);
     // Kept by the spans loaded before the read, whose stamp is at most as new as the rows: a write
@@ -547,12 +537,8 @@ export class PostgresChunkStore implements ChunkStore {
   /** The snapshot's stamp is checked when the lookup begins, while the caller waits for its lines. */
   beginLineLookup(snapshot: SnapshotRef, options?: CallOptions): LineLookup {
     const spans = this.#spans.loaded(snapshot);
-    let begun: StampCheck | undefined;
-    if (spans && spans.stamp !== null) {
-      const current = this.#currentStamp(snapshot, options).then((stamp) => stamp === spans.stamp);
-      current.catch(() => undefined); // (awaited, or dropped with the lookup)
-      begun = { spans, current };
-    }
+    const begun = spans && { spans, current: this.#holds(spans, snapshot, options) };
+    begun?.current.catch(() => undefined); // (awaited, or dropped with the lookup)
     return { find: (locations, o) => this.#findChunksAtLines(snapshot, locations, o ?? options, begun) };
   }
 
@@ -586,7 +572,7 @@ export class PostgresChunkStore implements ChunkStore {
     // Stamped spans answer while the snapshot's stamp is theirs (checked now, or when the lookup
     // began), with the rows kept; unstamped ones (a snapshot written before stamps) are checked
     // against the rows read below.
-    if (spans.stamp !== null && !(await (current ?? this.#currentStamp(snapshot, options).then((stamp) => stamp === spans.stamp)))) return null;
+    if (spans.stamp !== null && !(await (current ?? this.#holds(spans, snapshot, options)))) return null;
     const ids = locations.map((l) => spans.find(l.filePath, l.line));
     const byId = new Map<string, Chunk>();
     const missing: string[] = [];
