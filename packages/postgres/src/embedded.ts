@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
 /** A PGlite database behind a `pg`-compatible pool, and how to shut both down. */
 export interface EmbeddedPostgres {
   pool: PgPoolLike;
+  /** PGlite's `listen`: the handler is called before the statement that committed a notification returns. */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   let closed = false;
   return {
     pool,
+    listen: (channel, handler) => db.listen(channel, handler),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortedError, BackendUnavailableError, ConfigError, TrawlError } from '@trawl/core';
 import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
 import { PostgresStore } from './postgres-store.js';
@@ -118,6 +118,35 @@ describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavou
     expect((await migrationStatus(store, { migrations: broken })).find((s) => s.name === '9999_broken')?.appliedAt).toBeNull();
   });
 
+  it('delivers notifications to a watch once it is confirmed, through any connection, until it is closed', async () => {
+    const got: string[] = [];
+    const watch = store.watch('trawl_test_channel', (payload) => got.push(payload));
+    expect(watch.epoch).toBe(0);
+    expect(await watch.ready).toBe(true);
+    expect(watch.epoch).toBeGreaterThan(0);
+    // A transaction's notification is sent when it commits, not before.
+    await store.transaction(async (tx) => {
+      await tx.execute("SELECT pg_notify('trawl_test_channel', 'one')");
+      await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual([]);
+    });
+    // (PGlite, in this process: before the statement that committed returns)
+    if (flavour === 'pglite') expect(got).toEqual(['one']);
+    await store.execute("SELECT pg_notify('trawl_test_channel', 'two'), pg_notify('another_channel', 'x')");
+    await vi.waitFor(() => expect(got).toEqual(['one', 'two']), { timeout: 5_000, interval: 5 });
+    // A second watch of the same channel gets its own copy; a closed one gets nothing.
+    const second: string[] = [];
+    const other = store.watch('trawl_test_channel', (payload) => second.push(payload));
+    expect(await other.ready).toBe(true);
+    expect(other.epoch).not.toBe(watch.epoch);
+    await watch.close();
+    expect(watch.epoch).toBe(0);
+    await store.execute("SELECT pg_notify('trawl_test_channel', 'three')");
+    await vi.waitFor(() => expect(second).toEqual(['three']), { timeout: 5_000, interval: 5 });
+    expect(got).toEqual(['one', 'two']);
+    await other.close();
+  });
+
   it('answers a health check and closes idempotently; await using disposes it', async () => {
     const health = await store.healthCheck();
     expect(health.ok).toBe(true);
@@ -136,6 +165,26 @@ describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavou
 });
 
 describe('PostgresStore configuration and outages', () => {
+  it('gives a pool handed in a watch that never goes live (callers keep verifying), and closes watches with the store', async () => {
+    const custom = new PostgresStore({ pool: { connect: async () => ({ query: async () => ({ rows: [], rowCount: 0 }), release() {} }), query: async () => ({ rows: [], rowCount: 0 }), end: async () => undefined } });
+    const inert = custom.watch('c', () => undefined);
+    expect(await inert.ready).toBe(false);
+    expect(inert.epoch).toBe(0);
+    await custom.close();
+    const { store, dispose } = await createTestStore('server');
+    try {
+      const watch = store.watch('c', () => undefined);
+      expect(await watch.ready).toBe(true);
+      const pid = await store.fetchValue<number>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'trawl:listen'");
+      expect(pid).toBeTypeOf('number');
+      await store.close();
+      expect(watch.epoch).toBe(0);
+      expect(store.watch('c', () => undefined).epoch).toBe(0);
+    } finally {
+      await dispose();
+    }
+  });
+
   it('creates no pool until the first query', async () => {
     const store = new PostgresStore({ connectionString: 'postgres://u:pw@127.0.0.1:1/db' });
     expect(store.min).toBe(2);

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { redactConnectionString, validateConnectionString } from './connection-string.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
 import { toTrawlError } from './pg-errors.js';
+import { EmbeddedWatch, InertWatch, ServerWatch, type ListenClient, type NotificationHandler, type NotificationWatch } from './notifications.js';
 import type { PgClientLike, PgPoolLike, PgQueryResultLike } from './pool.js';
 
 export type SqlParams = readonly unknown[];
@@ -61,6 +62,7 @@ export class PostgresStore implements PostgresQueryable, AsyncDisposable {
   #kysely: Kysely<any> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  readonly #watches = new Set<NotificationWatch>();
 
   constructor(options: PostgresStoreOptions) {
     const sources = [options.connectionString !== undefined, options.pool !== undefined, options.embedded !== undefined].filter(Boolean).length;
@@ -121,6 +123,34 @@ export class PostgresStore implements PostgresQueryable, AsyncDisposable {
     // process. The next query reconnects and reports the outage as BackendUnavailableError.
     pool.on?.('error', () => undefined);
     return pool;
+  }
+
+  /**
+   * Subscribes to a notification channel (`LISTEN`; `NOTIFY` or `pg_notify` send). On a server
+   * the subscription has a connection of its own, outside the pool, and reconnects when it is
+   * lost; on PGlite it uses PGlite's `listen`; on a pool handed in it never goes live. See
+   * {@link NotificationWatch} for how a cache uses `epoch`. Closed with the store.
+   */
+  watch(channel: string, onNotification: NotificationHandler): NotificationWatch {
+    if (this.#closed) return new InertWatch(channel);
+    let watch: NotificationWatch;
+    const o = this.#options;
+    if (o.connectionString !== undefined) {
+      const connectionString = o.connectionString;
+      watch = new ServerWatch(channel, onNotification, async () => {
+        const { default: pg } = await import('pg');
+        return new pg.Client({ connectionString, application_name: `${o.applicationName ?? 'trawl'}:listen`, connectionTimeoutMillis: o.connectionTimeoutMs ?? 10_000 }) as unknown as ListenClient;
+      });
+    } else if (o.embedded !== undefined) {
+      watch = new EmbeddedWatch(channel, onNotification, async (c, handler) => {
+        await this.pool();
+        return this.#embedded!.listen(c, handler);
+      });
+    } else {
+      watch = new InertWatch(channel);
+    }
+    this.#watches.add(watch);
+    return watch;
   }
 
   /** A Kysely instance over the same pool for typed queries. Created once. */
@@ -277,6 +307,8 @@ export class PostgresStore implements PostgresQueryable, AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      await Promise.all([...this.#watches].map((w) => w.close()));
+      this.#watches.clear();
       const pending = this.#pool;
       this.#pool = undefined;
       if (!pending) return;

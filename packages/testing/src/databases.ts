@@ -52,8 +52,11 @@ export async function createTestDatabase(prefix = 'trawl_t'): Promise<TestDataba
 export type PostgresFlavour = 'server' | 'pglite';
 export const POSTGRES_FLAVOURS: readonly PostgresFlavour[] = ['server', 'pglite'];
 
-/** A PostgresStore on a fresh database of the given flavour, and how to dispose of it. */
-export async function createTestStore(flavour: PostgresFlavour): Promise<{ store: PostgresStore; dispose(): Promise<void> }> {
+/**
+ * A PostgresStore on a fresh database of the given flavour, and how to dispose of it; on a server
+ * also the database's URL (for a second store, as another process would have).
+ */
+export async function createTestStore(flavour: PostgresFlavour): Promise<{ store: PostgresStore; url?: string; dispose(): Promise<void> }> {
   if (flavour === 'pglite') {
     const store = new PostgresStore({ embedded: true });
     return { store, dispose: () => store.close() };
@@ -62,6 +65,7 @@ export async function createTestStore(flavour: PostgresFlavour): Promise<{ store
   const store = new PostgresStore({ connectionString: db.url, min: 0, max: 4 });
   return {
     store,
+    url: db.url,
     async dispose() {
       await store.close();
       await db.drop();
