@@ -18,6 +18,11 @@ export class ChunkSpanTable {
    * has none: while the stamp is unchanged, the spans and the rows kept here are the snapshot's.
    */
   readonly stamp: string | null;
+  /**
+   * The epoch of the stamp announcements (`NotificationWatch.epoch`) under which `stamp` was last
+   * known to be the snapshot's; 0 when never. The owner drops the table when a change is announced.
+   */
+  verifiedEpoch = 0;
   /** Chunk rows of the snapshot read so far, by id, least recently used first. */
   readonly #rows = new Map<string, Chunk>();
   readonly #maxRows: number;

@@ -28,6 +28,7 @@ import {
 } from '@trawl/postgres';
 import { lineCharLimit, validateFile, validateModifiedMs, validateRef } from './catalog-validation.js';
 import { CHUNK_LINK_SPANS } from './postgres-chunk-store.js';
+import { stampWatchOf } from './stamp-watch.js';
 
 interface RepoRow {
   repo_id: string;
@@ -124,12 +125,16 @@ export class PostgresCatalogStore implements CatalogStore {
 
   async deleteRepo(repoId: string, options?: CallOptions): Promise<void> {
     await this.#ready(options);
-    await this.db.transaction(async (tx) => {
-      await tx.execute('DELETE FROM repos WHERE repo_id = $1', [repoId], options);
-      await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
-      await tx.execute('DELETE FROM chunk_snapshot_stamps WHERE repo_id = $1', [repoId], options);
-      await CHUNK_LINK_SPANS.dropRepo(tx, repoId, options);
-    }, options);
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.execute('DELETE FROM repos WHERE repo_id = $1', [repoId], options);
+        await tx.execute('DELETE FROM chunks WHERE repo_id = $1', [repoId], options);
+        await tx.execute('DELETE FROM chunk_snapshot_stamps WHERE repo_id = $1', [repoId], options);
+        await CHUNK_LINK_SPANS.dropRepo(tx, repoId, options);
+      }, options);
+    } finally {
+      stampWatchOf(this.db).changed([{ repoId }]); // (the chunk stores of this process, at once)
+    }
     await dropSnapshotFiles(this.db, repoId, undefined, options);
     await this.#reclaim(options);
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, describeChunkStore, makeChunk, POSTGRES_FLAVOURS, sampleFileChunks } from '@trawl/testing';
-import { ensureSchema, loadMigrations, runMigrations, type PostgresStore } from '@trawl/postgres';
+import { ensureSchema, loadMigrations, PostgresStore, runMigrations } from '@trawl/postgres';
+import { PostgresCatalogStore } from './postgres-catalog-store.js';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
 
 /** Records the SQL of every statement `db` runs until `restore()`. */
@@ -73,10 +74,11 @@ for (const flavour of POSTGRES_FLAVOURS) {
 
   describe(`PostgresChunkStore on ${flavour}: SQL specifics`, () => {
     let db: PostgresStore;
+    let url: string | undefined;
     let dispose: () => Promise<void>;
     let chunks: PostgresChunkStore;
     beforeAll(async () => {
-      ({ store: db, dispose } = await createTestStore(flavour));
+      ({ store: db, url, dispose } = await createTestStore(flavour));
       chunks = new PostgresChunkStore(db, { batchSize: 1000 });
     });
     afterAll(async () => dispose());
@@ -174,7 +176,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect((await cached.findChunksAtLines(ref, [{ filePath: 'src/f5.ts', line: 200 }]))[0]?.id).toBe('late');
     });
 
-    it('answers line lookups and their chunks from memory while the snapshot is unchanged, and sees any writer at once', async () => {
+    it('without change notifications, answers line lookups and their chunks from memory after one stamp lookup, and sees any writer at once', async () => {
       const ref = { repoId: 'stamped', snapshotId: 's' };
       const at = (filePath: string, line: number) => ({ filePath, line });
       await chunks.saveChunks([
@@ -182,7 +184,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
         makeChunk({ id: 'fn', ...ref, filePath: 'a.ts', kind: 'function', name: 'fn', startLine: 2, endLine: 20, summary: 'kept' }),
         makeChunk({ id: 'fb', ...ref, filePath: 'b.ts', kind: 'file', startLine: 1, endLine: 9 }),
       ]);
-      const cached = new PostgresChunkStore(db);
+      const cached = new PostgresChunkStore(db, { changeNotifications: false });
       const writer = new PostgresChunkStore(db, { spanCacheSize: 0 });
       expect(await cached.loadLineSpans(ref)).toBe(3);
       const lines = [at('a.ts', 5), at('a.ts', 30), at('b.ts', 3), at('c.ts', 1)];
@@ -243,7 +245,7 @@ for (const flavour of POSTGRES_FLAVOURS) {
     it('checks the stamp when a line lookup begins, so the check runs while the caller waits for its lines', async () => {
       const ref = { repoId: 'begun', snapshotId: 's' };
       await chunks.saveChunks(sampleFileChunks('begun', 's', 'a.ts'));
-      const store = new PostgresChunkStore(db);
+      const store = new PostgresChunkStore(db, { changeNotifications: false });
       const lines = [{ filePath: 'a.ts', line: 15 }, { filePath: 'a.ts', line: 2 }, { filePath: 'b.ts', line: 1 }];
       const expected = (await store.findChunksAtLines(ref, lines)).map((c) => c?.id ?? null);
       // Before the spans are loaded: nothing to check, the lookup answers as findChunksAtLines.
@@ -258,6 +260,100 @@ for (const flavour of POSTGRES_FLAVOURS) {
         expect(queries).toHaveLength(1); // and nothing more: the rows were kept
       } finally {
         restore();
+      }
+    });
+
+    /** A, fn (2-20) inside a's file chunk, and b's file chunk; a store whose spans and rows for them are loaded. */
+    async function knownSnapshot(repoId: string) {
+      const ref = { repoId, snapshotId: 's' };
+      await chunks.saveChunks([
+        makeChunk({ id: 'fa', ...ref, filePath: 'a.ts', kind: 'file', startLine: 1, endLine: 40 }),
+        makeChunk({ id: 'fn', ...ref, filePath: 'a.ts', kind: 'function', name: 'fn', startLine: 2, endLine: 20 }),
+        makeChunk({ id: 'fb', ...ref, filePath: 'b.ts', kind: 'file', startLine: 1, endLine: 9 }),
+      ]);
+      const cached = new PostgresChunkStore(db);
+      expect(await cached.loadLineSpans(ref)).toBe(3);
+      const lines = [{ filePath: 'a.ts', line: 5 }, { filePath: 'b.ts', line: 3 }, { filePath: 'c.ts', line: 1 }];
+      const ids = async () => (await cached.findChunksAtLines(ref, lines)).map((c) => c?.id ?? null);
+      expect(await ids()).toEqual(['fn', 'fb', null]); // (rows kept)
+      /** Statements one lookup ran. */
+      const statements = async () => {
+        const { queries, restore } = recordQueries(db);
+        try {
+          await ids();
+          return queries.length;
+        } finally {
+          restore();
+        }
+      };
+      /** Ends fn at line 3 in SQL of its own, with a new stamp, as another process's writer would. */
+      const shrinkFn = (through: PostgresStore) =>
+        through.transaction(async (tx) => {
+          await tx.execute("UPDATE chunks SET end_line = 3 WHERE repo_id = $1 AND chunk_id = 'fn'", [repoId]);
+          await tx.execute("UPDATE chunk_snapshot_stamps SET stamp = nextval('chunk_write_stamps') WHERE repo_id = $1", [repoId]);
+        });
+      return { ref, cached, ids, statements, shrinkFn };
+    }
+
+    it('with change notifications, answers a known unchanged snapshot without a statement, and drops it when a change is announced', async () => {
+      const { ref, cached, ids, statements, shrinkFn } = await knownSnapshot('announced');
+      const reload = async () => {
+        await cached.loadLineSpans(ref);
+        await ids(); // (rows kept)
+      };
+      const { queries, restore } = recordQueries(db);
+      try {
+        expect(await ids()).toEqual(['fn', 'fb', null]);
+        expect((await cached.beginLineLookup(ref).find([{ filePath: 'a.ts', line: 2 }])).map((c) => c?.id)).toEqual(['fn']);
+        expect((await cached.getChunks(['fn', 'fb'], { snapshot: ref })).map((c) => c.id)).toEqual(['fn', 'fb']);
+        expect(queries).toEqual([]);
+      } finally {
+        restore();
+      }
+      // Another connection changes the snapshot (another process on a server; on PGlite, SQL
+      // outside the chunk store): seen when the announcement arrives, on PGlite before the
+      // statement returns.
+      const other = url ? new PostgresStore({ connectionString: url, min: 0, max: 1 }) : db;
+      try {
+        await shrinkFn(other);
+        if (flavour === 'pglite') expect(await ids()).toEqual(['fa', 'fb', null]);
+        else await vi.waitFor(async () => expect(await ids()).toEqual(['fa', 'fb', null]), { timeout: 5_000, interval: 5 });
+      } finally {
+        if (other !== db) await other.close();
+      }
+      // A store of the same PostgresStore: at once (on a server too, before its announcement is back).
+      await reload();
+      expect(await statements()).toBe(0);
+      await new PostgresChunkStore(db, { spanCacheSize: 0 }).saveChunks([makeChunk({ id: 'm', ...ref, filePath: 'a.ts', kind: 'method', name: 'm', startLine: 4, endLine: 6 })]);
+      expect(await ids()).toEqual(['m', 'fb', null]);
+      // ... and the catalog deleting the repository.
+      await reload();
+      expect(await statements()).toBe(0);
+      await new PostgresCatalogStore(db).deleteRepo('announced');
+      expect(await ids()).toEqual([null, null, null]);
+    });
+
+    // (a server only: PGlite's subscription cannot be lost)
+    if (flavour === 'server') it('reads the stamp while it is not listening, and trusts nothing verified before it listens again', async () => {
+      const { cached, ids, statements, shrinkFn } = await knownSnapshot('relisten');
+      expect(cached.listening).toBe(true);
+      expect(await statements()).toBe(0);
+      const other = new PostgresStore({ connectionString: url!, min: 0, max: 1 });
+      const listener = () => other.fetchValue<number>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'trawl:listen'");
+      try {
+        const pid = await listener();
+        expect(pid).toBeTypeOf('number');
+        // The listening connection dies; a change made now is announced to no one.
+        await other.execute('SELECT pg_terminate_backend($1)', [pid]);
+        await shrinkFn(other);
+        // Listening again (a new connection, confirmed): what was verified before is checked again.
+        await vi.waitFor(async () => expect([undefined, pid]).not.toContain(await listener()), { timeout: 5_000, interval: 10 });
+        await vi.waitFor(() => expect(cached.listening).toBe(true), { timeout: 5_000, interval: 5 });
+        expect(await ids()).toEqual(['fa', 'fb', null]);
+        // Listening again and confirmed: a lookup needs no statement again.
+        await vi.waitFor(async () => expect(await statements()).toBe(0), { timeout: 5_000, interval: 20 });
+      } finally {
+        await other.close();
       }
     });
 

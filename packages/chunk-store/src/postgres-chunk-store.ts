@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { ensureSchema, SnapshotSpans, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { CHUNK_COLUMNS, cloneChunk, kindRankSql, rowToChunk, type ChunkRow } from './chunk-rows.js';
 import { ChunkSpanTable } from './chunk-span-table.js';
+import { stampWatchOf, type StampWatch } from './stamp-watch.js';
 
 export interface PostgresChunkStoreOptions {
   /** Rows per INSERT statement (default 5000). Every batch of one call shares a transaction. */
@@ -34,10 +35,23 @@ export interface PostgresChunkStoreOptions {
   /**
    * Chunk rows kept in memory per snapshot whose spans are (default 10 000, least recently used
    * dropped; `0` turns it off). While the snapshot's write stamp is the one its spans were read
-   * with (one primary-key lookup per call), line lookups, and `getChunks` of rows kept, answer
-   * from memory; any write to the snapshot, by any process, changes its stamp.
+   * with, line lookups, and `getChunks` of rows kept, answer from memory; any write to the
+   * snapshot, by any process, changes its stamp (see `changeNotifications` for how it is checked).
    */
   rowCacheSize?: number;
+  /**
+   * Learn of other processes' writes from PostgreSQL notifications rather than by reading the
+   * snapshot's stamp on every line lookup (default true). With them a lexical search on a known,
+   * unchanged snapshot makes no database round trip: each stamp change is announced when its
+   * transaction commits (migration 0019), and the spans and rows of that snapshot are dropped when
+   * the announcement arrives. Writes through stores of the same `PostgresStore`, and any write
+   * on PGlite, are seen as soon as they commit; another process's write on a server a moment
+   * later (the announcement's trip, well under a millisecond on one host), and a search that
+   * starts in between may map its lines to the chunks as they were. While notifications are not
+   * being received (the listening connection is lost or not yet confirmed, or `pool` was handed
+   * in), every lookup reads the stamp, as with `false`.
+   */
+  changeNotifications?: boolean;
 }
 
 /** A check, begun with a line lookup, that `spans` are still their snapshot's. */
@@ -162,6 +176,8 @@ export class PostgresChunkStore implements ChunkStore {
   #ensure: boolean;
   readonly #spans: SnapshotCache<ChunkSpanTable>;
   readonly #rowCacheSize: number;
+  readonly #stamps: StampWatch;
+  readonly #notifications: boolean;
 
   constructor(db: PostgresStore, options: PostgresChunkStoreOptions = {}) {
     this.db = db;
@@ -169,6 +185,23 @@ export class PostgresChunkStore implements ChunkStore {
     this.#ensure = options.ensureSchema ?? true;
     this.#spans = new SnapshotCache(options.spanCacheSize ?? 4);
     this.#rowCacheSize = options.rowCacheSize ?? 10_000;
+    this.#notifications = options.changeNotifications ?? true;
+    this.#stamps = stampWatchOf(db);
+    this.#stamps.register(this.#spans);
+  }
+
+  /**
+   * Whether other processes' writes are being learnt from notifications at this moment (see
+   * `changeNotifications`): false before the subscription is confirmed, while its connection is
+   * down, and when they are off or cannot be had.
+   */
+  get listening(): boolean {
+    return this.#epoch() !== 0;
+  }
+
+  /** The epoch of the stamp announcements now (0: not being received, or not used). */
+  #epoch(): number {
+    return this.#notifications ? this.#stamps.watch.epoch : 0;
   }
 
   /**
@@ -187,11 +220,20 @@ export class PostgresChunkStore implements ChunkStore {
     );
   }
 
-  /** Whether the snapshot's write stamp is still the one `spans` were read with (one primary-key lookup). */
+  /**
+   * Whether the snapshot's write stamp is still the one `spans` were read with: known without a
+   * query while the stamp announcements that have kept them since are still being received (an
+   * announcement of a change drops them), else one primary-key lookup.
+   */
   async #holds(spans: ChunkSpanTable, snapshot: SnapshotRef, options?: CallOptions): Promise<boolean> {
     if (spans.stamp === null) return false;
+    const epoch = this.#epoch();
+    if (epoch !== 0 && spans.verifiedEpoch === epoch) return true;
     const now = await this.db.fetchValue<string>('SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2', [snapshot.repoId, snapshot.snapshotId], options);
-    return now === spans.stamp;
+    if (now !== spans.stamp) return false;
+    // (a change committed after this read is announced, and drops them, if still listening)
+    if (this.#epoch() === epoch) spans.verifiedEpoch = epoch;
+    return true;
   }
 
   /** Drops the cached spans of every snapshot the chunks belong to. */
@@ -205,16 +247,37 @@ export class PostgresChunkStore implements ChunkStore {
     }
   }
 
-  async #loadSpans(snapshot: SnapshotRef): Promise<ChunkSpanTable> {
-    // One JSON document rather than a row per chunk: several times faster to decode on PGlite.
-    // The stamp is read by the same statement, so it is the one of the spans read.
-    const row = await this.db.fetchRow<{ spans: string | null; stamp: string | null }>(
-      `SELECT (SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2) AS stamp,
-              (SELECT json_agg(json_build_array(c.file_path, c.chunk_id, c.start_line, c.end_line) ORDER BY c.file_path, ${LINE_LOOKUP_ORDER})::text
-               FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted) AS spans`,
-      [snapshot.repoId, snapshot.snapshotId],
-    );
-    return new ChunkSpanTable(row?.spans ? (JSON.parse(row.spans) as [string, string, number, number][]) : [], row?.stamp ?? null, this.#rowCacheSize);
+  /**
+   * Reads a snapshot's spans. Trusted without a stamp check only if the stamp announcements were
+   * being received when the read began (a change committed after it is then announced); else
+   * until a stamp check passes while they are. `listenFirst` waits up to a second for the
+   * subscription to be confirmed (its first use: a connection and two statements on a server).
+   */
+  async #loadSpans(snapshot: SnapshotRef, listenFirst = false): Promise<ChunkSpanTable> {
+    if (this.#notifications) {
+      const { ready } = this.#stamps.watch; // (subscribes on first use)
+      if (listenFirst) await settledWithin(ready, 1_000);
+    }
+    const epoch = this.#epoch();
+    const announced = this.#stamps.recordRead(snapshot);
+    let row: { spans: string | null; stamp: string | null } | undefined;
+    let during: readonly (string | null)[] = [];
+    try {
+      // One JSON document rather than a row per chunk: several times faster to decode on PGlite.
+      // The stamp is read by the same statement, so it is the one of the spans read.
+      row = await this.db.fetchRow(
+        `SELECT (SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = $1 AND snapshot_id = $2) AS stamp,
+                (SELECT json_agg(json_build_array(c.file_path, c.chunk_id, c.start_line, c.end_line) ORDER BY c.file_path, ${LINE_LOOKUP_ORDER})::text
+                 FROM ${READ_THROUGH} WHERE l.repo_id = $1 AND l.snapshot_id = $2 AND NOT c.deleted) AS spans`,
+        [snapshot.repoId, snapshot.snapshotId],
+      );
+    } finally {
+      during = announced();
+    }
+    const spans = new ChunkSpanTable(row?.spans ? (JSON.parse(row.spans) as [string, string, number, number][]) : [], row?.stamp ?? null, this.#rowCacheSize);
+    // Trusted if nothing else was announced while it was read, and still listening.
+    if (during.every((stamp) => stamp !== null && stamp === spans.stamp) && this.#epoch() === epoch) spans.verifiedEpoch = epoch;
+    return spans;
   }
 
   async #ready(options?: CallOptions): Promise<void> {
@@ -233,7 +296,17 @@ export class PostgresChunkStore implements ChunkStore {
     validateChunks(chunks);
     if (chunks.length === 0) return 0;
     await this.#ready(options);
-    return this.db.transaction((tx) => this.#write(tx, chunks.map(normalizeChunk), options), options);
+    return this.#announcing(chunks, this.db.transaction((tx) => this.#write(tx, chunks.map(normalizeChunk), options), options));
+  }
+
+  /** Tells this process's stores of the same database of a write once it has committed. */
+  async #announcing<T>(snapshots: readonly SnapshotRef[], write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      // (also after a failure: a commit whose answer was lost may have gone through)
+      this.#stamps.changed(snapshots);
+    }
   }
 
   /** Writes chunks inside a transaction the caller already holds (the indexer's snapshot write). */
@@ -561,7 +634,7 @@ export class PostgresChunkStore implements ChunkStore {
   async loadLineSpans(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
     await this.#ready(options);
     if (this.#spans.capacity <= 0) return 0;
-    return (await this.#spans.get(snapshot, () => this.#loadSpans(snapshot))).size;
+    return (await this.#spans.get(snapshot, () => this.#loadSpans(snapshot, true))).size;
   }
 
   /**
@@ -633,7 +706,7 @@ export class PostgresChunkStore implements ChunkStore {
     await this.#ready(options);
     this.#forgetSpans([snapshot]);
     const ref = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
-    return this.db.transaction(async (tx) => {
+    return this.#announcing([snapshot], this.db.transaction(async (tx) => {
       // Rows other snapshots read too are copied first: the delete hides them from this one only.
       const files = (
         await tx.fetch<{ file_path: string }>(
@@ -655,7 +728,7 @@ export class PostgresChunkStore implements ChunkStore {
       await tx.execute(`${updateLinks('chunk_count = 0')} AND m.file_path = ANY($3::text[])`, [ref.repoId, ref.snapshotId, files], options);
       await this.#stamp(tx, [ref], options);
       return deleted;
-    }, options);
+    }, options));
   }
 
   /**
@@ -668,14 +741,14 @@ export class PostgresChunkStore implements ChunkStore {
     await this.#ready(options);
     this.#forgetSpans([to]);
     const { repoId } = to;
-    return this.db.transaction(async (tx) => {
+    return this.#announcing([to], this.db.transaction(async (tx) => {
       // (the chunks `to` reads before and after: built on the newest snapshot, it shares its links)
       const sum = async () => Number(await tx.fetchValue<number>('SELECT coalesce(sum(chunk_count), 0)::int FROM chunk_files WHERE repo_id = $1 AND snapshot_id = $2', [repoId, to.snapshotId], options));
       const before = await sum();
       await CHUNK_LINK_SPANS.carryOver(tx, repoId, from.snapshotId, to.snapshotId, exceptPaths, options);
       await this.#stamp(tx, [to], options);
       return (await sum()) - before;
-    }, options);
+    }, options));
   }
 
   /**
@@ -686,7 +759,7 @@ export class PostgresChunkStore implements ChunkStore {
   async purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
     await this.#ready(options);
     this.#forgetSpans([snapshot]);
-    return this.db.transaction(async (tx) => {
+    return this.#announcing([snapshot], this.db.transaction(async (tx) => {
       // The links that went with it, then the rows of those no remaining link reads (fenced, then
       // probed by key: a join the planner sized from the links' estimate scanned every chunk).
       const dropped = await CHUNK_LINK_SPANS.drop(tx, snapshot.repoId, snapshot.snapshotId, options);
@@ -703,7 +776,7 @@ export class PostgresChunkStore implements ChunkStore {
         [snapshot.repoId, [...pairs.values()].map((l) => l.stored_in), [...pairs.values()].map((l) => l.file_path)],
         options,
       );
-    }, options);
+    }, options));
   }
 
   /** Physically removes soft-deleted rows (of one repository, or all). Returns how many. */
@@ -715,4 +788,11 @@ export class PostgresChunkStore implements ChunkStore {
   async close(): Promise<void> {
     // The PostgresStore is shared and owned by whoever created it.
   }
+}
+
+/** Waits for `promise` at most `ms` milliseconds; never rejects. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -54,6 +54,11 @@ export class SnapshotCache<T extends { readonly size: number }> {
     return value && this.#loaded.get(value);
   }
 
+  /** Drops every value. */
+  clear(): void {
+    this.#entries.clear();
+  }
+
   /** Drops one snapshot's value, or every snapshot's of the repository. */
   forget(repoId: string, snapshotId?: string): void {
     const prefix = snapshotId === undefined ? `${repoId}\0` : cacheKey(repoId, snapshotId);
