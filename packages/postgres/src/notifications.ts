@@ -37,6 +37,8 @@ export interface ListenClient {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 let epochs = 0;
+/** How the probes of every subscription start: any subscriber may see another's, and ignores them. */
+const PROBE = 'trawl-watch-probe:';
 
 /** A watch that never goes live: callers verify every read, as without notifications. */
 export class InertWatch implements NotificationWatch {
@@ -78,7 +80,7 @@ export class ServerWatch implements NotificationWatch {
 
   async #start(): Promise<void> {
     if (this.#closed) return;
-    const probe = `trawl-watch-probe:${randomUUID()}`;
+    const probe = `${PROBE}${randomUUID()}`;
     let client: ListenClient;
     try {
       client = await this.connect();
@@ -112,6 +114,7 @@ export class ServerWatch implements NotificationWatch {
         this.#settle(true);
         return;
       }
+      if (message.payload?.startsWith(PROBE)) return; // (another subscription's)
       this.onNotification(message.payload ?? '');
     });
     try {

@@ -134,16 +134,19 @@ describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavou
     if (flavour === 'pglite') expect(got).toEqual(['one']);
     await store.execute("SELECT pg_notify('trawl_test_channel', 'two'), pg_notify('another_channel', 'x')");
     await vi.waitFor(() => expect(got).toEqual(['one', 'two']), { timeout: 5_000, interval: 5 });
-    // A second watch of the same channel gets its own copy; a closed one gets nothing.
+    // A second watch of the same channel gets its own copy (and the first not the second's
+    // probe, committed before 'three': PostgreSQL delivers in commit order); a closed one gets nothing.
     const second: string[] = [];
     const other = store.watch('trawl_test_channel', (payload) => second.push(payload));
     expect(await other.ready).toBe(true);
     expect(other.epoch).not.toBe(watch.epoch);
+    await store.execute("SELECT pg_notify('trawl_test_channel', 'three')");
+    await vi.waitFor(() => expect(got).toEqual(['one', 'two', 'three']), { timeout: 5_000, interval: 5 });
     await watch.close();
     expect(watch.epoch).toBe(0);
-    await store.execute("SELECT pg_notify('trawl_test_channel', 'three')");
-    await vi.waitFor(() => expect(second).toEqual(['three']), { timeout: 5_000, interval: 5 });
-    expect(got).toEqual(['one', 'two']);
+    await store.execute("SELECT pg_notify('trawl_test_channel', 'four')");
+    await vi.waitFor(() => expect(second).toEqual(['three', 'four']), { timeout: 5_000, interval: 5 });
+    expect(got).toEqual(['one', 'two', 'three']);
     await other.close();
   });
 
