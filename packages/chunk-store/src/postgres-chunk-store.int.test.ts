@@ -357,6 +357,30 @@ for (const flavour of POSTGRES_FLAVOURS) {
       }
     });
 
+    it('reads the stamp on every lookup where the database announces nothing (a schema without migration 0019)', async () => {
+      const fresh = await createTestStore(flavour);
+      try {
+        const ref = { repoId: 'silent', snapshotId: 's' };
+        await new PostgresChunkStore(fresh.store).saveChunks(sampleFileChunks('silent', 's', 'a.ts'));
+        await fresh.store.execute('DROP TRIGGER chunk_snapshot_stamps_announce ON chunk_snapshot_stamps');
+        const cached = new PostgresChunkStore(fresh.store);
+        await cached.loadLineSpans(ref);
+        expect(cached.listening).toBe(false);
+        const lines = [{ filePath: 'a.ts', line: 15 }];
+        await cached.findChunksAtLines(ref, lines); // (rows kept)
+        const { queries, restore } = recordQueries(fresh.store);
+        try {
+          await cached.findChunksAtLines(ref, lines);
+          expect(queries).toHaveLength(1);
+          expect(queries[0]).toMatch(/FROM chunk_snapshot_stamps/);
+        } finally {
+          restore();
+        }
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
     it('stamps a snapshot in every write that changes its chunks, with a value never used before', async () => {
       const stamp = async (snapshotId: string) => (await db.fetchValue<string>("SELECT stamp::text FROM chunk_snapshot_stamps WHERE repo_id = 'stamps' AND snapshot_id = $1", [snapshotId])) ?? null;
       const s1 = { repoId: 'stamps', snapshotId: 's1' };

@@ -201,7 +201,7 @@ export class PostgresChunkStore implements ChunkStore {
 
   /** The epoch of the stamp announcements now (0: not being received, or not used). */
   #epoch(): number {
-    return this.#notifications ? this.#stamps.watch.epoch : 0;
+    return this.#notifications ? this.#stamps.epoch : 0;
   }
 
   /**
@@ -255,8 +255,8 @@ export class PostgresChunkStore implements ChunkStore {
    */
   async #loadSpans(snapshot: SnapshotRef, listenFirst = false): Promise<ChunkSpanTable> {
     if (this.#notifications) {
-      const { ready } = this.#stamps.watch; // (subscribes on first use)
-      if (listenFirst) await settledWithin(ready, 1_000);
+      const listening = this.#stamps.start(); // (subscribes on first use)
+      if (listenFirst) await settledWithin(listening, 1_000);
     }
     const epoch = this.#epoch();
     const announced = this.#stamps.recordRead(snapshot);

@@ -18,15 +18,35 @@ type Cache = Pick<SnapshotCache<{ readonly size: number; readonly stamp: string 
  */
 export class StampWatch {
   readonly #caches = new Set<WeakRef<Cache>>();
+  #started: Promise<boolean> | undefined;
+  /** Whether the database announces stamp changes: migration 0019's trigger is there. */
+  #announces = false;
   /** The stamps announced for each snapshot (by key) during each read of it in progress; null: deleted, or unknown. */
   readonly #reads = new Map<string, Set<(string | null)[]>>();
   #watch: NotificationWatch | undefined;
 
   constructor(readonly db: PostgresStore) {}
 
-  /** The subscription, started on first use. */
-  get watch(): NotificationWatch {
-    return (this.#watch ??= this.db.watch(CHANNEL, (payload) => this.#announced(payload)));
+  /**
+   * Subscribes (once; call after the schema is ensured), and resolves to whether the
+   * announcements are being received. A database without migration 0019's trigger announces
+   * nothing: then nothing is subscribed to, and `epoch` stays 0.
+   */
+  start(): Promise<boolean> {
+    return (this.#started ??= (async () => {
+      const trigger = await this.db
+        .fetchValue<boolean>("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'chunk_snapshot_stamps_announce' AND NOT tgisinternal)")
+        .catch(() => false);
+      if (!trigger) return false;
+      this.#announces = true;
+      this.#watch = this.db.watch(CHANNEL, (payload) => this.#announced(payload));
+      return this.#watch.ready;
+    })());
+  }
+
+  /** The subscription's epoch (`NotificationWatch.epoch`): 0 until started, and while announcements may be missed. */
+  get epoch(): number {
+    return this.#announces ? this.#watch!.epoch : 0;
   }
 
   register(cache: Cache): void {
