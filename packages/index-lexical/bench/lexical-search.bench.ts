@@ -204,14 +204,16 @@ async function main(): Promise<void> {
     let pgRun: { durationMs: number } | undefined;
     let trgmBytes = 0;
     // ZoektLexicalIndex as the services setup runs it: chunks mapped through the PostgreSQL chunk
-    // store (its line spans in memory, then one round trip for the chunk rows), with the planner
-    // statistics an index run leaves (refreshSnapshotStatistics).
+    // store (its line spans and the rows read in memory, kept current by the stamp announcements
+    // it listens to), with the planner statistics an index run leaves (refreshSnapshotStatistics).
     let zoektPg: ZoektLexicalIndex | undefined;
     if (WITH_PG) {
       const pgChunks = new PostgresChunkStore(store);
       await pgChunks.saveChunks(chunks);
       await refreshSnapshotStatistics(store, snapshot);
       await pgChunks.loadLineSpans(snapshot);
+      // (not listening, each search reads the snapshot's stamp first: one round trip)
+      console.log(`PostgreSQL chunk store listening for stamp announcements: ${pgChunks.listening ? 'yes' : 'NO'}`);
       zoektPg = new ZoektLexicalIndex({ client, indexer: new ZoektIndexer({ indexDir, binDir }), chunkStore: pgChunks });
     }
     if (WITH_PG) {
