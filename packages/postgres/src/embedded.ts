@@ -72,7 +72,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   let closed = false;
   return {
     pool,
-    listen: (channel, handler) => db.listen(channel, handler),
+    // PGlite has one session, shared with the pool's one connection: LISTEN run while a caller of
+    // the pool is inside a transaction would join it (and be undone by its rollback). Holding the
+    // connection keeps every such caller out meanwhile.
+    listen: async (channel, handler) => {
+      const client = await pool.connect();
+      try {
+        return await db.listen(channel, handler);
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -245,4 +245,25 @@ describe('PostgresStore on PGlite', () => {
       await embedded.close();
     }
   });
+
+  it('subscribes outside any transaction a caller holds open on its one session (a rollback would undo the LISTEN)', async () => {
+    const embedded = new PostgresStore({ embedded: true });
+    try {
+      const got: string[] = [];
+      let watch: ReturnType<PostgresStore['watch']> | undefined;
+      await expect(
+        embedded.transaction(async (tx) => {
+          await tx.execute('SELECT 1');
+          watch = embedded.watch('c', (payload) => got.push(payload));
+          await new Promise((r) => setTimeout(r, 50)); // (time enough to LISTEN, were it not kept waiting)
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      expect(await watch!.ready).toBe(true);
+      await embedded.execute("SELECT pg_notify('c', 'after')");
+      expect(got).toEqual(['after']);
+    } finally {
+      await embedded.close();
+    }
+  });
 });
