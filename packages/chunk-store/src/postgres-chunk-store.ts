@@ -48,8 +48,9 @@ export interface PostgresChunkStoreOptions {
    * on PGlite, are seen as soon as they commit; another process's write on a server a moment
    * later (the announcement's trip, well under a millisecond on one host), and a search that
    * starts in between may map its lines to the chunks as they were. While notifications are not
-   * being received (the listening connection is lost or not yet confirmed, or `pool` was handed
-   * in), every lookup reads the stamp, as with `false`.
+   * being received (the listening connection is lost or not yet confirmed, `pool` was handed in,
+   * or the database lacks migration 0019's trigger: checked once per `PostgresStore`, when the
+   * first spans load), every lookup reads the stamp, as with `false`.
    */
   changeNotifications?: boolean;
 }
