@@ -183,6 +183,8 @@ describe.each(FLAVOURS)('trawl end to end on the $name', (flavour) => {
     const doctor = await runCli(['doctor', '--json'], env);
     expect(doctor.code, doctor.stdout).toBe(0);
     expect(JSON.parse(doctor.stdout).components.postgres.ok).toBe(true);
+    expect(JSON.parse(doctor.stdout).notifications).toMatchObject({ delivered: true });
+    expect((await runCli(['doctor'], env)).stdout).toMatch(/ok +notifications +delivered/);
   });
 
   it('exits 3 for an unknown repository and 2 for a bad regex', async () => {

@@ -5,7 +5,9 @@ import type { CliIo } from '../io.js';
 export const DOCTOR_HELP = `Usage: trawl doctor [--json]
 
 Check every configured service (database, Zoekt, Qdrant, embedding endpoint, symbol
-graph) and say how to fix what fails. Exits 0 when everything answers, 5 otherwise.`;
+graph) and say how to fix what fails. Exits 0 when everything answers, 5 otherwise.
+Also says whether the database delivers change notifications (without them a server
+reads one write stamp per lexical search: slower, still correct; not a failure).`;
 
 const FIXES: Record<string, string> = {
   postgres: 'check DATABASE_URL (postgres://user:password@host:5432/db) and that the server is up; unset it to use the embedded database',
@@ -20,8 +22,9 @@ export async function doctorCommand(args: string[], io: CliIo, container: () => 
   if (values.help) return io.stdout.write(`${DOCTOR_HELP}\n`), 0;
   const trawl = container();
   const health = await trawl.healthCheck();
+  const notifications = health.components.postgres?.ok ? await changeNotifications(trawl) : null;
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ settings: describeSettings(trawl.settings), ...health })}\n`);
+    io.stdout.write(`${JSON.stringify({ settings: describeSettings(trawl.settings), ...health, notifications })}\n`);
     return health.ok ? 0 : 5;
   }
   for (const [key, value] of Object.entries(describeSettings(trawl.settings))) io.stdout.write(`${key.padEnd(11)} ${String(value)}\n`);
@@ -32,6 +35,30 @@ export async function doctorCommand(args: string[], io: CliIo, container: () => 
     io.stdout.write(`${mark} ${name.padEnd(22)} ${detail}\n`);
     if (c.configured && !c.ok) io.stdout.write(`     fix: ${FIXES[name.split(':')[0]!] ?? 'see the error above'}\n`);
   }
+  if (notifications) io.stdout.write(`${notifications.delivered ? 'ok  ' : 'note'} ${'notifications'.padEnd(22)} ${notifications.detail}\n`);
   io.stdout.write(health.ok ? '\nall configured services answer\n' : '\nsome services fail: see the fixes above\n');
   return health.ok ? 0 : 5;
+}
+
+const NOTIFICATION_WAIT_MS = 3_000;
+
+/**
+ * Whether a `LISTEN` on the database gets its own notification back: how a server learns of an
+ * indexer's writes without a query per search (see `PostgresStore.watch`).
+ */
+async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: boolean; detail: string }> {
+  const watch = (await trawl.postgres()).watch('trawl_doctor', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const delivered = await Promise.race([watch.ready, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), NOTIFICATION_WAIT_MS)))]);
+    return delivered
+      ? { delivered, detail: 'delivered: servers learn of index writes without a query per search' }
+      : {
+          delivered,
+          detail: `not delivered within ${NOTIFICATION_WAIT_MS / 1000} s (a pooler in transaction mode?): servers read one write stamp per lexical search; connect directly or in session mode`,
+        };
+  } finally {
+    clearTimeout(timer);
+    await watch.close();
+  }
 }
