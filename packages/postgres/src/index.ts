@@ -1,5 +1,5 @@
 export { PostgresStore, type PostgresStoreOptions, type PostgresQueryable, type SqlParams } from './postgres-store.js';
-export type { NotificationWatch, NotificationHandler } from './notifications.js';
+export type { NotificationWatch, NotificationHandler, WatchOptions } from './notifications.js';
 export type { PgPoolLike, PgClientLike, PgQueryResultLike } from './pool.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
 export { validateConnectionString, redactConnectionString } from './connection-string.js';

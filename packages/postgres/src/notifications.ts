@@ -23,6 +23,20 @@ export interface NotificationWatch {
 /** Called with each notification's payload. Must not throw. */
 export type NotificationHandler = (payload: string) => void;
 
+export interface WatchOptions {
+  /**
+   * How often a server subscription checks that its own notification still comes back (default
+   * 15 000 ms): a connection that died without the socket noticing (a silent network failure)
+   * is then found within this plus `confirmTimeoutMs`, instead of whenever TCP gives up.
+   */
+  heartbeatMs?: number;
+  /** How long a probe may take to come back before the connection counts as lost (default 5 000 ms). */
+  confirmTimeoutMs?: number;
+  /** Backoff between reconnection attempts: from `minRetryMs` (250) doubling to `maxRetryMs` (30 000). */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+}
+
 /** The structural subset of a `pg.Client` a server watch uses. */
 export interface ListenClient {
   connect(): Promise<unknown>;
@@ -52,7 +66,8 @@ export class InertWatch implements NotificationWatch {
  * Listens on a dedicated connection (not one of the pool's) and reconnects with backoff when it is
  * lost. The subscription counts as confirmed only once a notification it sent itself after
  * `LISTEN` has come back, so a connection that cannot deliver notifications (a pooler in
- * transaction mode) never goes live and callers keep verifying.
+ * transaction mode) never goes live and callers keep verifying; while live, it sends such a
+ * probe every `heartbeatMs` and counts the connection lost when one does not come back in time.
  */
 export class ServerWatch implements NotificationWatch {
   #epoch = 0;
@@ -67,7 +82,7 @@ export class ServerWatch implements NotificationWatch {
     readonly channel: string,
     readonly onNotification: NotificationHandler,
     readonly connect: () => Promise<ListenClient>,
-    readonly options: { minRetryMs?: number; maxRetryMs?: number; confirmTimeoutMs?: number } = {},
+    readonly options: WatchOptions = {},
   ) {
     this.#retryMs = options.minRetryMs ?? 250;
     this.ready = new Promise((resolve) => (this.#confirmed = resolve));
@@ -80,7 +95,7 @@ export class ServerWatch implements NotificationWatch {
 
   async #start(): Promise<void> {
     if (this.#closed) return;
-    const probe = `${PROBE}${randomUUID()}`;
+    let probe = ''; // (the probe out, see sendProbe)
     let client: ListenClient;
     try {
       client = await this.connect();
@@ -92,8 +107,10 @@ export class ServerWatch implements NotificationWatch {
     if (this.#closed) return;
     this.#client = client;
     let timeout: NodeJS.Timeout | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
     const lost = () => {
       clearTimeout(timeout);
+      clearInterval(heartbeat);
       if (this.#client !== client) return;
       this.#client = undefined;
       this.#epoch = 0;
@@ -105,13 +122,28 @@ export class ServerWatch implements NotificationWatch {
     };
     client.on('error', lost);
     client.on('end', lost);
+    /** Sends a probe that must come back within the confirmation timeout (unless one is out). */
+    let pending = false;
+    const sendProbe = () => {
+      if (pending) return;
+      pending = true;
+      probe = `${PROBE}${randomUUID()}`;
+      timeout = setTimeout(lost, this.options.confirmTimeoutMs ?? 5_000);
+      timeout.unref();
+      client.query('SELECT pg_notify($1, $2)', [this.channel, probe]).catch(lost);
+    };
     client.on('notification', (message) => {
       if (message.channel !== this.channel || this.#client !== client) return;
       if (message.payload === probe) {
+        pending = false;
         clearTimeout(timeout);
-        this.#epoch = ++epochs;
-        this.#retryMs = this.options.minRetryMs ?? 250;
-        this.#settle(true);
+        if (this.#epoch === 0) {
+          this.#epoch = ++epochs;
+          this.#retryMs = this.options.minRetryMs ?? 250;
+          this.#settle(true);
+          heartbeat = setInterval(sendProbe, this.options.heartbeatMs ?? 15_000);
+          heartbeat.unref();
+        }
         return;
       }
       if (message.payload?.startsWith(PROBE)) return; // (another subscription's)
@@ -121,9 +153,7 @@ export class ServerWatch implements NotificationWatch {
       await client.connect();
       (client as { connection?: { stream?: { unref?(): void } } }).connection?.stream?.unref?.(); // (never what keeps a process alive)
       await client.query(`LISTEN ${quoteIdent(this.channel)}`);
-      await client.query('SELECT pg_notify($1, $2)', [this.channel, probe]);
-      timeout = setTimeout(lost, this.options.confirmTimeoutMs ?? 5_000);
-      timeout.unref();
+      sendProbe();
     } catch {
       lost();
     }

@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortedError, BackendUnavailableError, ConfigError, TrawlError } from '@trawl/core';
 import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
@@ -184,6 +185,47 @@ describe('PostgresStore configuration and outages', () => {
       expect(watch.epoch).toBe(0);
       expect(store.watch('c', () => undefined).epoch).toBe(0);
     } finally {
+      await dispose();
+    }
+  });
+
+  it('finds a listening connection that went silent (no error, no close) by its heartbeat, and listens again', async () => {
+    const { store: direct, url, dispose } = await createTestStore('server');
+    // A proxy between the watch and the server that can stop passing bytes without closing anything.
+    let frozen = false;
+    const sockets: Socket[] = [];
+    const target = new URL(url!);
+    const proxy = createServer((client) => {
+      const server = connect(Number(target.port), target.hostname);
+      sockets.push(client, server);
+      client.on('data', (d) => void (frozen || server.write(d)));
+      server.on('data', (d) => void (frozen || client.write(d)));
+      for (const [a, b] of [[client, server], [server, client]] as const) {
+        a.on('error', () => undefined);
+        a.on('close', () => b.destroy());
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const proxied = new URL(url!);
+    proxied.port = String((proxy.address() as AddressInfo).port);
+    const store = new PostgresStore({ connectionString: proxied.toString(), min: 0, max: 1 });
+    try {
+      const got: string[] = [];
+      const watch = store.watch('c', (payload) => got.push(payload), { heartbeatMs: 100, confirmTimeoutMs: 300, minRetryMs: 50 });
+      expect(await watch.ready).toBe(true);
+      const first = watch.epoch;
+      frozen = true;
+      await vi.waitFor(() => expect(watch.epoch).toBe(0), { timeout: 5_000, interval: 10 });
+      frozen = false;
+      // A new connection confirms it again: a new epoch (what was verified under the old one is not trusted).
+      await vi.waitFor(() => expect(watch.epoch).not.toBe(0), { timeout: 5_000, interval: 10 });
+      expect(watch.epoch).not.toBe(first);
+      await direct.execute("SELECT pg_notify('c', 'after')");
+      await vi.waitFor(() => expect(got).toEqual(['after']), { timeout: 5_000, interval: 10 });
+    } finally {
+      await store.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => proxy.close(r));
       await dispose();
     }
   });

@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { redactConnectionString, validateConnectionString } from './connection-string.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
 import { toTrawlError } from './pg-errors.js';
-import { EmbeddedWatch, InertWatch, ServerWatch, type ListenClient, type NotificationHandler, type NotificationWatch } from './notifications.js';
+import { EmbeddedWatch, InertWatch, ServerWatch, type ListenClient, type NotificationHandler, type NotificationWatch, type WatchOptions } from './notifications.js';
 import type { PgClientLike, PgPoolLike, PgQueryResultLike } from './pool.js';
 
 export type SqlParams = readonly unknown[];
@@ -128,10 +128,11 @@ export class PostgresStore implements PostgresQueryable, AsyncDisposable {
   /**
    * Subscribes to a notification channel (`LISTEN`; `NOTIFY` or `pg_notify` send). On a server
    * the subscription has a connection of its own, outside the pool, and reconnects when it is
-   * lost; on PGlite it uses PGlite's `listen`; on a pool handed in it never goes live. See
+   * lost, and checks with a probe every `heartbeatMs` that notifications still arrive; on PGlite
+   * it uses PGlite's `listen`; on a pool handed in it never goes live. See
    * {@link NotificationWatch} for how a cache uses `epoch`. Closed with the store.
    */
-  watch(channel: string, onNotification: NotificationHandler): NotificationWatch {
+  watch(channel: string, onNotification: NotificationHandler, options: WatchOptions = {}): NotificationWatch {
     if (this.#closed) return new InertWatch(channel);
     let watch: NotificationWatch;
     const o = this.#options;
@@ -140,7 +141,7 @@ export class PostgresStore implements PostgresQueryable, AsyncDisposable {
       watch = new ServerWatch(channel, onNotification, async () => {
         const { default: pg } = await import('pg');
         return new pg.Client({ connectionString, application_name: `${o.applicationName ?? 'trawl'}:listen`, connectionTimeoutMillis: o.connectionTimeoutMs ?? 10_000 }) as unknown as ListenClient;
-      });
+      }, options);
     } else if (o.embedded !== undefined) {
       watch = new EmbeddedWatch(channel, onNotification, async (c, handler) => {
         await this.pool();
