@@ -1,4 +1,5 @@
 import {
+  bounded,
   normalizeChunk,
   SnapshotCache,
   throwIfAborted,
@@ -257,7 +258,7 @@ export class PostgresChunkStore implements ChunkStore {
   async #loadSpans(snapshot: SnapshotRef, listenFirst = false): Promise<ChunkSpanTable> {
     if (this.#notifications) {
       const listening = this.#stamps.start(); // (subscribes on first use)
-      if (listenFirst) await settledWithin(listening, 1_000);
+      if (listenFirst) await bounded(listening, 1_000, () => false);
     }
     const epoch = this.#epoch();
     const announced = this.#stamps.recordRead(snapshot);
@@ -789,11 +790,4 @@ export class PostgresChunkStore implements ChunkStore {
   async close(): Promise<void> {
     // The PostgresStore is shared and owned by whoever created it.
   }
-}
-
-/** Waits for `promise` at most `ms` milliseconds; never rejects. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  bounded,
   ConfigError,
   type CallOptions,
   type CatalogStore,
@@ -58,20 +59,6 @@ function lazy<T>(fn: () => Promise<T>, guard?: () => void): () => Promise<T> {
     });
     return pending;
   };
-}
-
-async function bounded<T>(promise: Promise<T>, ms: number, fallback: (error: Error) => T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise.catch((e: unknown) => fallback(e instanceof Error ? e : new Error(String(e)))),
-      new Promise<T>((resolve) => {
-        timer = setTimeout(() => resolve(fallback(new Error(`no answer within ${ms} ms`))), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -12,3 +12,4 @@ export type * from './ports/embedding-provider.js';
 export type * from './ports/reranker.js';
 export type * from './ports/repository-parser.js';
 export * from './snapshot-cache.js';
+export * from './bounded.js';

@@ -1,3 +1,4 @@
+import { bounded } from '@trawl/core';
 import { describeSettings, type TrawlContainer } from '@trawl/container';
 import { parse } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -48,9 +49,8 @@ const NOTIFICATION_WAIT_MS = 3_000;
  */
 async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: boolean; detail: string }> {
   const watch = (await trawl.postgres()).watch('trawl_doctor', () => undefined);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const delivered = await Promise.race([watch.ready, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), NOTIFICATION_WAIT_MS)))]);
+    const delivered = await bounded(watch.ready, NOTIFICATION_WAIT_MS, () => false);
     return delivered
       ? { delivered, detail: 'delivered: servers learn of index writes without a query per search' }
       : {
@@ -58,7 +58,6 @@ async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: 
           detail: `not delivered within ${NOTIFICATION_WAIT_MS / 1000} s (a pooler in transaction mode?): servers read one write stamp per lexical search; connect directly or in session mode`,
         };
   } finally {
-    clearTimeout(timer);
     await watch.close();
   }
 }
