@@ -238,16 +238,6 @@ export class PostgresChunkStore implements ChunkStore {
     return true;
   }
 
-  /** Drops the cached spans of every snapshot the chunks belong to. */
-  #forgetSpans(chunks: readonly SnapshotRef[]): void {
-    const seen = new Set<string>();
-    for (const c of chunks) {
-      const key = `${c.repoId}\0${c.snapshotId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      this.#spans.forget(c.repoId, c.snapshotId);
-    }
-  }
 
   /**
    * Reads a snapshot's spans. Trusted without a stamp check only if the stamp announcements were
@@ -314,11 +304,14 @@ export class PostgresChunkStore implements ChunkStore {
   /** Writes chunks inside a transaction the caller already holds (the indexer's snapshot write). */
   async saveChunksIn(tx: PostgresQueryable, chunks: readonly ChunkInput[], options?: CallOptions): Promise<number> {
     validateChunks(chunks);
+    // The caller commits, later: the stores of this process drop their copies now, so a lookup
+    // after the commit reads the snapshot again (on a server the announcement drops them too, a
+    // moment after the commit; a lookup before the commit still finds the snapshot as it was).
+    this.#stamps.changed(chunks);
     return this.#write(tx, chunks.map(normalizeChunk), options);
   }
 
   async #write(tx: PostgresQueryable, chunks: readonly Chunk[], options?: CallOptions): Promise<number> {
-    this.#forgetSpans(chunks);
     // Each row goes to the storage key its snapshot owns for its file (claimed first).
     const bySnapshot = new Map<string, Chunk[]>();
     for (const c of chunks) {
@@ -706,7 +699,6 @@ export class PostgresChunkStore implements ChunkStore {
 
   async deleteSnapshot(snapshot: SnapshotRef, options?: CallOptions & { filePaths?: readonly string[] }): Promise<number> {
     await this.#ready(options);
-    this.#forgetSpans([snapshot]);
     const ref = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
     return this.#announcing([snapshot], this.db.transaction(async (tx) => {
       // Rows other snapshots read too are copied first: the delete hides them from this one only.
@@ -741,7 +733,6 @@ export class PostgresChunkStore implements ChunkStore {
    */
   async copySnapshot(from: SnapshotRef, to: SnapshotRef, exceptPaths: readonly string[], options?: CallOptions): Promise<number> {
     await this.#ready(options);
-    this.#forgetSpans([to]);
     const { repoId } = to;
     return this.#announcing([to], this.db.transaction(async (tx) => {
       // (the chunks `to` reads before and after: built on the newest snapshot, it shares its links)
@@ -760,7 +751,6 @@ export class PostgresChunkStore implements ChunkStore {
    */
   async purgeSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<number> {
     await this.#ready(options);
-    this.#forgetSpans([snapshot]);
     return this.#announcing([snapshot], this.db.transaction(async (tx) => {
       // The links that went with it, then the rows of those no remaining link reads (fenced, then
       // probed by key: a join the planner sized from the links' estimate scanned every chunk).
