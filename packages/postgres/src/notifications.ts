@@ -114,9 +114,7 @@ export class ServerWatch implements NotificationWatch {
       if (this.#client !== client) return;
       this.#client = undefined;
       this.#epoch = 0;
-      client.removeAllListeners();
-      client.on('error', () => undefined); // (a late socket error must not go unhandled)
-      void client.end().catch(() => undefined);
+      void discard(client);
       this.#settle(false);
       this.#retry();
     };
@@ -183,12 +181,15 @@ export class ServerWatch implements NotificationWatch {
     this.#settle(false);
     const client = this.#client;
     this.#client = undefined;
-    if (client) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-    }
+    if (client) await discard(client);
   }
+}
+
+/** Ends a connection the watch no longer uses, without hearing from it again. */
+async function discard(client: ListenClient): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => undefined); // (a late socket error must not go unhandled)
+  await client.end().catch(() => undefined);
 }
 
 /**
