@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectSymbolContext } from '@trawl/core';
-import { createTestStore, makeChunk, POSTGRES_FLAVOURS } from '@trawl/testing';
+import { inMemoryAndPostgres, makeChunk } from '@trawl/testing';
 import { InMemoryChunkStore } from './in-memory-chunk-store.js';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
 
 // listSymbolChunks / countChunks: the lean reads the indexer uses on incremental runs instead of
 // reading every chunk of the base snapshot.
-const stores: [string, () => Promise<{ store: InMemoryChunkStore | PostgresChunkStore; dispose(): Promise<void> }>][] = [
-  ['InMemoryChunkStore', async () => ({ store: new InMemoryChunkStore(), dispose: async () => {} })],
-  ...POSTGRES_FLAVOURS.map(
-    (flavour) =>
-      [
-        `PostgresChunkStore (${flavour})`,
-        async () => {
-          const { store, dispose } = await createTestStore(flavour);
-          return { store: new PostgresChunkStore(store), dispose };
-        },
-      ] as [string, () => Promise<{ store: PostgresChunkStore; dispose(): Promise<void> }>],
-  ),
-];
+const stores = inMemoryAndPostgres<InMemoryChunkStore | PostgresChunkStore>(['InMemoryChunkStore', () => new InMemoryChunkStore()], ['PostgresChunkStore', (db) => new PostgresChunkStore(db)]);
 
 for (const [name, create] of stores) {
   describe(`${name}: lean reads for incremental indexing`, () => {
@@ -26,7 +14,7 @@ for (const [name, create] of stores) {
     let dispose: () => Promise<void>;
     const s1 = { repoId: 'lean', snapshotId: 's1' };
     beforeAll(async () => {
-      ({ store, dispose } = await create());
+      ({ subject: store, dispose } = await create());
       await store.saveChunks([
         makeChunk({ id: 'fa', ...s1, filePath: 'a.ts', kind: 'file', name: 'a.ts', fqn: 'a.ts', startLine: 1, endLine: 9 }),
         makeChunk({ id: 'ca', ...s1, filePath: 'a.ts', name: 'alpha', fqn: 'a.ts:alpha', startLine: 2, endLine: 3, symbolId: 'sym-a', summary: 'long docs', attributes: { symbolKind: 'function', other: 1 } }),

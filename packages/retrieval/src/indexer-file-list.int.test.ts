@@ -4,30 +4,18 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { CatalogStore, SourceFileInfo } from '@trawl/core';
 import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore } from '@trawl/chunk-store';
-import { createTestStore, POSTGRES_FLAVOURS, TimedLineParser } from '@trawl/testing';
+import { inMemoryAndPostgres, TimedLineParser } from '@trawl/testing';
 import { Indexer } from './indexer.js';
 
 // The indexer keeps the file list of the newest snapshot it made and hands it to the next run's
 // scan instead of reading it back: it must be what the catalog lists, on every catalog.
-const catalogs: [string, () => Promise<{ catalog: CatalogStore; dispose(): Promise<void> }>][] = [
-  ['InMemoryCatalogStore', async () => ({ catalog: new InMemoryCatalogStore(), dispose: async () => {} })],
-  ...POSTGRES_FLAVOURS.map(
-    (flavour) =>
-      [
-        `PostgresCatalogStore (${flavour})`,
-        async () => {
-          const { store, dispose } = await createTestStore(flavour);
-          return { catalog: new PostgresCatalogStore(store), dispose };
-        },
-      ] as [string, () => Promise<{ catalog: CatalogStore; dispose(): Promise<void> }>],
-  ),
-];
+const catalogs = inMemoryAndPostgres<CatalogStore>(['InMemoryCatalogStore', () => new InMemoryCatalogStore()], ['PostgresCatalogStore', (store) => new PostgresCatalogStore(store)]);
 
 for (const [name, create] of catalogs) {
   describe(`Indexer with ${name}`, () => {
     it('hands the next run the newest snapshot\'s files as the catalog lists them, without reading them back', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'trawl-kept-'));
-      const { catalog, dispose } = await create();
+      const { subject: catalog, dispose } = await create();
       try {
         await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
         await writeFile(join(dir, 'b.ts'), 'function b() {}\n');

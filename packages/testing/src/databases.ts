@@ -72,3 +72,24 @@ export async function createTestStore(flavour: PostgresFlavour): Promise<{ store
     },
   };
 }
+
+/** A labelled factory of a thing under test and how to dispose of it. */
+export type TestSubject<T> = [label: string, create: () => Promise<{ subject: T; dispose(): Promise<void> }>];
+
+/**
+ * The same test subject in memory and on each PostgreSQL flavour: `[inMemoryLabel, make]`, then
+ * `[\`${postgresLabel} (${flavour})\`, build on a fresh database]` for each, to run one test body
+ * against every implementation.
+ */
+export function inMemoryAndPostgres<T>(inMemory: [label: string, make: () => T], postgres: [label: string, make: (store: PostgresStore) => T]): TestSubject<T>[] {
+  return [
+    [inMemory[0], async () => ({ subject: inMemory[1](), dispose: async () => {} })],
+    ...POSTGRES_FLAVOURS.map((flavour): TestSubject<T> => [
+      `${postgres[0]} (${flavour})`,
+      async () => {
+        const { store, dispose } = await createTestStore(flavour);
+        return { subject: postgres[1](store), dispose };
+      },
+    ]),
+  ];
+}
