@@ -13,3 +13,4 @@ export type * from './ports/reranker.js';
 export type * from './ports/repository-parser.js';
 export * from './snapshot-cache.js';
 export * from './bounded.js';
+export * from './concurrently.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -212,6 +212,43 @@ describe('ZoektClient and ZoektIndexer against a real zoekt-webserver', () => {
       expect(trig.files.find((f) => f.fileName === 'many.txt')!.matches[0]!.text).toMatch(/^NOT-INDEXED: /);
     } finally {
       await indexer.removeRepository(name);
+    }
+  });
+
+  it('indexes files given in memory: every one, nested folders, a path given twice as its last text', async () => {
+    const name = `zc-files-${suffix}`;
+    // (more files than writes in flight, in folders made side by side)
+    const files = Array.from({ length: 150 }, (_, i) => ({ path: `d${i % 7}/e${i % 3}/f${i}.txt`, content: `stagedfile${i} marker\n` }));
+    files.push({ path: 'd0/e0/f0.txt', content: 'stagedfile0 replaced\n' });
+    const run = await indexer.indexFiles(files, { name });
+    try {
+      expect(run.filesIndexed).toBe(150);
+      await waitFor('the shard', async () => ((await client.listRepositories({ query: `repo:^${name}$` })).length ? true : undefined));
+      const found = await client.search('marker', { repositories: [name], maxDocuments: 500, maxMatches: 500 });
+      expect(found.files.map((f) => f.fileName).sort()).toEqual(files.slice(1, 150).map((f) => f.path).sort());
+      expect((await client.search('stagedfile0 ', { repositories: [name] })).files[0]!.matches[0]!.text).toBe('stagedfile0 replaced');
+    } finally {
+      await indexer.removeRepository(name);
+    }
+  });
+
+  it('stages nothing for a bad path or a cancelled run, and leaves no staging folder behind', async () => {
+    // (a temporary folder of its own: other test files stage files at the same time)
+    const tmp = await mkdtemp(join(tmpdir(), 'trawl-zoekt-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const name = `zc-bad-${suffix}`;
+      await expect(indexer.indexFiles([{ path: 'ok.txt', content: 'x' }, { path: 'a/../../escape.txt', content: 'x' }], { name })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('a/../../escape.txt') });
+      const controller = new AbortController();
+      controller.abort();
+      await expect(indexer.indexFiles([{ path: 'ok.txt', content: 'x' }], { name, signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(await readdir(tmp)).toEqual([]);
+      expect(await client.listRepositories({ query: `repo:^${name}$` })).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 

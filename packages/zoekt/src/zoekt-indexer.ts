@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { AbortedError, ConfigError, InvalidInputError, TrawlError, type CallOptions } from '@trawl/core';
+import { AbortedError, ConfigError, InvalidInputError, TrawlError, eachConcurrently, type CallOptions } from '@trawl/core';
 import { goQueryEscape } from './zoekt-query.js';
 
 export interface ZoektIndexerOptions {
@@ -56,6 +56,8 @@ export interface ZoektIndexRun {
 
 const COMPONENT = 'zoekt';
 const DEFAULT_IGNORED_DIRS = ['.git', '.hg', '.svn'];
+/** File writes (and directories made) in flight while staging files for zoekt-index. */
+const STAGING_CONCURRENCY = 32;
 
 /**
  * Runs Zoekt's indexers (`zoekt-index` for a plain directory, `zoekt-git-index` for a git
@@ -116,22 +118,32 @@ export class ZoektIndexer {
     const staging = await mkdtemp(join(tmpdir(), 'trawl-zoekt-stage-'));
     try {
       const target = join(staging, options.name);
-      await mkdir(target);
-      const made = new Set<string>();
+      const writes = new Map<string, string>(); // (a path given twice: the last text, as one at a time wrote it)
+      const parents = new Set<string>();
       for (const file of files) {
-        if (options.signal?.aborted) throw new AbortedError('indexing aborted while writing files', { component: COMPONENT });
         const rel = file.path.replace(/^\/+/, '');
         if (!rel || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) {
           throw new InvalidInputError(`cannot index file path "${file.path}": use a relative path without . or .. segments`, { component: COMPONENT });
         }
         const path = join(target, rel);
-        const parent = dirname(path);
-        if (!made.has(parent)) {
-          await mkdir(parent, { recursive: true });
-          made.add(parent);
-        }
-        await writeFile(path, file.content);
+        parents.add(dirname(path));
+        writes.set(path, file.content);
       }
+      // Many writes in flight: one at a time, each waits its turn of an event loop the other
+      // writers of an index run keep busy (10k files: 10-20 s then, against ~1 s).
+      const aborted = () => {
+        if (options.signal?.aborted) throw new AbortedError('indexing aborted while writing files', { component: COMPONENT });
+      };
+      await mkdir(target);
+      await eachConcurrently([...parents], STAGING_CONCURRENCY, async (dir) => {
+        aborted();
+        await mkdir(dir, { recursive: true });
+      });
+      await eachConcurrently([...writes], STAGING_CONCURRENCY, async ([path, content]) => {
+        aborted();
+        await writeFile(path, content);
+      });
+      aborted();
       return await this.#runZoektIndex(target, options.name, options);
     } finally {
       await rm(staging, { recursive: true, force: true });
