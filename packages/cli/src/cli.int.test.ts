@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '@trawl/postgres';
 import { createTestDatabase, FIXTURE_EXPECTATIONS, writeFixtureRepo, type TestDatabase } from '@trawl/testing';
 import { COMMANDS, main } from './cli.js';
 import { runCli } from './test-support/run-cli.js';
@@ -110,6 +111,16 @@ describe.each(FLAVOURS)('trawl end to end on the $name', (flavour) => {
     const result = JSON.parse(indexed.stdout);
     expect(result).toMatchObject({ repoId, mode: 'full', files: 7 });
     expect(result.indexes.map((i: { index: string }) => i.index)).toEqual(expect.arrayContaining(['lexical', 'fuzzy', 'domain']));
+    if (env.ZOEKT_URL) {
+      // Searched through Zoekt: the database has no trigram index over file text to keep up.
+      const store = new PostgresStore({ connectionString: env.DATABASE_URL!, min: 0, max: 1 });
+      try {
+        expect(await store.fetchValue(`SELECT to_regclass('lexical_segments_text_trgm_idx')::text`)).toBeNull();
+        expect(await store.fetchValue<number>('SELECT count(*)::int FROM lexical_segments')).toBeGreaterThan(0);
+      } finally {
+        await store.close();
+      }
+    }
   });
 
   it.each(FIXTURE_EXPECTATIONS)('ranks the expected chunk first for a $type query ($query)', async ({ query, file, name }) => {

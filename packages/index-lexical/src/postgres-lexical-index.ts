@@ -14,7 +14,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { copySnapshotFiles, dropSnapshotFiles, ensureSchema, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { copySnapshotFiles, dropSnapshotFiles, ensureLexicalTrigramIndex, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -119,8 +119,9 @@ function jsRangeFinder(query: string, options: LexicalSearchOptions): (text: str
 
 /**
  * Lexical search without Zoekt, over the file text the catalog keeps in PostgreSQL: a GIN
- * trigram index on `file_contents.content` (migration 0004) narrows LIKE / ILIKE literal and
- * `~` / `~*` regex searches to candidate files, the lines that match are cut out in SQL, and the
+ * trigram index over `lexical_segments` (file text cut into ~2 KB runs of whole lines by
+ * migration 0007's trigger; the index is created on this backend's first use) narrows LIKE literal
+ * and `~` / `~*` regex searches to candidate segments, their matching lines are cut out, and the
  * chunk store maps them to chunks exactly as the Zoekt backend does. Regexes use PostgreSQL's
  * syntax (`\b` is accepted for a word boundary). Works on a PostgreSQL server and on PGlite.
  *
@@ -146,7 +147,8 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 
   async #db(options: CallOptions): Promise<PostgresStore> {
     const store = this.#store();
-    await ensureSchema(store, options);
+    // (after the migrations; only this backend reads the index, so only it creates it)
+    await ensureLexicalTrigramIndex(store, options);
     return store;
   }
 

@@ -9,6 +9,7 @@ export {
   migrationStatus,
   loadMigrations,
   ensureSchema,
+  ensureLexicalTrigramIndex,
   defaultMigrationsDir,
   type Migration,
   type MigrationRunResult,

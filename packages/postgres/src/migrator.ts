@@ -146,13 +146,46 @@ export function ensureSchema(store: PostgresStore, options?: CallOptions): Promi
     ensured.set(store, pending);
     pending.catch(() => ensured.delete(store));
   }
-  const signal = options?.signal;
-  if (!signal) return pending;
-  // Each caller may stop waiting on its own signal.
+  return options?.signal ? abortable(pending, options.signal, 'waiting for the schema') : pending;
+}
+
+/** `shared`, but one caller may stop waiting on its own signal without cancelling it for the others. */
+function abortable<T>(shared: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError('waiting for the schema aborted', { component: 'postgres', cause: signal.reason }));
+    const onAbort = () => reject(new AbortedError(`${what} aborted`, { component: 'postgres', cause: signal.reason }));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    pending!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+const trigramIndexes = new WeakMap<PostgresStore, Promise<void>>();
+
+/**
+ * Creates the trigram index over `lexical_segments` unless it exists, once per store per
+ * process (after the migrations). Only the PostgreSQL lexical backend searches through it, so
+ * only it calls this: a database searched through Zoekt is spared its upkeep on every file
+ * written. Creating it over segments already stored takes a while (and holds writes of file text
+ * back meanwhile); on an empty table it is instant.
+ */
+export function ensureLexicalTrigramIndex(store: PostgresStore, options?: CallOptions): Promise<void> {
+  let pending = trigramIndexes.get(store);
+  if (!pending) {
+    pending = (async () => {
+      await ensureSchema(store);
+      if (await store.fetchValue<string | null>(`SELECT to_regclass('lexical_segments_text_trgm_idx')::text`)) return;
+      await store.withConnection(async (conn) => {
+        // Under the migrations' lock: two processes creating it at once would otherwise race.
+        await conn.execute('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
+        try {
+          await conn.execute('CREATE INDEX IF NOT EXISTS lexical_segments_text_trgm_idx ON lexical_segments USING gin (text gin_trgm_ops)');
+        } finally {
+          await conn.execute('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]).catch(() => undefined);
+        }
+      });
+    })();
+    trigramIndexes.set(store, pending);
+    pending.catch(() => trigramIndexes.delete(store));
+  }
+  return options?.signal ? abortable(pending, options.signal, 'waiting for the trigram index') : pending;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortedError, BackendUnavailableError, ConfigError, TrawlError } from '@trawl/core';
 import { createTestStore, POSTGRES_FLAVOURS, type PostgresFlavour } from '@trawl/testing';
 import { PostgresStore } from './postgres-store.js';
-import { migrationStatus, runMigrations, loadMigrations, ensureSchema } from './migrator.js';
+import { migrationStatus, runMigrations, loadMigrations, ensureSchema, ensureLexicalTrigramIndex } from './migrator.js';
 
 describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavour) => {
   let store: PostgresStore;
@@ -106,6 +106,37 @@ describe.each(POSTGRES_FLAVOURS)('PostgresStore on %s', (flavour: PostgresFlavou
     for (const dropped of ['chunks_repo_snapshot_idx', 'chunks_symbol_idx', 'chunks_content_hash_idx']) expect(indexes.map((i) => i.indexname)).not.toContain(dropped);
     for (const table of ['repos', 'snapshots', 'files', 'file_contents', 'chunks', 'fuzzy_identifiers', 'domain_documents']) {
       expect(await store.fetchValue('SELECT to_regclass($1)::text', [table])).toBe(table);
+    }
+  });
+
+  it('leaves the trigram index over lexical segments to the backend that searches through it', async () => {
+    const trigramIndex = (db: PostgresStore) => db.fetchValue<string | null>(`SELECT to_regclass('lexical_segments_text_trgm_idx')::text`);
+    // A new database: none after the migrations; created on demand, once, however many ask at once.
+    const { store: fresh, url, dispose: drop } = await createTestStore(flavour);
+    // (on a server, a second store on the same database: another process)
+    const other = url ? new PostgresStore({ connectionString: url, min: 0, max: 2 }) : fresh;
+    const dropOther = async () => (other === fresh ? undefined : other.close());
+    try {
+      await ensureSchema(fresh);
+      expect(await trigramIndex(fresh)).toBeNull();
+      await Promise.all([ensureLexicalTrigramIndex(fresh), ensureLexicalTrigramIndex(other), ensureLexicalTrigramIndex(fresh)]);
+      expect(await trigramIndex(fresh)).toBe('lexical_segments_text_trgm_idx');
+    } finally {
+      await dropOther();
+      await drop();
+    }
+    // A database that already holds segments keeps the index it has through migration 0020.
+    const { store: older, dispose: dropOlder } = await createTestStore(flavour);
+    try {
+      const all = await loadMigrations();
+      await runMigrations(older, { migrations: all.filter((m) => m.name < '0020') });
+      expect(await trigramIndex(older)).toBe('lexical_segments_text_trgm_idx');
+      await older.execute(`INSERT INTO file_contents (content_hash, content) VALUES ('h1', 'line one\nline two')`);
+      expect(await older.fetchValue<number>('SELECT count(*)::int FROM lexical_segments')).toBeGreaterThan(0);
+      expect((await runMigrations(older)).applied).toContain('0020_lexical_trigram_index_on_demand');
+      expect(await trigramIndex(older)).toBe('lexical_segments_text_trgm_idx');
+    } finally {
+      await dropOlder();
     }
   });
 
