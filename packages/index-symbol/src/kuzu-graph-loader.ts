@@ -195,11 +195,15 @@ export type RunStatement = (statement: string, params?: Record<string, unknown>)
 
 /**
  * Bulk load through `COPY ... FROM` a temporary CSV per table (Kuzu's fastest path), node tables
- * before rel tables. The CSV files are deleted afterwards, also on failure.
+ * before rel tables. Every CSV is written before the first COPY, so the COPYs run back to back:
+ * each waits for the event loop only to be issued, not to build the next table's CSV as well (on
+ * the embedded setup PGlite holds that loop for a whole statement at a time; 60 MB of source:
+ * a full index 5 s faster). The CSV files are deleted afterwards, also on failure.
  */
 export async function copyTables(run: RunStatement, tables: readonly TableRows[], tempDir?: string): Promise<void> {
   const dir = await mkdtemp(join(tempDir ?? tmpdir(), 'trawl-kuzu-'));
   try {
+    const statements: string[] = [];
     let n = 0;
     for (const t of tables) {
       if (!t.rows.length) continue;
@@ -208,8 +212,9 @@ export async function copyTables(run: RunStatement, tables: readonly TableRows[]
       for (const row of t.rows) lines.push(csvLine(row));
       await writeFile(file, `${lines.join('\n')}\n`);
       const pair = MULTI_PAIR.has(t.table) ? `, from='${t.from}', to='${t.to}'` : '';
-      await run(`COPY ${t.table} FROM '${file.replace(/'/g, "\\'")}' (HEADER=true, ESCAPE='"'${pair})`);
+      statements.push(`COPY ${t.table} FROM '${file.replace(/'/g, "\\'")}' (HEADER=true, ESCAPE='"'${pair})`);
     }
+    for (const statement of statements) await run(statement);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
