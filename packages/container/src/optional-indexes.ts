@@ -2,7 +2,7 @@ import type { ChunkStore, HealthStatus, IndexName, LexicalIndex, SymbolIndex, Ve
 import { PostgresLexicalIndex, ZoektLexicalIndex } from '@trawl/index-lexical';
 import { KuzuSymbolIndex } from '@trawl/index-symbol';
 import { OpenAIEmbeddingProvider, PgVectorIndex, QdrantVectorIndex } from '@trawl/index-vector';
-import { ensureLexicalTrigramIndex, type PostgresStore } from '@trawl/postgres';
+import type { PostgresStore } from '@trawl/postgres';
 import { ZoektClient, ZoektIndexer } from '@trawl/zoekt';
 import type { TrawlSettings } from './settings.js';
 
@@ -43,12 +43,7 @@ export async function buildOptionalIndexes(settings: TrawlSettings, deps: Option
   } else {
     // The catalog already writes files into the same database: the index need not send them again.
     const sameDatabase = settings.chunkStore === 'postgres';
-    const store = await deps.postgres();
-    result.lexical = new PostgresLexicalIndex({ store, chunkStore: chunks, writeFiles: !sameDatabase });
-    // Its trigram index exists before the first file is written, and is kept up as files arrive:
-    // built over the text of a first index run instead, on PGlite (one thread for everything)
-    // it held up every other writer for its whole build (60 MB of source: 12.7 s).
-    await ensureLexicalTrigramIndex(store);
+    result.lexical = new PostgresLexicalIndex({ store: await deps.postgres(), chunkStore: chunks, writeFiles: !sameDatabase });
     result.backends.lexical = 'postgres';
   }
 
