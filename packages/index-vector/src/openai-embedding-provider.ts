@@ -4,6 +4,7 @@ import {
   ConfigError,
   TimeoutError,
   TrawlError,
+  eachConcurrently,
   throwIfAborted,
   type CallOptions,
   type EmbeddingProvider,
@@ -119,18 +120,17 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider, AsyncDisposab
     // One failed batch stops the other workers from starting new ones.
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        const vectors = await this.#embedBatch(batch.texts, signal);
-        vectors.forEach((v, i) => (out[batch.offset + i] = v));
-      }
-    };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, batches.length) }, worker));
+      await eachConcurrently(batches, this.#o.concurrency, async (batch) => {
+        try {
+          const vectors = await this.#embedBatch(batch.texts, signal);
+          vectors.forEach((v, i) => (out[batch.offset + i] = v));
+        } catch (error) {
+          controller.abort(error); // (the batches in flight stop too)
+          throw error;
+        }
+      });
     } catch (error) {
-      controller.abort(error);
       if (options.signal?.aborted && !(error instanceof AbortedError)) throw new AbortedError('embedding aborted', { component: COMPONENT, cause: options.signal.reason });
       throw error;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ConfigError,
   InvalidInputError,
+  eachConcurrently,
   throwIfAborted,
   type CallOptions,
   type Chunk,
@@ -185,23 +186,17 @@ async function readParseLink(
   // Read and hash everything first: a plain directory's snapshot id is derived from the hashes.
   const t1 = performance.now();
   const contents: (string | null)[] = new Array(walked.length).fill(null);
-  const concurrency = Math.max(1, options.readConcurrency ?? 16);
-  let next = 0;
   let readDone = 0;
-  const reader = async () => {
-    while (next < walked.length) {
-      const i = next++;
-      throwIfAborted(signal, 'parser');
-      try {
-        contents[i] = await readFile(join(root, walked[i]!.path), 'utf8');
-      } catch (cause) {
-        skipped.push({ path: walked[i]!.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) });
-      }
-      readDone++;
-      progress({ phase: 'read', filesDone: readDone, filesTotal: walked.length, chunks: 0, path: walked[i]!.path });
+  await eachConcurrently(walked, Math.max(1, options.readConcurrency ?? 16), async (file, i) => {
+    throwIfAborted(signal, 'parser');
+    try {
+      contents[i] = await readFile(join(root, file.path), 'utf8');
+    } catch (cause) {
+      skipped.push({ path: file.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, walked.length) }, reader));
+    readDone++;
+    progress({ phase: 'read', filesDone: readDone, filesTotal: walked.length, chunks: 0, path: file.path });
+  });
   const hashes = contents.map((c) => (c === null ? null : sha256Hex(c)));
   const readMs = performance.now() - t1;
   const snapshotId =

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { directoriesAbove, throwIfAborted, type CallOptions, type Chunk, type ParsedFiles, type RepositoryParser, type RepositoryScan, type ScannedFile, type SourceFileInfo } from '@trawl/core';
+import { directoriesAbove, eachConcurrently, throwIfAborted, type CallOptions, type Chunk, type ParsedFiles, type RepositoryParser, type RepositoryScan, type ScannedFile, type SourceFileInfo } from '@trawl/core';
 import type { ParseProgress as CoreParseProgress } from '@trawl/core';
 import { readGitHead } from './git-head.js';
 import { sha256Hex } from './ids.js';
@@ -47,25 +47,19 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
     // keep its time and its stale hash (git's "racily clean" entries).
     const margin = this.#options.statCacheMarginMs ?? 3_000;
     const trusted = (modifiedMs: number) => (modifiedMs < started - margin ? modifiedMs : null);
-    let next = 0;
-    const worker = async () => {
-      while (next < walk.files.length) {
-        const i = next++;
-        throwIfAborted(options.signal, 'parser');
-        const f = walk.files[i]!;
-        if (f.knownHash !== undefined) {
-          files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: f.knownHash, modifiedMs: f.modifiedMs };
-          continue;
-        }
-        try {
-          const content = await readFile(join(root, f.path), 'utf8');
-          files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: sha256Hex(content), modifiedMs: trusted(f.modifiedMs) };
-        } catch (cause) {
-          skipped.push({ path: f.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) } as RepositoryScan['skipped'][number]);
-        }
+    await eachConcurrently(walk.files, this.#options.readConcurrency ?? 16, async (f, i) => {
+      throwIfAborted(options.signal, 'parser');
+      if (f.knownHash !== undefined) {
+        files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: f.knownHash, modifiedMs: f.modifiedMs };
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#options.readConcurrency ?? 16, walk.files.length) }, worker));
+      try {
+        const content = await readFile(join(root, f.path), 'utf8');
+        files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: sha256Hex(content), modifiedMs: trusted(f.modifiedMs) };
+      } catch (cause) {
+        skipped.push({ path: f.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) } as RepositoryScan['skipped'][number]);
+      }
+    });
     return { files: files.filter(Boolean), skipped, commit: await readGitHead(root) };
   }
 

@@ -129,8 +129,9 @@ export class ZoektIndexer {
         parents.add(dirname(path));
         writes.set(path, file.content);
       }
-      // Many writes in flight: one at a time, each waits its turn of an event loop the other
-      // writers of an index run keep busy (10k files: 10-20 s then, against ~1 s).
+      // Many writes in flight: one at a time, each waited for a turn of an event loop that the
+      // other writers of an index run keep busy (10k files of a services full index: zoekt-index
+      // started 20 s into the write phase).
       const aborted = () => {
         if (options.signal?.aborted) throw new AbortedError('indexing aborted while writing files', { component: COMPONENT });
       };
