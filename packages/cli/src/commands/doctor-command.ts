@@ -8,7 +8,8 @@ export const DOCTOR_HELP = `Usage: trawl doctor [--json]
 Check every configured service (database, Zoekt, Qdrant, embedding endpoint, symbol
 graph) and say how to fix what fails. Exits 0 when everything answers, 5 otherwise.
 Also says whether the database delivers change notifications (without them a server
-reads one write stamp per lexical search: slower, still correct; not a failure).`;
+reads one write stamp per lexical search: slower, still correct; not a failure), and
+names indexes the configuration never reads but every write keeps up.`;
 
 const FIXES: Record<string, string> = {
   postgres: 'check DATABASE_URL (postgres://user:password@host:5432/db) and that the server is up; unset it to use the embedded database',
@@ -24,8 +25,9 @@ export async function doctorCommand(args: string[], io: CliIo, container: () => 
   const trawl = container();
   const health = await trawl.healthCheck();
   const notifications = health.components.postgres?.ok ? await changeNotifications(trawl) : null;
+  const unusedIndexes = health.components.postgres?.ok ? await unusedIndexesOf(trawl) : [];
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ settings: describeSettings(trawl.settings), ...health, notifications })}\n`);
+    io.stdout.write(`${JSON.stringify({ settings: describeSettings(trawl.settings), ...health, notifications, unusedIndexes })}\n`);
     return health.ok ? 0 : 5;
   }
   for (const [key, value] of Object.entries(describeSettings(trawl.settings))) io.stdout.write(`${key.padEnd(11)} ${String(value)}\n`);
@@ -37,6 +39,7 @@ export async function doctorCommand(args: string[], io: CliIo, container: () => 
     if (c.configured && !c.ok) io.stdout.write(`     fix: ${FIXES[name.split(':')[0]!] ?? 'see the error above'}\n`);
   }
   if (notifications) io.stdout.write(`${notifications.delivered ? 'ok  ' : 'note'} ${'notifications'.padEnd(22)} ${notifications.detail}\n`);
+  for (const u of unusedIndexes) io.stdout.write(`note ${'unused index'.padEnd(22)} ${u.name}: ${u.reason}; drop it: ${u.drop}\n`);
   io.stdout.write(health.ok ? '\nall configured services answer\n' : '\nsome services fail: see the fixes above\n');
   return health.ok ? 0 : 5;
 }
@@ -60,4 +63,18 @@ async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: 
   } finally {
     await watch.close();
   }
+}
+
+/**
+ * Indexes in the database that this configuration never searches through but that every write
+ * keeps up: the trigram index over file text when Zoekt serves lexical search (a database indexed
+ * before migration 0020, or also searched without Zoekt, keeps it).
+ */
+async function unusedIndexesOf(trawl: TrawlContainer): Promise<{ name: string; reason: string; drop: string }[]> {
+  if (!trawl.settings.zoekt) return [];
+  const name = 'lexical_segments_text_trgm_idx';
+  const exists = await bounded((await trawl.postgres()).fetchValue<string | null>('SELECT to_regclass($1)::text', [name]), NOTIFICATION_WAIT_MS, () => null);
+  return exists
+    ? [{ name, reason: 'Zoekt serves lexical search, yet every file written keeps this trigram index up (unless another setup on this database searches without Zoekt)', drop: `DROP INDEX ${name};` }]
+    : [];
 }
