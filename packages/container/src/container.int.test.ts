@@ -75,11 +75,12 @@ describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) =
     const [a, b] = await Promise.all([trawl.retriever(), trawl.retriever()]);
     expect(a).toBe(b);
     expect(await trawl.postgres()).toBe(await trawl.postgres());
-    // Searched through the trigram index (no Zoekt here): the indexer has it made before any file
-    // is written (searches alone leave it to the backend's first query).
+    // Searched through the trigram index (no Zoekt here): preparing the lexical index for a run
+    // makes it, before any file is written.
     const pg = await trawl.postgres();
     expect(await pg.fetchValue(`SELECT to_regclass('lexical_segments_text_trgm_idx')::text`)).toBeNull();
-    await trawl.indexer();
+    const lexical = (await trawl.indexes()).find((i) => i.name === 'lexical')!;
+    await lexical.prepare!();
     expect(await pg.fetchValue(`SELECT to_regclass('lexical_segments_text_trgm_idx')::text`)).toBe('lexical_segments_text_trgm_idx');
     expect(await pg.fetchValue<number>('SELECT count(*)::int FROM file_contents')).toBe(0);
   });

@@ -12,7 +12,7 @@ import {
   type SymbolIndex,
 } from '@trawl/core';
 import { InMemoryCatalogStore, InMemoryChunkStore, PostgresCatalogStore, PostgresChunkStore } from '@trawl/chunk-store';
-import { PostgresStore, ensureLexicalTrigramIndex, migrationStatus, runMigrations, type MigrationRunResult, type MigrationStatusEntry } from '@trawl/postgres';
+import { PostgresStore, migrationStatus, runMigrations, type MigrationRunResult, type MigrationStatusEntry } from '@trawl/postgres';
 import { PostgresDomainIndex } from '@trawl/index-domain';
 import { PostgresFuzzyIndex } from '@trawl/index-fuzzy';
 import { TreeSitterRepositoryParser, formatWalkSummary, summarizeWalk, walkRepository, type WalkSummary } from '@trawl/parser';
@@ -181,21 +181,16 @@ export class TrawlContainer implements AsyncDisposable {
     async () => new Retriever({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), deadlineMs: this.settings.deadlineMs }),
   );
 
-  readonly indexer = this.#lazy(async () => {
-    const indexes = await this.indexes();
-    // The trigram backend's index exists before the first file is written and is kept up as files
-    // arrive. Left to the backend's first use, on PGlite (one connection, one thread for
-    // everything) it came after the catalog had written a first run's files and was built over all
-    // of them at once, holding up every other writer meanwhile (60 MB of source: 12.7 s).
-    if (this.#optional?.backends.lexical === 'postgres') await ensureLexicalTrigramIndex(await this.postgres());
-    return new Indexer({
-      indexes,
-      catalog: await this.catalog(),
-      chunks: await this.chunks(),
-      parser: await this.parser(),
-      indexConcurrency: this.settings.indexConcurrency || undefined,
-    });
-  });
+  readonly indexer = this.#lazy(
+    async () =>
+      new Indexer({
+        indexes: await this.indexes(),
+        catalog: await this.catalog(),
+        chunks: await this.chunks(),
+        parser: await this.parser(),
+        indexConcurrency: this.settings.indexConcurrency || undefined,
+      }),
+  );
 
   /**
    * Loads the in-memory search tables (symbol names, fuzzy identifiers, chunk line spans) of the

@@ -152,6 +152,16 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     return store;
   }
 
+  /**
+   * Makes the trigram index (if the database has none) before an index run writes files, so it
+   * is kept up as they arrive: left to this index's first query, on PGlite it came after a first
+   * run's files and was built over all of them at once, holding every other writer up meanwhile
+   * (60 MB of source: 12.7 s).
+   */
+  async prepare(options: CallOptions = {}): Promise<void> {
+    await this.#db(options);
+  }
+
   async reindexRepo(content: SnapshotContent, options: CallOptions = {}): Promise<IndexRunResult> {
     throwIfAborted(options.signal, COMPONENT);
     const started = performance.now();

@@ -144,6 +144,7 @@ export class Indexer {
     }
     emit({ stage: 'plan', mode, changed: changedPaths.length, deleted: deletedPaths.length, total: scan.files.length, snapshotId });
 
+    await this.#eachIndex(signal, true, async (index, indexSignal) => index.prepare?.({ signal: indexSignal }));
     await catalog.beginSnapshot({ ...ref, commit: scan.commit, baseSnapshotId: mode === 'incremental' ? base!.snapshotId : null }, { signal });
     try {
       const replaced = [...changedPaths, ...deletedPaths];

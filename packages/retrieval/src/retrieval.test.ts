@@ -461,6 +461,22 @@ describe('Indexer feeding several indexes', () => {
     expect(await stores.catalog.listFiles(run)).toHaveLength(1);
   });
 
+  it('prepares every index before a run writes anything, and not for an unchanged tree', async () => {
+    const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
+    // (the run's first write is its snapshot record)
+    const prepared: number[] = [];
+    const index = Object.assign(new PacedIndex('lexical', { ms: 0 }), {
+      async prepare() {
+        prepared.push((await stores.catalog.listSnapshots('r')).length);
+      },
+    });
+    const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [index] });
+    await run.indexRepository({ repoId: 'r', root });
+    expect(prepared).toEqual([0]);
+    expect((await run.indexRepository({ repoId: 'r', root })).mode).toBe('unchanged');
+    expect(prepared).toHaveLength(1);
+  });
+
   it('cancels the indexes when a store write fails, and throws the store\'s error', async () => {
     const slow = new PacedIndex('symbol', { ms: 10_000 });
     const stores = { catalog: new SlowCatalogStore(20, new TrawlError('BACKEND_ERROR', 'disk full', { component: 'catalog' })), chunks: new InMemoryChunkStore() };

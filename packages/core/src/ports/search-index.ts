@@ -64,6 +64,12 @@ export interface SearchIndex<TSearchOptions extends SearchOptions = SearchOption
    * always may: a snapshot becomes ready only after both.
    */
   readonly readsStoredSnapshot?: boolean;
+  /**
+   * Called by the indexer before a run writes anything to the stores: what the index's own writes
+   * and searches rely on and is cheaper made before the data arrives (a database index kept up as
+   * rows come in, rather than built over all of them later). Optional; idempotent.
+   */
+  prepare?(options?: CallOptions): Promise<void>;
   reindexRepo(content: SnapshotContent, options?: CallOptions): Promise<IndexRunResult>;
   reindexPaths(delta: SnapshotDelta, options?: CallOptions): Promise<IndexRunResult>;
   search(snapshot: SnapshotRef, query: string, options?: TSearchOptions): Promise<SearchHit[]>;
