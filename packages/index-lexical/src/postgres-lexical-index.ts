@@ -14,7 +14,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { copySnapshotFiles, dropSnapshotFiles, ensureLexicalTrigramIndex, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { LEXICAL_TRIGRAM_INDEX, copySnapshotFiles, dropSnapshotFiles, ensureLexicalTrigramIndex, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -308,7 +308,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
    */
   async #flushPendingIndex(db: PostgresStore, options: CallOptions): Promise<void> {
     try {
-      await db.execute(`SELECT gin_clean_pending_list('lexical_segments_text_trgm_idx'::regclass)`, [], options);
+      await db.execute('SELECT gin_clean_pending_list($1::regclass)', [LEXICAL_TRIGRAM_INDEX], options);
     } catch {
       // not the owner: autovacuum merges the list later
     }

@@ -10,6 +10,7 @@ export {
   loadMigrations,
   ensureSchema,
   ensureLexicalTrigramIndex,
+  LEXICAL_TRIGRAM_INDEX,
   defaultMigrationsDir,
   type Migration,
   type MigrationRunResult,

@@ -159,6 +159,9 @@ function abortable<T>(shared: Promise<T>, signal: AbortSignal, what: string): Pr
   });
 }
 
+/** The trigram index over `lexical_segments` that {@link ensureLexicalTrigramIndex} makes. */
+export const LEXICAL_TRIGRAM_INDEX = 'lexical_segments_text_trgm_idx';
+
 const trigramIndexes = new WeakMap<PostgresStore, Promise<void>>();
 
 /**
@@ -173,12 +176,12 @@ export function ensureLexicalTrigramIndex(store: PostgresStore, options?: CallOp
   if (!pending) {
     pending = (async () => {
       await ensureSchema(store);
-      if (await store.fetchValue<string | null>(`SELECT to_regclass('lexical_segments_text_trgm_idx')::text`)) return;
+      if (await store.fetchValue<string | null>('SELECT to_regclass($1)::text', [LEXICAL_TRIGRAM_INDEX])) return;
       await store.withConnection(async (conn) => {
         // Under the migrations' lock: two processes creating it at once would otherwise race.
         await conn.execute('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
         try {
-          await conn.execute('CREATE INDEX IF NOT EXISTS lexical_segments_text_trgm_idx ON lexical_segments USING gin (text gin_trgm_ops)');
+          await conn.execute(`CREATE INDEX IF NOT EXISTS ${LEXICAL_TRIGRAM_INDEX} ON lexical_segments USING gin (text gin_trgm_ops)`);
         } finally {
           await conn.execute('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]).catch(() => undefined);
         }

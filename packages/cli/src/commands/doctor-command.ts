@@ -44,7 +44,8 @@ export async function doctorCommand(args: string[], io: CliIo, container: () => 
   return health.ok ? 0 : 5;
 }
 
-const NOTIFICATION_WAIT_MS = 3_000;
+/** How long each of doctor's database checks may take. */
+const CHECK_WAIT_MS = 3_000;
 
 /**
  * Whether a `LISTEN` on the database gets its own notification back: how a server learns of an
@@ -53,12 +54,12 @@ const NOTIFICATION_WAIT_MS = 3_000;
 async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: boolean; detail: string }> {
   const watch = (await trawl.postgres()).watch('trawl_doctor', () => undefined);
   try {
-    const delivered = await bounded(watch.ready, NOTIFICATION_WAIT_MS, () => false);
+    const delivered = await bounded(watch.ready, CHECK_WAIT_MS, () => false);
     return delivered
       ? { delivered, detail: 'delivered: servers learn of index writes without a query per search' }
       : {
           delivered,
-          detail: `not delivered within ${NOTIFICATION_WAIT_MS / 1000} s (a pooler in transaction mode?): servers read one write stamp per lexical search; connect directly or in session mode`,
+          detail: `not delivered within ${CHECK_WAIT_MS / 1000} s (a pooler in transaction mode?): servers read one write stamp per lexical search; connect directly or in session mode`,
         };
   } finally {
     await watch.close();
@@ -73,7 +74,7 @@ async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: 
 async function unusedIndexesOf(trawl: TrawlContainer): Promise<{ name: string; reason: string; drop: string }[]> {
   if (!trawl.settings.zoekt) return [];
   const name = 'lexical_segments_text_trgm_idx';
-  const exists = await bounded((await trawl.postgres()).fetchValue<string | null>('SELECT to_regclass($1)::text', [name]), NOTIFICATION_WAIT_MS, () => null);
+  const exists = await bounded((await trawl.postgres()).fetchValue<string | null>('SELECT to_regclass($1)::text', [name]), CHECK_WAIT_MS, () => null);
   return exists
     ? [{ name, reason: 'Zoekt serves lexical search, yet every file written keeps this trigram index up (unless another setup on this database searches without Zoekt)', drop: `DROP INDEX ${name};` }]
     : [];
