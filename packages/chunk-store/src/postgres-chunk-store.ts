@@ -238,7 +238,6 @@ export class PostgresChunkStore implements ChunkStore {
     return true;
   }
 
-
   /**
    * Reads a snapshot's spans. Trusted without a stamp check only if the stamp announcements were
    * being received when the read began (a change committed after it is then announced); else
