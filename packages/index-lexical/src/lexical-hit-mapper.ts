@@ -124,6 +124,13 @@ export async function mapLineMatchesToHits(
 
   return ranked.slice(0, options.limit).map(({ id, group: g, score }) => {
     const first = g.matches[0]!;
+    const metadata: Record<string, unknown> = {
+      line: first.line,
+      kind: g.chunk?.kind ?? null,
+      language: g.chunk?.language ?? first.language,
+      backend: options.backend,
+    };
+    if (g.mapping === 'unmapped') metadata.unmapped = true;
     return withLazyLines(
       {
         chunkId: id,
@@ -139,13 +146,7 @@ export async function mapLineMatchesToHits(
         endLine: g.chunk?.endLine ?? first.line,
         matchedLines: g.matches.map((m) => m.line),
         mapping: g.mapping,
-        metadata: {
-          line: first.line,
-          kind: g.chunk?.kind ?? null,
-          language: g.chunk?.language ?? first.language,
-          backend: options.backend,
-          ...(g.mapping === 'unmapped' ? { unmapped: true } : {}),
-        },
+        metadata,
       },
       g.matches,
     );

@@ -17,7 +17,7 @@ import {
   type SnapshotDelta,
   type SnapshotRef,
 } from '@trawl/core';
-import { buildZoektQuery, escapeRegex, lineStartsWith, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchResult } from '@trawl/zoekt';
+import { buildZoektQuery, escapeRegex, lineStartsWith, quoteAtom, type ZoektClient, type ZoektIndexer, type ZoektIndexRun, type ZoektLineMatch, type ZoektMatchRange, type ZoektSearchOptions, type ZoektSearchResult } from '@trawl/zoekt';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
@@ -351,26 +351,33 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const name = zoektRepositoryName(snapshot);
     const layout = await this.#layout(name, options);
     if (layout.kind === 'deleted') return [];
-    const spec = {
+    // (one options object, written out: this runs on every search, and spreads cost more)
+    const ask: ZoektSearchOptions = {
       regex: options.regex,
       caseSensitive: options.caseSensitive ?? false,
       languages: options.languages,
       filePatterns: options.filePattern ? [options.filePattern] : undefined,
+      repositories: [name],
+      raw: false,
+      maxDocuments: limits.maxDocuments,
+      maxMatches: limits.maxMatches,
+      maxLines: limits.maxLines,
+      signal: options.signal,
     };
     // An overlay's query selects its own files and the base's files it does not replace.
-    const overlay = layout.kind === 'overlay' ? `${buildZoektQuery({ ...spec, pattern: query })} ${scopeTerms(name, layout)}` : null;
-    const ask = (maxLines: number) =>
-      overlay !== null
-        ? this.#client().search(overlay, { raw: true, ...limits, maxLines, signal: options.signal })
-        : this.#client().search(query, { ...spec, repositories: [name], ...limits, maxLines, signal: options.signal });
+    let text = query;
+    if (layout.kind === 'overlay') {
+      text = `${buildZoektQuery({ ...ask, repositories: undefined, pattern: query })} ${scopeTerms(name, layout)}`;
+      ask.raw = true;
+    }
     // (the chunk store checks what it keeps of the snapshot while Zoekt searches)
     const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
-    let result = await ask(limits.maxLines);
+    let result = await this.#client().search(text, ask);
     let hits = await this.#hits(snapshot, query, result, limit, options, lookup);
     // A few files with very many matched lines in few chunks can use up the lines: ask again
     // for every line Zoekt collected, as it would have returned without the cap.
     if (hits.length < limit && result.truncated && limits.maxLines < limits.maxMatches && countLines(result) >= limits.maxLines) {
-      result = await ask(limits.maxMatches);
+      result = await this.#client().search(text, { ...ask, maxLines: limits.maxMatches });
       hits = await this.#hits(snapshot, query, result, limit, options, lookup);
     }
     if (result.partial || result.truncated) for (const hit of hits) Object.assign(hit.metadata, { partial: result.partial, truncated: result.truncated });

@@ -10,7 +10,7 @@ import {
   type CallOptions,
   type HealthStatus,
 } from '@trawl/core';
-import { buildZoektQuery, type ZoektQuerySpec } from './zoekt-query.js';
+import { writeZoektQuery, type ZoektQuerySpec } from './zoekt-query.js';
 import { decodeListResponse, decodeSearchResponse } from './zoekt-response-decoder.js';
 import type { ZoektRepository, ZoektSearchResult } from './zoekt-types.js';
 
@@ -110,7 +110,7 @@ export class ZoektClient implements AsyncDisposable {
    * language) is set. Case is ignored unless `caseSensitive` is set.
    */
   async search(query: string, options: ZoektSearchOptions = {}): Promise<ZoektSearchResult> {
-    const q = options.raw ? query : buildZoektQuery({ ...options, pattern: query });
+    const q = options.raw ? query : writeZoektQuery(query, options);
     if (options.raw && query.trim() === '') throw new InvalidQueryError('empty query: pass the text or regex to search for', { component: COMPONENT });
     const opts: Record<string, unknown> = {};
     if (options.maxDocuments !== undefined) opts.MaxDocDisplayCount = positiveInt(options.maxDocuments, 'maxDocuments');

@@ -12,6 +12,14 @@ describe('zoekt query building', () => {
     expect(quoteAtom('say "hi" \\n')).toBe('"say \\"hi\\" \\\\n"');
   });
 
+  it('escapes a metacharacter or quote wherever it stands alone, and returns other text as it is', () => {
+    for (const c of '\\^$.|?*+()[]{}') expect(escapeRegex(`ab${c}`)).toBe(`ab\\${c}`);
+    for (const c of '\\"') expect(quoteAtom(`${c}ab`)).toBe(`"\\${c}ab"`);
+    const plain = 'parseConfig_이름 🐟 -file:x';
+    expect(escapeRegex(plain)).toBe(plain);
+    expect(quoteAtom(plain)).toBe(`"${plain}"`);
+  });
+
   it('writes literals as one quoted content atom', () => {
     expect(literalQuery('file:a.ts or -x "q"')).toBe('content:"file:a\\\\.ts or -x \\"q\\""');
   });

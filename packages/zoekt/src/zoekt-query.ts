@@ -19,10 +19,28 @@ export interface ZoektQuerySpec {
 }
 
 const RE2_META = /[\\^$.|?*+()[\]{}]/g;
+/** RE2's metacharacters, by char code. */
+const IS_RE2_META = charSet('\\^$.|?*+()[]{}');
+const IS_QUOTE_META = charSet('\\"');
+
+function charSet(chars: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
+  return set;
+}
+
+/** Whether `text` holds a character of `set` (a plain loop: most queries hold none, and this runs on every search). */
+function holdsAny(text: string, set: Uint8Array): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && set[c] === 1) return true;
+  }
+  return false;
+}
 
 /** Escapes RE2 metacharacters so `text` matches itself. */
 export function escapeRegex(text: string): string {
-  return text.replace(RE2_META, '\\$&');
+  return holdsAny(text, IS_RE2_META) ? text.replace(RE2_META, '\\$&') : text;
 }
 
 /**
@@ -32,7 +50,7 @@ export function escapeRegex(text: string): string {
  * inside to its regex parser.
  */
 export function quoteAtom(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+  return `"${holdsAny(value, IS_QUOTE_META) ? value.replace(/[\\"]/g, '\\$&') : value}"`;
 }
 
 /**
@@ -65,11 +83,16 @@ function checkRegex(pattern: string): void {
  * ```
  */
 export function buildZoektQuery(spec: ZoektQuerySpec): string {
-  if (!spec.pattern || spec.pattern.trim() === '') {
+  return writeZoektQuery(spec.pattern, spec);
+}
+
+/** {@link buildZoektQuery} with the pattern apart, for callers that hold it apart (no spread on every search). */
+export function writeZoektQuery(pattern: string, spec: Omit<ZoektQuerySpec, 'pattern'>): string {
+  if (!pattern || pattern.trim() === '') {
     throw new InvalidQueryError('empty query: pass the text or regex to search for', { component: 'zoekt' });
   }
-  if (spec.regex) checkRegex(spec.pattern);
-  const body = spec.regex ? spec.pattern : escapeRegex(spec.pattern);
+  if (spec.regex) checkRegex(pattern);
+  const body = spec.regex ? pattern : escapeRegex(pattern);
   const parts: string[] = [spec.includeFileNames ? quoteAtom(body) : `content:${quoteAtom(body)}`];
   const caseMode = spec.caseSensitive === undefined ? 'no' : spec.caseSensitive === 'auto' ? 'auto' : spec.caseSensitive ? 'yes' : 'no';
   parts.push(`case:${caseMode}`);
