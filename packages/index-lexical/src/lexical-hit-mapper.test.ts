@@ -113,4 +113,18 @@ describe('mapLineMatchesToHits', () => {
     expect(hits.map((h) => h.matchedLines)).toEqual([[4], [9]]);
     expect(hits[0]!.metadata.matches).toEqual([{ line: 4, text: 'needle needle', ranges: [{ start: 0, end: 6 }, { start: 7, end: 13 }] }]);
   });
+
+  it('finds a line repeated after another file came between, and orders the lines of a chunk however they came', async () => {
+    const content = fixtureSnapshot(ref, [{ path: 'a.ts', content: 'function a() {\n  x;\n  needle;\n  y;\n  needle needle;\n}\n', symbols: [{ name: 'a', kind: 'function', startLine: 1, endLine: 6 }] }]);
+    const chunkStore = new InMemoryChunkStore();
+    await chunkStore.saveChunks(content.chunks);
+    const line = (filePath: string, n: number, score: number, start: number): LexicalLineMatch => ({ filePath, line: n, text: n === 5 ? '  needle needle;' : '  needle;', ranges: [{ start, end: start + 6 }], score, language: null });
+    const options = { limit: 10, query: 'needle', backend: 'test' };
+    const hits = await mapLineMatchesToHits(ref, [line('a.ts', 5, 0.1, 2), line('b.ts', 2, 0.1, 2), line('a.ts', 5, 0.5, 9)], chunkStore, options);
+    expect(hits.map((h) => [h.filePath, h.matchedLines]).sort()).toEqual([['a.ts', [5]], ['b.ts', [2]]]);
+    expect(hits.find((h) => h.filePath === 'a.ts')!.metadata.matches).toEqual([{ line: 5, text: '  needle needle;', ranges: [{ start: 2, end: 8 }, { start: 9, end: 15 }] }]);
+    const [a] = await mapLineMatchesToHits(ref, [line('a.ts', 5, 0.1, 2), line('a.ts', 3, 0.1, 2)], chunkStore, options);
+    expect(a!.matchedLines).toEqual([3, 5]);
+    expect(a!.metadata.matches).toMatchObject([{ line: 3 }, { line: 5 }]);
+  });
 });

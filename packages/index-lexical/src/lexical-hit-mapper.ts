@@ -55,35 +55,7 @@ export async function mapLineMatchesToHits(
   options: CallOptions & { limit: number; query: string; backend: string; lookup?: LineLookup },
 ): Promise<SearchHit[]> {
   if (matches.length === 0) return [];
-  // One entry per (file, line); lines stay in first-seen order. Keyed per file, then per line
-  // number, so no key string is built per match.
-  const byFile = new Map<string, Map<number, LexicalLineMatch>>();
-  let duplicates = false;
-  for (const m of matches) {
-    let perLine = byFile.get(m.filePath);
-    if (!perLine) byFile.set(m.filePath, (perLine = new Map()));
-    const seen = perLine.get(m.line);
-    if (!seen) perLine.set(m.line, m);
-    else {
-      duplicates = true;
-      // (explicit fields: a backend's line may be a class whose text and ranges are getters)
-      if (m.score > seen.score) perLine.set(m.line, { filePath: m.filePath, line: m.line, text: m.text, ranges: [...seen.ranges, ...m.ranges], score: m.score, language: m.language });
-    }
-  }
-  let lines: readonly LexicalLineMatch[] = matches;
-  if (duplicates) {
-    // each (file, line) once, where it was first seen, holding the merged match
-    const kept: LexicalLineMatch[] = [];
-    for (const m of matches) {
-      const perLine = byFile.get(m.filePath)!;
-      const merged = perLine.get(m.line);
-      if (merged) {
-        kept.push(merged);
-        perLine.delete(m.line);
-      }
-    }
-    lines = kept;
-  }
+  const lines = distinctLines(matches);
   // A line match is a LineLocation (filePath, line): no copy for the lookup.
   const found = await (options.lookup ? options.lookup.find(lines, { signal: options.signal }) : chunkStore.findChunksAtLines(snapshot, lines, { signal: options.signal }));
 
@@ -112,7 +84,7 @@ export async function mapLineMatchesToHits(
   const needle = options.query.toLowerCase();
   const ranked: { id: string; group: Group; score: number; startLine: number }[] = [];
   for (const [id, g] of groups) {
-    g.matches.sort((a, b) => a.line - b.line);
+    if (!ascending(g.matches)) g.matches.sort((a, b) => a.line - b.line);
     let best = -Infinity;
     for (const m of g.matches) if (m.score > best) best = m.score;
     // More matched lines and a better backend score both help; the squash keeps it under 1.
@@ -151,6 +123,65 @@ export async function mapLineMatchesToHits(
       g.matches,
     );
   });
+}
+
+/**
+ * Each (file, line) once, in first-seen order, holding the merged match where a line came twice.
+ * Keyed per file, then per line number, so no key string is built per match; skipped when every
+ * file's lines come as one run in increasing line order, as Zoekt and the trigram backend return
+ * them (no line can repeat then).
+ */
+function distinctLines(matches: readonly LexicalLineMatch[]): readonly LexicalLineMatch[] {
+  if (inFileRuns(matches)) return matches;
+  const byFile = new Map<string, Map<number, LexicalLineMatch>>();
+  let duplicates = false;
+  for (const m of matches) {
+    let perLine = byFile.get(m.filePath);
+    if (!perLine) byFile.set(m.filePath, (perLine = new Map()));
+    const seen = perLine.get(m.line);
+    if (!seen) perLine.set(m.line, m);
+    else {
+      duplicates = true;
+      // (explicit fields: a backend's line may be a class whose text and ranges are getters)
+      if (m.score > seen.score) perLine.set(m.line, { filePath: m.filePath, line: m.line, text: m.text, ranges: [...seen.ranges, ...m.ranges], score: m.score, language: m.language });
+    }
+  }
+  if (!duplicates) return matches;
+  // each (file, line) once, where it was first seen, holding the merged match
+  const kept: LexicalLineMatch[] = [];
+  for (const m of matches) {
+    const perLine = byFile.get(m.filePath)!;
+    const merged = perLine.get(m.line);
+    if (merged) {
+      kept.push(merged);
+      perLine.delete(m.line);
+    }
+  }
+  return kept;
+}
+
+/** Whether every file's lines come as one run, each line after the one before. */
+function inFileRuns(matches: readonly LexicalLineMatch[]): boolean {
+  const done = new Set<string>();
+  let file: string | undefined;
+  let line = 0;
+  for (const m of matches) {
+    if (m.filePath === file) {
+      if (m.line <= line) return false;
+    } else {
+      if (file !== undefined) done.add(file);
+      if (done.has(m.filePath)) return false;
+      file = m.filePath;
+    }
+    line = m.line;
+  }
+  return true;
+}
+
+/** Whether the lines are in order already (a backend returns a file's lines in order: sorting each group would be waste). */
+function ascending(lines: readonly LexicalLineMatch[]): boolean {
+  for (let i = 1; i < lines.length; i++) if (lines[i]!.line < lines[i - 1]!.line) return false;
+  return true;
 }
 
 /** A matched line as a hit's `metadata.matches` lists it. */
