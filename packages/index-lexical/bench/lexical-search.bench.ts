@@ -17,6 +17,8 @@
  * the same query (recorded on the way out: same query, same MaxDocDisplayCount /
  * MaxMatchDisplayCount / ShardMaxMatchCount / TotalMaxMatchCount, no context), over the same
  * keep-alive connection pool, and reads the whole response; the table prints that request.
+ * "zoekt raw + JSON.parse" also parses it: the least any caller of `/api/search` does to read an
+ * answer, and the baseline of the ratios (the tables give them against the bytes alone too).
  * "ZoektClient.search" is the client alone with the same request (HTTP + JSON.parse + shape
  * checks; line text is decoded lazily, on read), so ZoektLexicalIndex minus it is the cost of
  * chunk mapping and building hits.
@@ -243,7 +245,7 @@ async function main(): Promise<void> {
       });
       console.log(plan.map((r) => Object.values(r)[0]).join('\n'));
     }
-    const ZOEKT_ENGINES = ['zoekt raw', 'ZoektClient.search', 'ZoektLexicalIndex', 'ZLI, PG chunk store'];
+    const ZOEKT_ENGINES = ['zoekt raw', 'zoekt raw + JSON.parse', 'ZoektClient.search', 'ZoektLexicalIndex', 'ZLI, PG chunk store'];
     /** The engines that need PostgreSQL (left out by `--no-pg`). */
     const PG_ENGINES = ['pg trigram', 'ZLI, PG chunk store'];
     /** The /api/search body ZoektLexicalIndex sends for each query, recorded by its first search. */
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
     const sentBody = (q: Query) => sentBodies.get(q.label)!;
     const engines: Record<string, (q: Query) => Promise<unknown>> = {
       'zoekt raw': (q) => rawSearch(sentBody(q)),
+      'zoekt raw + JSON.parse': async (q) => JSON.parse(await rawSearch(sentBody(q))),
       'ZoektClient.search': (q) => {
         const { Q, Opts } = JSON.parse(sentBody(q)) as { Q: string; Opts: Record<string, number> };
         return client.search(Q, { raw: true, maxDocuments: Opts.MaxDocDisplayCount, maxMatches: Opts.TotalMaxMatchCount, maxLines: Opts.MaxMatchDisplayCount });
@@ -346,15 +349,15 @@ async function main(): Promise<void> {
     if (!WITH_PG) for (const name of PG_ENGINES) delete engines[name];
     const names = Object.keys(engines);
     console.log(`\n## Lexical search, ${files.length} files / ${(bytes / 1024 / 1024).toFixed(1)} MB, limit ${LIMIT}, ${ITERATIONS} runs per query (p50 / p95 ms)\n`);
-    console.log(`| query | kind | hits Z/PG | Zoekt files / lines / bytes returned | ${names.join(' | ')} | ZLI / raw | rg / ZLI | rg / raw | rg / pg |`);
-    console.log(`|---|---|---|---|${names.map(() => '---|').join('')}---|---|---|---|`);
+    console.log(`| query | kind | hits Z/PG | Zoekt files / lines / bytes returned | ${names.join(' | ')} | ZLI / raw + parse | ZLI / raw bytes | rg / ZLI | rg / raw | rg / pg |`);
+    console.log(`|---|---|---|---|${names.map(() => '---|').join('')}---|---|---|---|---|`);
     const groups: Record<string, Record<string, number[]>> = { selective: {}, broad: {} };
     for (const q of queries) {
       const e = times.get(q.label)!;
       const p50 = (n: string) => pct(e.get(n)!, 50);
       for (const n of names) (groups[q.kind]![n] ??= []).push(...e.get(n)!);
       console.log(
-        `| ${q.label} | ${q.kind} | ${hitCounts.get(q.label)} | ${returned.get(q.label)} | ${names.map((n) => `${ms(p50(n))} / ${ms(pct(e.get(n)!, 95))}`).join(' | ')} | ${(p50('ZoektLexicalIndex') / p50('zoekt raw')).toFixed(2)}x | ${(p50('ripgrep') / p50('ZoektLexicalIndex')).toFixed(1)}x | ${(p50('ripgrep') / p50('zoekt raw')).toFixed(1)}x | ${WITH_PG ? `${(p50('ripgrep') / p50('pg trigram')).toFixed(1)}x` : '-'} |`,
+        `| ${q.label} | ${q.kind} | ${hitCounts.get(q.label)} | ${returned.get(q.label)} | ${names.map((n) => `${ms(p50(n))} / ${ms(pct(e.get(n)!, 95))}`).join(' | ')} | ${(p50('ZoektLexicalIndex') / p50('zoekt raw + JSON.parse')).toFixed(2)}x | ${(p50('ZoektLexicalIndex') / p50('zoekt raw')).toFixed(2)}x | ${(p50('ripgrep') / p50('ZoektLexicalIndex')).toFixed(1)}x | ${(p50('ripgrep') / p50('zoekt raw')).toFixed(1)}x | ${WITH_PG ? `${(p50('ripgrep') / p50('pg trigram')).toFixed(1)}x` : '-'} |`,
       );
     }
     // Pooled percentiles mix fast and slow queries (the p50 lands on whichever query sits in the
@@ -362,15 +365,21 @@ async function main(): Promise<void> {
     const perQueryRatios = (kind: string, a: string, b: string) => queries.filter((q) => q.kind === kind).map((q) => pct(times.get(q.label)!.get(a)!, 50) / pct(times.get(q.label)!.get(b)!, 50));
     const geomean = (xs: number[]) => Math.exp(xs.reduce((n, x) => n + Math.log(x), 0) / xs.length);
     const withPgStore = names.includes('ZLI, PG chunk store');
-    console.log('\n| all queries of a kind | ' + names.map((n) => `${n} p50 / p95`).join(' | ') + ' | ZLI / raw (pooled p50) | ZLI / raw (pooled p95) | ZLI / raw per query: geomean / worst (p50) | rg / ZLI (pooled p50) |' + (withPgStore ? ' ZLI on PG chunk store / raw (pooled p50 / p95) | ZLI on PG chunk store / raw per query: geomean / worst (p50) |' : ''));
-    console.log(`|---|${names.map(() => '---|').join('')}---|---|---|---|${withPgStore ? '---|---|' : ''}`);
-    for (const [kind, g] of Object.entries(groups)) {
-      if (!g.ZoektLexicalIndex) continue;
-      const ratios = perQueryRatios(kind, 'ZoektLexicalIndex', 'zoekt raw');
-      const pgRatios = withPgStore ? perQueryRatios(kind, 'ZLI, PG chunk store', 'zoekt raw') : [];
-      console.log(
-        `| ${kind} | ${names.map((n) => `${ms(pct(g[n]!, 50))} / ${ms(pct(g[n]!, 95))}`).join(' | ')} | ${(pct(g.ZoektLexicalIndex!, 50) / pct(g['zoekt raw']!, 50)).toFixed(2)}x | ${(pct(g.ZoektLexicalIndex!, 95) / pct(g['zoekt raw']!, 95)).toFixed(2)}x | ${geomean(ratios).toFixed(2)}x / ${Math.max(...ratios).toFixed(2)}x | ${(pct(g.ripgrep!, 50) / pct(g.ZoektLexicalIndex!, 50)).toFixed(1)}x |${withPgStore ? ` ${(pct(g['ZLI, PG chunk store']!, 50) / pct(g['zoekt raw']!, 50)).toFixed(2)}x / ${(pct(g['ZLI, PG chunk store']!, 95) / pct(g['zoekt raw']!, 95)).toFixed(2)}x | ${geomean(pgRatios).toFixed(2)}x / ${Math.max(...pgRatios).toFixed(2)}x |` : ''}`,
-      );
+    for (const [raw, title] of [
+      ['zoekt raw + JSON.parse', 'against raw Zoekt read and parsed'],
+      ['zoekt raw', 'against raw Zoekt, bytes read only'],
+    ] as const) {
+      console.log(`\n${title} ("${raw}"):\n`);
+      console.log('| all queries of a kind | ' + names.map((n) => `${n} p50 / p95`).join(' | ') + ' | ZLI / raw (pooled p50) | ZLI / raw (pooled p95) | ZLI / raw per query: geomean / worst (p50) | rg / ZLI (pooled p50) |' + (withPgStore ? ' ZLI on PG chunk store / raw (pooled p50 / p95) | ZLI on PG chunk store / raw per query: geomean / worst (p50) |' : ''));
+      console.log(`|---|${names.map(() => '---|').join('')}---|---|---|---|${withPgStore ? '---|---|' : ''}`);
+      for (const [kind, g] of Object.entries(groups)) {
+        if (!g.ZoektLexicalIndex) continue;
+        const ratios = perQueryRatios(kind, 'ZoektLexicalIndex', raw);
+        const pgRatios = withPgStore ? perQueryRatios(kind, 'ZLI, PG chunk store', raw) : [];
+        console.log(
+          `| ${kind} | ${names.map((n) => `${ms(pct(g[n]!, 50))} / ${ms(pct(g[n]!, 95))}`).join(' | ')} | ${(pct(g.ZoektLexicalIndex!, 50) / pct(g[raw]!, 50)).toFixed(2)}x | ${(pct(g.ZoektLexicalIndex!, 95) / pct(g[raw]!, 95)).toFixed(2)}x | ${geomean(ratios).toFixed(2)}x / ${Math.max(...ratios).toFixed(2)}x | ${(pct(g.ripgrep!, 50) / pct(g.ZoektLexicalIndex!, 50)).toFixed(1)}x |${withPgStore ? ` ${(pct(g['ZLI, PG chunk store']!, 50) / pct(g[raw]!, 50)).toFixed(2)}x / ${(pct(g['ZLI, PG chunk store']!, 95) / pct(g[raw]!, 95)).toFixed(2)}x | ${geomean(pgRatios).toFixed(2)}x / ${Math.max(...pgRatios).toFixed(2)}x |` : ''}`,
+        );
+      }
     }
     console.log(`\n| indexing | time | size |`);
     console.log(`|---|---|---|`);
