@@ -13,7 +13,10 @@ describe('zoekt query building', () => {
   });
 
   it('escapes a metacharacter or quote wherever it stands alone, and returns other text as it is', () => {
-    for (const c of '\\^$.|?*+()[]{}') expect(escapeRegex(`ab${c}`)).toBe(`ab\\${c}`);
+    for (const c of '\\^$.|?*+()[]{}') {
+      expect(escapeRegex(`ab${c}`)).toBe(`ab\\${c}`);
+      expect(escapeRegex(`${c}${c}ab`)).toBe(`\\${c}\\${c}ab`);
+    }
     for (const c of '\\"') expect(quoteAtom(`${c}ab`)).toBe(`"\\${c}ab"`);
     const plain = 'parseConfig_이름 🐟 -file:x';
     expect(escapeRegex(plain)).toBe(plain);
