@@ -65,19 +65,27 @@ export async function mapLineMatchesToHits(
   );
 
   const groups = new Map<string, Group>();
-  lines.forEach((m, i) => {
+  const fileRank = chunkKindRank('file');
+  let last: Group | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const m = lines[i]!;
     let chunk = found[i] ?? null;
+    // (a chunk's lines mostly come one after another: the group of the line before, without a lookup)
+    if (chunk !== null && last?.chunk === chunk) {
+      last.matches.push(m);
+      continue;
+    }
     let mapping: HitMapping;
-    if (chunk) mapping = chunkKindRank(chunk.kind) >= chunkKindRank('file') ? 'file_fallback' : 'exact';
+    if (chunk) mapping = chunkKindRank(chunk.kind) >= fileRank ? 'file_fallback' : 'exact';
     else {
       chunk = fileChunks.get(m.filePath) ?? null;
       mapping = chunk ? 'file_fallback' : 'unmapped';
     }
     const id = chunk ? chunk.id : virtualChunkId(snapshot.repoId, m.filePath, m.line);
-    const group = groups.get(id);
-    if (group) group.matches.push(m);
-    else groups.set(id, { mapping, chunk, filePath: m.filePath, matches: [m] });
-  });
+    last = groups.get(id);
+    if (last) last.matches.push(m);
+    else groups.set(id, (last = { mapping, chunk, filePath: m.filePath, matches: [m] }));
+  }
 
   // Rank every group, then build hits for the kept ones only: a line's text (which a backend may
   // decode lazily, and which can be a whole minified file) is read only when it is shown.
