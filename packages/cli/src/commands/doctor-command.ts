@@ -1,5 +1,5 @@
 import { bounded } from '@trawl/core';
-import { describeSettings, type TrawlContainer } from '@trawl/container';
+import { LEXICAL_TRIGRAM_INDEX, describeSettings, type TrawlContainer } from '@trawl/container';
 import { parse } from '../args.js';
 import type { CliIo } from '../io.js';
 
@@ -73,7 +73,7 @@ async function changeNotifications(trawl: TrawlContainer): Promise<{ delivered: 
  */
 async function unusedIndexesOf(trawl: TrawlContainer): Promise<{ name: string; reason: string; drop: string }[]> {
   if (!trawl.settings.zoekt) return [];
-  const name = 'lexical_segments_text_trgm_idx';
+  const name = LEXICAL_TRIGRAM_INDEX;
   const exists = await bounded((await trawl.postgres()).fetchValue<string | null>('SELECT to_regclass($1)::text', [name]), CHECK_WAIT_MS, () => null);
   return exists
     ? [{ name, reason: 'Zoekt serves lexical search, yet every file written keeps this trigram index up (unless another setup on this database searches without Zoekt)', drop: `DROP INDEX ${name};` }]
