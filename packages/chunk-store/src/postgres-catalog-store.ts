@@ -278,7 +278,7 @@ export class PostgresCatalogStore implements CatalogStore {
 
   /**
    * Reads the requested lines from `lexical_segments` (file text cut into ~2 KB runs of whole
-   * lines by migration 0007's trigger), so a few lines of a large file cost a few kilobytes
+   * lines as the text is stored), so a few lines of a large file cost a few kilobytes
    * instead of the whole file.
    */
   async getFileLines(ref: SnapshotRef, ranges: readonly FileLineRange[], options?: CallOptions & { maxLineChars?: number }): Promise<(FileLines | null)[]> {

@@ -41,8 +41,9 @@ function escapeLike(text: string): string {
 }
 
 /**
- * The run result when the catalog store writes the files: the trigger of migration 0007 cuts them
- * into segments, and the catalog merges the trigram index when the snapshot becomes ready.
+ * The run result when the catalog store writes the files: it cuts them into segments as it
+ * stores their text (`upsertSnapshotFiles`), and merges the trigram index when the snapshot
+ * becomes ready.
  */
 function catalogWritesFiles(started: number): IndexRunResult {
   return { index: 'lexical', durationMs: performance.now() - started, itemsIndexed: 0, note: 'files are written by the catalog store (writeFiles: false)' };
@@ -120,7 +121,7 @@ function jsRangeFinder(query: string, options: LexicalSearchOptions): (text: str
 /**
  * Lexical search without Zoekt, over the file text the catalog keeps in PostgreSQL: a GIN
  * trigram index over `lexical_segments` (file text cut into ~2 KB runs of whole lines by
- * migration 0007's trigger; the index is created on this backend's first use) narrows LIKE literal
+ * `upsertSnapshotFiles` as it stores the text; the index is created on this backend's first use) narrows LIKE literal
  * and `~` / `~*` regex searches to candidate segments, their matching lines are cut out, and the
  * chunk store maps them to chunks exactly as the Zoekt backend does. Regexes use PostgreSQL's
  * syntax (`\b` is accepted for a word boundary). Works on a PostgreSQL server and on PGlite.
@@ -213,7 +214,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     const db = await this.#db(options);
     const maxLines = Math.max(200, limit * this.#matchesPerHit);
     const matcher = jsLineMatcher(query, options);
-    // Candidate segments (about 2 KB of whole lines, written by a trigger on file_contents) come
+    // Candidate segments (about 2 KB of whole lines, written with the file text) come
     // from the trigram index; their matching lines are cut out here when the pattern means the same
     // in JavaScript (literals always, most regexes), which is several times cheaper than matching
     // every line in SQL. PostgreSQL-only regex syntax is matched in SQL. Only `limit + 10`

@@ -109,10 +109,9 @@ async function insertLexicalSegments(tx: PostgresQueryable, batch: readonly Sour
     );
     hashes.length = lines.length = columns.length = texts.length = chars = 0;
   };
-  const done = new Set<string>();
+  const pending = new Set(added); // (a text given twice in the batch is cut once)
   for (const f of batch) {
-    if (!added.has(f.contentHash) || done.has(f.contentHash)) continue;
-    done.add(f.contentHash);
+    if (!pending.delete(f.contentHash)) continue;
     for (const s of lexicalSegments(f.content)) {
       hashes.push(f.contentHash);
       lines.push(s.startLine);
