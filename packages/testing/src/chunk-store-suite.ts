@@ -147,6 +147,35 @@ export function describeChunkStore(name: string, options: ChunkStoreSuiteOptions
       expect((await store.getChunk('x.ts#m1'))!.deleted).toBe(false);
     });
 
+    it('hands out copies: changing a chunk it returned changes nothing it stores', async () => {
+      const ref = { repoId: 'copies', snapshotId: 's' };
+      await store.saveChunks([
+        makeChunk({ id: 'cp-file', ...ref, filePath: 'c.ts', kind: 'file', startLine: 1, endLine: 20, childIds: ['cp-fn'], attributes: { lineCount: 20, sizeBytes: 300 } }),
+        makeChunk({ id: 'cp-fn', ...ref, filePath: 'c.ts', kind: 'function', startLine: 2, endLine: 5, parentId: 'cp-file', attributes: { symbolKind: 'function', tags: ['a'], meta: { n: 1 } } }),
+      ]);
+      const reads = async () => [
+        ...(await store.findChunksAtLines(ref, [{ filePath: 'c.ts', line: 3 }, { filePath: 'c.ts', line: 10 }])),
+        ...(await store.getChunks(['cp-fn', 'cp-file'], { snapshot: ref })),
+      ];
+      const seen = async () => (await reads()).map((c) => [c!.id, c!.childIds, c!.attributes]);
+      const stored = [
+        ['cp-fn', [], { symbolKind: 'function', tags: ['a'], meta: { n: 1 } }],
+        ['cp-file', ['cp-fn'], { lineCount: 20, sizeBytes: 300 }],
+      ];
+      expect(await seen()).toEqual([...stored, ...stored]);
+      // Twice: a store that keeps rows in memory may answer the second reads from them.
+      for (let round = 0; round < 2; round++) {
+        for (const c of await reads()) {
+          c!.childIds.push('changed');
+          c!.attributes.lineCount = -1;
+          c!.attributes.symbolKind = 'changed';
+          (c!.attributes.tags as string[] | undefined)?.push('changed');
+          if (c!.attributes.meta) (c!.attributes.meta as { n: number }).n = -1;
+        }
+        expect(await seen()).toEqual([...stored, ...stored]);
+      }
+    });
+
     it('copies the unchanged files of a snapshot into a new one with the same ids', async () => {
       const from = { repoId: 'r5', snapshotId: 'v1' };
       const to = { repoId: 'r5', snapshotId: 'v2' };
