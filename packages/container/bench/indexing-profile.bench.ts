@@ -1,9 +1,10 @@
 /**
  * Where an index run's time goes (not a test): full, one-file re-index, and a second one-file
  * re-index (which also prunes the oldest snapshot), with every catalog, chunk-store and index
- * method timed. Embedded default, or real services with `--services` (DATABASE_URL, ZOEKT_*).
+ * method timed (`--timeline`: when each call of a one-file run started and ended). Embedded default,
+ * or real services with `--services` (DATABASE_URL, ZOEKT_*).
  *
- *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/indexing-profile.bench.ts [--mb 10] [--services]
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/indexing-profile.bench.ts [--mb 10] [--services] [--timeline]
  */
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,10 @@ const services = process.argv.includes('--services');
 const corpus = await buildCorpus(MB);
 console.log(`corpus: ${corpus.files} files, ${(corpus.bytes / 1048576).toFixed(1)} MB`);
 const timings = new Map<string, number>();
+/** Every timed call of the current run: what, and when it started and ended (ms from the run's start). */
+const calls: { label: string; start: number; end: number }[] = [];
+let runStarted = 0;
+const timeline = process.argv.includes('--timeline');
 function wrap(label: string, target: object): void {
   let proto = Object.getPrototypeOf(target);
   const names = new Set<string>();
@@ -30,7 +35,9 @@ function wrap(label: string, target: object): void {
         return await (fn as (...a: unknown[]) => unknown).apply(target, args);
       } finally {
         const k = `${label}.${n}`;
-        timings.set(k, (timings.get(k) ?? 0) + performance.now() - t);
+        const end = performance.now();
+        timings.set(k, (timings.get(k) ?? 0) + end - t);
+        calls.push({ label: k, start: t - runStarted, end: end - runStarted });
       }
     };
   }
@@ -47,17 +54,22 @@ try {
   for (const index of await trawl.indexes()) wrap(index.name, index);
   const indexer = await trawl.indexer();
   for (let run = 0; run < 4; run++) {
-    timings.clear();
     if (run > 0) {
       const list = await (await trawl.catalog()).listFiles({ repoId: 'corpus', snapshotId: (await (await trawl.catalog()).latestReadySnapshot('corpus'))!.snapshotId });
       const f = list.filter((x) => x.language === 'typescript' || x.language === 'javascript')[run]!;
       await appendFile(join(corpus.root, f.path), `\nexport function benchmarkAdded${run}() { return ${run}; }\n`);
     }
+    // (the listing above is the bench's, not the run's)
+    timings.clear();
+    calls.length = 0;
     const t = performance.now();
+    runStarted = t;
     const r = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root });
     const total = performance.now() - t;
     console.log(`\nrun ${run} (${r.mode}, ${r.changedPaths.length} changed): ${(total / 1000).toFixed(2)} s, ${r.chunks} chunks`);
     for (const [k, ms] of [...timings.entries()].sort((a, b) => b[1] - a[1])) if (ms > 20) console.log(`  ${(ms / 1000).toFixed(2).padStart(7)} s  ${k}`);
+    // --timeline: when each call of a one-file run started and ended, to see which are on the critical path.
+    if (timeline && run > 0) for (const c of calls) if (c.end - c.start > 2) console.log(`    ${c.start.toFixed(0).padStart(6)} - ${c.end.toFixed(0).padStart(6)} ms  ${c.label}`);
   }
 } finally {
   await trawl.close();
