@@ -43,6 +43,10 @@ describe('zoekt query building', () => {
     expect(() => buildZoektQuery({ pattern: 'x', repositories: [] })).toThrow(/repositories is empty/);
     expect(() => buildZoektQuery({ pattern: 'x', languages: ['c; rm'] })).toThrow(/invalid language/);
     expect(() => buildZoektQuery({ pattern: '(?=x)', regex: true })).toThrow(/lookaround/);
+    for (const lookaround of ['a(?!x)', '(?<=a)x', '(?<!a)x']) expect(() => buildZoektQuery({ pattern: lookaround, regex: true })).toThrow(/lookaround/);
+    // a named group is not a lookaround: RE2 takes both spellings
+    expect(buildZoektQuery({ pattern: '(?<n>needle)', regex: true })).toContain('(?<n>needle)');
+    expect(buildZoektQuery({ pattern: '(?P<n>needle)', regex: true })).toContain('(?P<n>needle)');
   });
 
   it('escapes names like Go url.QueryEscape and derives shard prefixes', () => {

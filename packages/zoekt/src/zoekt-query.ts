@@ -77,7 +77,8 @@ function checkRegex(pattern: string): void {
   // Zoekt answers bad regexes with HTTP 400 too; checking here gives the message before a round
   // trip for the common mistakes. RE2 and JS differ on a few constructs (lookarounds are JS-only),
   // so only reject what is invalid in both.
-  if (/\(\?[=!<]/.test(pattern)) {
+  // (`(?<name>...)` is a named group, which RE2 takes; `(?<=` and `(?<!` look behind)
+  if (/\(\?(?:[=!]|<[=!])/.test(pattern)) {
     throw new InvalidQueryError(`invalid regex "${pattern}": lookaround assertions are not supported by Zoekt (RE2)`, { component: 'zoekt' });
   }
 }
