@@ -124,6 +124,26 @@ describe('PostgresLexicalIndex', () => {
     });
   });
 
+  it('takes a regex with its own options, and reports neither a line after the last nor empty ranges for a pattern that can match nothing', async () => {
+    await withLexicalIndex('pglite', async ({ chunkStore, index }) => {
+      const content = fixtureSnapshot({ repoId: 'pgempty', snapshotId: 's1' }, [
+        { path: 'a.ts', content: 'const axxb = 1;\n\nconst B = 2;\n', symbols: [{ name: 'B', kind: 'function', startLine: 3, endLine: 3 }] },
+      ]);
+      await chunkStore.saveChunks(content.chunks);
+      await index.reindexRepo(content);
+      const lines = async (query: string, options = {}) => (await index.search(content.snapshot, query, { regex: true, limit: 50, ...options })).flatMap((h) => h.matchedLines).sort();
+      // PostgreSQL takes one group of options, first: the pattern's own and the search's `n` are merged
+      expect(await lines('(?i)CONST b', { caseSensitive: true })).toEqual([3]);
+      expect(await lines('(?c)CONST b')).toEqual([]);
+      expect(await lines('***=axxb')).toEqual([1]);
+      // three lines, the second empty: no fourth after the final newline (in SQL, and cut in JavaScript)
+      expect(await lines('^$')).toEqual([2]);
+      expect(await lines('^$|[[:alpha:]]')).toEqual([1, 2, 3]);
+      const shown = (await index.search(content.snapshot, 'x*', { regex: true, limit: 50 })).flatMap((h) => h.metadata.matches as { line: number; ranges: unknown }[]);
+      expect(shown.find((m) => m.line === 1)?.ranges).toEqual([{ start: 7, end: 9 }]);
+    });
+  });
+
   it('skips writing files when the catalog writes them, and creates its store lazily once', async () => {
     const { store, dispose } = await createTestStore('pglite');
     try {

@@ -76,6 +76,20 @@ export function toPostgresRegex(pattern: string): string {
   return out;
 }
 
+/**
+ * A PostgreSQL regex made newline-sensitive (`n`: `^` and `$` match at line ends and `.` never
+ * crosses a line), for matching a segment of several lines. PostgreSQL takes one group of
+ * embedded options, at the very start: a pattern's own (`(?i)word`) gets `n` added to them, after
+ * an `***:` director when there is one; a literal (`***=`) is left as it is.
+ */
+export function newlineSensitive(pattern: string): string {
+  if (pattern.startsWith('***=')) return pattern;
+  if (pattern.startsWith('***:')) return `***:${newlineSensitive(pattern.slice(4))}`;
+  const own = /^\(\?([bceimnpqstwx]+)\)/.exec(pattern);
+  // (`n` last: a pattern's `s` or `p` would otherwise turn newline sensitivity off)
+  return own ? `(?${own[1]}n)${pattern.slice(own[0].length)}` : `(?n)${pattern}`;
+}
+
 /** PostgreSQL regex syntax JavaScript reads differently or not at all. */
 const POSTGRES_ONLY_REGEX = /\[\[[:.=]|\\[yYmMAZ]|^\*\*\*|\(\?[bceiqnpswx]+\)/;
 
@@ -110,7 +124,7 @@ function jsRangeFinder(query: string, options: LexicalSearchOptions): (text: str
   return (text) => {
     const ranges: { start: number; end: number }[] = [];
     for (const m of text.matchAll(re)) {
-      if (m[0].length === 0) break;
+      if (m[0].length === 0) continue; // (a pattern that can match nothing: only its non-empty matches are ranges)
       ranges.push({ start: m.index, end: m.index + m[0].length });
       if (ranges.length >= 50) break;
     }
@@ -249,7 +263,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // Turning sequential scans off for this one statement keeps the search on the index.
     const rows = await db.transaction(async (tx) => {
       await tx.execute('SET LOCAL enable_seqscan = off', [], options);
-      return tx.fetch<{ file_path: string; language: string | null; start_line: number; start_column: number; text: string }>(sql, params, options);
+      return tx.fetch<{ file_path: string; language: string | null; last_segment?: boolean; past_end?: boolean; start_line: number; start_column: number; text: string }>(sql, params, options);
     }, options);
     const lines: LexicalLineMatch[] = [];
     const rangesOf = jsRangeFinder(query, options);
@@ -267,11 +281,13 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       const start = Number(r.start_line);
       const column = Number(r.start_column);
       if (!matcher) {
-        push(r.file_path, r.language, start, column, r.text);
+        if (!r.past_end) push(r.file_path, r.language, start, column, r.text);
         continue;
       }
       let n = taken.get(r.file_path) ?? 0;
       const segmentLines = r.text.split('\n');
+      // (text ending in a newline splits into one empty line more than it has: see LAST_SEGMENT)
+      if (r.last_segment && segmentLines.length > 1 && segmentLines.at(-1) === '') segmentLines.pop();
       for (let i = 0; i < segmentLines.length && lines.length < maxLines && n < perFile; i++) {
         if (matcher(segmentLines[i]!)) {
           push(r.file_path, r.language, start + i, column, segmentLines[i]!);
@@ -332,6 +348,13 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 }
 
 /**
+ * Whether segment `s` is its text's last. Text that ends with a newline splits into one empty
+ * line more than it has: the last line of its last segment, which a search must not report.
+ */
+// (in the select list, not the WHERE clause: there it would change the plan's join order)
+const LAST_SEGMENT = `NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column))`;
+
+/**
  * The SQL of one search: candidate segments of the snapshot's files through the trigram index on
  * `lexical_segments` (`text LIKE/~/~*`), then either the segments (`mode: 'segments'`, at most
  * `max`; lines are matched by the caller) or their matching lines (`mode: 'lines'`, at most `max`
@@ -355,8 +378,7 @@ export function lexicalSearchSql(
   if (options.regex) {
     const pattern = toPostgresRegex(query);
     const op = options.caseSensitive ? '~' : '~*';
-    // (?n): newline-sensitive, so ^ and $ match at line ends and . never crosses a line.
-    segmentCondition = `s.text ${op} ${param(`(?n)${pattern}`)}`;
+    segmentCondition = `s.text ${op} ${param(newlineSensitive(pattern))}`;
     lineCondition = mode === 'lines' ? `l.text ${op} ${param(pattern)}` : '';
   } else if (options.caseSensitive) {
     const like = param(`%${escapeLike(query)}%`);
@@ -371,18 +393,20 @@ export function lexicalSearchSql(
     lineCondition = `l.text ~* ${pattern}`;
   }
   const filters: string[] = [];
-  if (options.filePattern) filters.push(`f.file_path ~ ${param(toPostgresRegex(options.filePattern))}`);
+  // (case as the query's, as Zoekt's `file:` follows its `case:`)
+  if (options.filePattern) filters.push(`f.file_path ${options.caseSensitive ? '~' : '~*'} ${param(toPostgresRegex(options.filePattern))}`);
   if (options.languages && options.languages.length > 0) filters.push(`lower(f.language) = ANY(${param(options.languages.map((l) => l.toLowerCase()))}::text[])`);
   const where = `f.repo_id = $1 AND f.snapshot_id = $2 AND ${segmentCondition}${filters.map((c) => ` AND ${c}`).join('')}`;
   const limit = param(max);
   const sql =
     mode === 'segments'
-      ? `SELECT f.file_path, f.language, s.start_line, s.start_column, s.text
+      ? `SELECT f.file_path, f.language, ${LAST_SEGMENT} AS last_segment, s.start_line, s.start_column, s.text
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 WHERE ${where}
 LIMIT ${limit}`
-      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text
+      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text,
+  l.text = '' AND l.n = 1 + length(s.text) - length(replace(s.text, E'\\n', '')) AND ${LAST_SEGMENT} AS past_end
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 CROSS JOIN LATERAL string_to_table(s.text, E'\\n') WITH ORDINALITY AS l(text, n)

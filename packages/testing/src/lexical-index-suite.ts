@@ -235,11 +235,16 @@ export function describeLexicalIndex(title: string, options: LexicalIndexSuiteOp
         { filePath: 'src/users.ts', name: 'parseConfig', kind: 'function', mapping: 'exact', matchedLines: [13] },
       ]);
       expect((await index.search(s1, '\\bdeleteUser\\b', { regex: true })).map((h) => h.name)).toEqual(['deleteUser']);
+      // Options embedded in the pattern (RE2 and PostgreSQL both take a leading group).
+      expect((await index.search(s1, '(?i)DEF PLACE_ORDER', { regex: true })).map((h) => h.name)).toEqual(['place_order']);
     });
 
     it('filters by file pattern and language', async () => {
       expect(new Set((await index.search(s1, 'order', { filePattern: '^lib/' })).map((h) => h.filePath))).toEqual(new Set(['lib/orders.py']));
       expect(await index.search(s1, 'audit', { filePattern: '\\.py$' })).toEqual([]);
+      // The file pattern takes the query's case, as Zoekt's `file:` follows its `case:`.
+      expect(new Set((await index.search(s1, 'order', { filePattern: '^LIB/' })).map((h) => h.filePath))).toEqual(new Set(['lib/orders.py']));
+      expect(await index.search(s1, 'order', { filePattern: '^LIB/', caseSensitive: true })).toEqual([]);
       expect(new Set((await index.search(s1, 'e', { languages: ['python'], limit: 100 })).map((h) => h.filePath))).toEqual(new Set(['lib/orders.py']));
     });
 
