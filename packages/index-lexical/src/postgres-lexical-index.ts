@@ -90,6 +90,9 @@ export function newlineSensitive(pattern: string): string {
   return own ? `(?${own[1]}n)${pattern.slice(own[0].length)}` : `(?n)${pattern}`;
 }
 
+/** Rounds that read the files a search's first read left out. */
+const MAX_CONTINUATIONS = 3;
+
 /** PostgreSQL regex syntax JavaScript reads differently or not at all. */
 const POSTGRES_ONLY_REGEX = /\[\[[:.=]|\\[yYmMAZ]|^\*\*\*|\(\?[bceiqnpswx]+\)/;
 
@@ -233,20 +236,28 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // in JavaScript (literals always, most regexes), which is several times cheaper than matching
     // every line in SQL. PostgreSQL-only regex syntax is matched in SQL. Only `limit + 10`
     // segments are read first: enough for `limit` hits unless several segments fall in one chunk
-    // (a long function); when they give fewer than half, four times as many are read.
+    // (a long function) or a few files hold most matching segments. Then the files read are left
+    // out and the others read, four times as many rows each round (a few rounds at most).
     const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
     const map = (lines: LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'postgres', signal: options.signal, lookup });
-    if (!matcher) return map((await this.#matchingLines(db, snapshot, query, options, null, maxLines, maxLines)).lines);
-    const first = await this.#matchingLines(db, snapshot, query, options, matcher, limit + 10, maxLines);
-    const hits = await map(first.lines);
-    // Only a read dominated by a few chunks is worth a second, bigger one: a near miss is not.
-    if (hits.length * 2 >= limit || first.segments < limit + 10) return hits;
-    return map((await this.#matchingLines(db, snapshot, query, options, matcher, Math.min(maxLines, (limit + 10) * 4), maxLines)).lines);
+    let rows = matcher ? limit + 10 : maxLines;
+    const lines: LexicalLineMatch[] = [];
+    const read = new Set<string>();
+    for (let round = 0; ; round++) {
+      const found = await this.#matchingLines(db, snapshot, query, options, matcher, rows, maxLines, [...read]);
+      for (const line of found.lines) lines.push(line);
+      const hits = await map(lines);
+      // (fewer rows than asked, each looked at: every candidate was read)
+      if (hits.length >= limit || (found.rows < rows && found.complete) || round === MAX_CONTINUATIONS) return hits;
+      for (const path of found.files) read.add(path);
+      if (found.rows >= rows) rows = Math.min(rows * 4, maxLines * 4);
+    }
   }
 
   /**
    * Up to `maxLines` matching lines from at most `maxRows` candidate segments (or, without a
-   * JavaScript matcher, matching lines cut out in SQL), and how many rows the query returned.
+   * JavaScript matcher, matching lines cut out in SQL) of files other than `exclude`, how many
+   * rows the query returned, and of which files.
    */
   async #matchingLines(
     db: PostgresStore,
@@ -256,8 +267,9 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     matcher: ((line: string) => boolean) | null,
     maxRows: number,
     maxLines: number,
-  ): Promise<{ lines: LexicalLineMatch[]; segments: number }> {
-    const { sql, params } = lexicalSearchSql(snapshot, query, options, maxRows, matcher ? 'segments' : 'lines');
+    exclude: readonly string[] = [],
+  ): Promise<{ lines: LexicalLineMatch[]; rows: number; files: Set<string>; complete: boolean }> {
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, maxRows, matcher ? 'segments' : 'lines', exclude);
     // Text lives mostly in TOAST, whose pages the planner does not count when it prices a
     // sequential scan: it would read and match every segment rather than use the trigram index.
     // Turning sequential scans off for this one statement keeps the search on the index.
@@ -277,7 +289,15 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // would otherwise leave none for the other files.
     const perFile = Math.ceil(maxLines / 4);
     const taken = new Map<string, number>();
+    // The files of the rows looked at, and whether every row was (else the lines ran out).
+    const files = new Set<string>();
+    let complete = true;
     for (const r of rows) {
+      if (lines.length >= maxLines) {
+        complete = false;
+        break;
+      }
+      files.add(r.file_path);
       const start = Number(r.start_line);
       const column = Number(r.start_column);
       if (!matcher) {
@@ -296,7 +316,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       }
       taken.set(r.file_path, n);
     }
-    return { lines, segments: rows.length };
+    return { lines, rows: rows.length, files, complete };
   }
 
   /** Removes the files of one snapshot (or of every snapshot) and file text no snapshot uses any more. */
@@ -367,6 +387,7 @@ export function lexicalSearchSql(
   options: LexicalSearchOptions,
   max: number,
   mode: 'segments' | 'lines' = 'lines',
+  excludePaths: readonly string[] = [],
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [snapshot.repoId, snapshot.snapshotId];
   const param = (value: unknown) => {
@@ -395,6 +416,7 @@ export function lexicalSearchSql(
   const filters: string[] = [];
   // (case as the query's, as Zoekt's `file:` follows its `case:`)
   if (options.filePattern) filters.push(`f.file_path ${options.caseSensitive ? '~' : '~*'} ${param(toPostgresRegex(options.filePattern))}`);
+  if (excludePaths.length > 0) filters.push(`f.file_path <> ALL(${param(excludePaths)}::text[])`);
   if (options.languages && options.languages.length > 0) filters.push(`lower(f.language) = ANY(${param(options.languages.map((l) => l.toLowerCase()))}::text[])`);
   const where = `f.repo_id = $1 AND f.snapshot_id = $2 AND ${segmentCondition}${filters.map((c) => ` AND ${c}`).join('')}`;
   const limit = param(max);

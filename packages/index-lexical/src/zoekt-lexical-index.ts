@@ -9,7 +9,6 @@ import {
   type ChunkStore,
   type HealthStatus,
   type IndexRunResult,
-  type LineLookup,
   type LexicalIndex,
   type LexicalSearchOptions,
   type SearchHit,
@@ -148,6 +147,24 @@ class ZoektLine implements LexicalLineMatch {
 function zoektSearchLimits(limit: number, matchesPerHit: number, filesPerHit: number): { maxDocuments: number; maxMatches: number; maxLines: number } {
   const maxMatches = Math.max(200, Math.ceil(limit * matchesPerHit));
   return { maxDocuments: Math.ceil(limit * filesPerHit), maxMatches, maxLines: Math.min(maxMatches, Math.max(100, limit * 10)) };
+}
+
+/** Rounds that ask Zoekt for the files a search's line budget left out, and the most lines one round asks for. */
+const MAX_CONTINUATIONS = 3;
+const MAX_CONTINUATION_LINES = 10_000;
+
+/** A response's matched lines as the hit mapper reads them, after `before` (a previous round's). */
+function zoektLines(result: ZoektSearchResult, before: readonly LexicalLineMatch[]): LexicalLineMatch[] {
+  const lines = before.slice();
+  for (const file of result.files) {
+    const language = file.language ? file.language.toLowerCase() : null;
+    for (const m of file.matches) {
+      if (m.fileNameMatch || (m.line === 1 && lineStartsWith(m, NOT_INDEXED_BYTES))) continue;
+      // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
+      lines.push(new ZoektLine(file.fileName, m, file.score / 100 + m.score / 10_000, language));
+    }
+  }
+  return lines;
 }
 
 /** Matched lines in a response. */
@@ -372,29 +389,34 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     }
     // (the chunk store checks what it keeps of the snapshot while Zoekt searches)
     const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
+    const map = (lines: readonly LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal, lookup });
     let result = await this.#client().search(text, ask);
-    let hits = await this.#hits(snapshot, query, result, limit, options, lookup);
+    let lines = zoektLines(result, []);
+    let hits = await map(lines);
     // A few files with very many matched lines in few chunks can use up the lines: ask again
     // for every line Zoekt collected, as it would have returned without the cap.
     if (hits.length < limit && result.truncated && limits.maxLines < limits.maxMatches && countLines(result) >= limits.maxLines) {
       result = await this.#client().search(text, { ...ask, maxLines: limits.maxMatches });
-      hits = await this.#hits(snapshot, query, result, limit, options, lookup);
+      hits = await map((lines = zoektLines(result, [])));
+    }
+    // Zoekt returns lines best files first until the line budget runs out, and drops the files
+    // after (it even stops counting them once it has collected `maxMatches`): a few files matching
+    // on hundreds of lines can leave fewer hits than asked while other files match too. Then the
+    // files already returned are left out and the rest asked for, with a bigger budget each time
+    // (a few rounds at most, until a round finds no other file).
+    let returned: Set<string> | undefined;
+    let budget = limits.maxMatches;
+    for (let round = 0; round < MAX_CONTINUATIONS && hits.length < limit && result.truncated; round++) {
+      returned ??= new Set(result.files.map((f) => f.fileName));
+      budget = Math.min(budget * 4, MAX_CONTINUATION_LINES);
+      const rest = `${ask.raw ? text : buildZoektQuery({ ...ask, pattern: text })} -file:${quoteAtom(`^(?:${[...returned].map(escapeRegex).join('|')})$`)}`;
+      result = await this.#client().search(rest, { ...ask, raw: true, maxMatches: budget, maxLines: budget });
+      if (result.files.length === 0) break;
+      for (const f of result.files) returned.add(f.fileName);
+      hits = await map((lines = zoektLines(result, lines)));
     }
     if (result.partial || result.truncated) for (const hit of hits) Object.assign(hit.metadata, { partial: result.partial, truncated: result.truncated });
     return hits;
-  }
-
-  #hits(snapshot: SnapshotRef, query: string, result: ZoektSearchResult, limit: number, options: LexicalSearchOptions, lookup: LineLookup | undefined): Promise<SearchHit[]> {
-    const lines: LexicalLineMatch[] = [];
-    for (const file of result.files) {
-      const language = file.language ? file.language.toLowerCase() : null;
-      for (const m of file.matches) {
-        if (m.fileNameMatch || (m.line === 1 && lineStartsWith(m, NOT_INDEXED_BYTES))) continue;
-        // Zoekt's file score orders files as Zoekt ranks them; its line score breaks ties.
-        lines.push(new ZoektLine(file.fileName, m, file.score / 100 + m.score / 10_000, language));
-      }
-    }
-    return mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal, lookup });
   }
 
   /**

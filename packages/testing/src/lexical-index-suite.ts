@@ -268,6 +268,34 @@ export function describeLexicalIndex(title: string, options: LexicalIndexSuiteOp
       await expect(index.search(s1, 'createUser', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
     });
 
+    it('returns `limit` hits when a few files match on hundreds of lines and others match too', async () => {
+      // One file matching on every one of 3,000 lines and twelve functions of 150 matching lines:
+      // whichever files a backend reads first must not use up the search.
+      const dense: SnapshotRef = { repoId: `${repoId}-dense`, snapshotId: 's1' };
+      const body = Array.from({ length: 150 }, (_, j) => `  const v${j} = 'ZEBRA_TOKEN';`).join('\n');
+      const draft = fixtureSnapshot(dense, [
+        { path: 'data/big.txt', language: 'text', content: `${Array.from({ length: 3000 }, (_, i) => `ZEBRA_TOKEN row ${i}`).join('\n')}\n` },
+        ...Array.from({ length: 12 }, (_, i): FixtureFile => ({
+          path: `src/f${i}.ts`,
+          language: 'typescript',
+          content: `export function f${i}() {\n${body}\n}\n`,
+          symbols: [{ name: `f${i}`, kind: 'function', startLine: 1, endLine: 152 }],
+        })),
+      ]);
+      const root = await writeTree(draft);
+      roots.push(root);
+      const content = { ...draft, rootPath: root };
+      await store(content);
+      await index.reindexRepo(content);
+      try {
+        for (const limit of [5, 13]) expect(await index.search(dense, 'zebra_token', { limit }), `limit ${limit}`).toHaveLength(limit);
+        const all = await index.search(dense, 'zebra_token', { limit: 50 });
+        expect(all.map((h) => h.name).sort()).toEqual(['big.txt', ...Array.from({ length: 12 }, (_, i) => `f${i}`)].sort());
+      } finally {
+        await index.deleteRepo(dense.repoId);
+      }
+    });
+
     it('converges when a snapshot is indexed twice', async () => {
       const before = await index.search(s1, 'e', { limit: 100 });
       await index.reindexRepo(base);
