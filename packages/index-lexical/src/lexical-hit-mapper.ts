@@ -150,8 +150,11 @@ function distinctLines(matches: readonly LexicalLineMatch[]): readonly LexicalLi
     if (!seen) perLine.set(m.line, m);
     else {
       duplicates = true;
-      // (explicit fields: a backend's line may be a class whose text and ranges are getters)
-      if (m.score > seen.score) perLine.set(m.line, { filePath: m.filePath, line: m.line, text: m.text, ranges: [...seen.ranges, ...m.ranges], score: m.score, language: m.language });
+      // Every range of both, the better score (the first's text: both are the line's, or the
+      // windows of one long line). Explicit fields: a backend's line may be a class whose text
+      // and ranges are getters.
+      const best = m.score > seen.score ? m : seen;
+      perLine.set(m.line, { filePath: m.filePath, line: m.line, text: seen.text, ranges: mergeRanges(seen.ranges, m.ranges), score: best.score, language: best.language });
     }
   }
   if (!duplicates) return matches;
@@ -166,6 +169,12 @@ function distinctLines(matches: readonly LexicalLineMatch[]): readonly LexicalLi
     }
   }
   return kept;
+}
+
+/** The ranges of both lists, in order, each once. */
+function mergeRanges(a: readonly { start: number; end: number }[], b: readonly { start: number; end: number }[]): { start: number; end: number }[] {
+  const all = [...a, ...b].sort((x, y) => x.start - y.start || x.end - y.end);
+  return all.filter((r, i) => i === 0 || r.start !== all[i - 1]!.start || r.end !== all[i - 1]!.end);
 }
 
 /** Whether every file's lines come as one run, each line after the one before. */
