@@ -87,6 +87,11 @@ describe('PostgresLexicalIndex', () => {
       expect(await lineOf('TAIL_MARKER')).toEqual({ line: 301, start: long.indexOf('tail_marker') });
       expect(await lineOf('line 150 of short')).toEqual({ line: 150, start: 0 });
       expect(await lineOf('after the long')).toEqual({ line: 302, start: 0 });
+      // PostgreSQL-only syntax (matched in SQL) on a long line: checked against the whole line too,
+      // where `^` is the line's start, not a window's
+      const lines = async (q: string) => (await index.search(content.snapshot, q, { regex: true })).flatMap((h) => h.matchedLines);
+      expect(await lines('***:^a+needle_across_window')).toEqual([301]);
+      expect(await lines('***:^b+tail_marker')).toEqual([]);
       // The segments go with the file text they were cut from.
       await index.deleteRepo('seg');
       expect(await store.fetchValue<number>('SELECT count(*)::int FROM lexical_segments')).toBe(0);

@@ -275,16 +275,17 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // Turning sequential scans off for this one statement keeps the search on the index.
     const rows = await db.transaction(async (tx) => {
       await tx.execute('SET LOCAL enable_seqscan = off', [], options);
-      return tx.fetch<{ file_path: string; language: string | null; last_segment?: boolean; past_end?: boolean; start_line: number; start_column: number; text: string }>(sql, params, options);
+      return tx.fetch<{ file_path: string; language: string | null; last_segment?: boolean; past_end?: boolean; windowed: boolean; content_hash: string; start_line: number; start_column: number; text: string }>(sql, params, options);
     }, options);
     const lines: LexicalLineMatch[] = [];
     const rangesOf = jsRangeFinder(query, options);
-    const push = (filePath: string, language: string | null, line: number, column: number, raw: string) => {
+    const push = (filePath: string, language: string | null, line: number, raw: string) => {
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      // A window of a long line: its columns count from the window's start.
-      const ranges = rangesOf(text).map((r) => ({ start: r.start + column, end: r.end + column }));
-      lines.push({ filePath, line, text, ranges, score: 0, language });
+      lines.push({ filePath, line, text, ranges: rangesOf(text), score: 0, language });
     };
+    // A window of a long line is a candidate only: the whole line is read and matched afterwards
+    // (an anchor or word boundary means the line's, and columns count from its start, in UTF-16).
+    const windowed = new Map<string, { filePath: string; language: string | null; contentHash: string; line: number }>();
     // No file takes more than a quarter of the lines: one long function matching on every line
     // would otherwise leave none for the other files.
     const perFile = Math.ceil(maxLines / 4);
@@ -299,9 +300,12 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       }
       files.add(r.file_path);
       const start = Number(r.start_line);
-      const column = Number(r.start_column);
+      if (r.windowed) {
+        windowed.set(`${r.content_hash}\0${start}`, { filePath: r.file_path, language: r.language, contentHash: r.content_hash, line: start });
+        continue;
+      }
       if (!matcher) {
-        if (!r.past_end) push(r.file_path, r.language, start, column, r.text);
+        if (!r.past_end) push(r.file_path, r.language, start, r.text);
         continue;
       }
       let n = taken.get(r.file_path) ?? 0;
@@ -310,11 +314,27 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       if (r.last_segment && segmentLines.length > 1 && segmentLines.at(-1) === '') segmentLines.pop();
       for (let i = 0; i < segmentLines.length && lines.length < maxLines && n < perFile; i++) {
         if (matcher(segmentLines[i]!)) {
-          push(r.file_path, r.language, start + i, column, segmentLines[i]!);
+          push(r.file_path, r.language, start + i, segmentLines[i]!);
           n++;
         }
       }
       taken.set(r.file_path, n);
+    }
+    if (windowed.size > 0) {
+      const candidates = [...windowed.values()];
+      // (a PostgreSQL-only regex is matched in SQL, as the lines of segments are)
+      const sqlMatch = matcher ? null : `split_part(c.content, E'\\n', t.n) ${options.caseSensitive ? '~' : '~*'} $3`;
+      const whole = await db.fetch<{ i: number; text: string; matched: boolean | null }>(
+        `SELECT t.i::int AS i, split_part(c.content, E'\\n', t.n) AS text, ${sqlMatch ?? 'NULL'} AS matched
+         FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS t(h, n, i) JOIN file_contents c ON c.content_hash = t.h`,
+        [candidates.map((w) => w.contentHash), candidates.map((w) => w.line), ...(sqlMatch ? [toPostgresRegex(query)] : [])],
+        options,
+      );
+      for (const w of whole) {
+        const candidate = candidates[w.i - 1]!;
+        const text = w.text.endsWith('\r') ? w.text.slice(0, -1) : w.text;
+        if (matcher ? matcher(text) : w.matched) push(candidate.filePath, candidate.language, candidate.line, text);
+      }
     }
     return { lines, rows: rows.length, files, complete };
   }
@@ -374,6 +394,9 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 // (in the select list, not the WHERE clause: there it would change the plan's join order)
 const LAST_SEGMENT = `NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column))`;
 
+/** Whether segment `s` is a window of a long line (which has windows from column 0 on). */
+const WINDOW = `(s.start_column > 0 OR EXISTS (SELECT 1 FROM lexical_segments w WHERE w.content_hash = s.content_hash AND w.start_line = s.start_line AND w.start_column > 0))`;
+
 /**
  * The SQL of one search: candidate segments of the snapshot's files through the trigram index on
  * `lexical_segments` (`text LIKE/~/~*`), then either the segments (`mode: 'segments'`, at most
@@ -422,12 +445,12 @@ export function lexicalSearchSql(
   const limit = param(max);
   const sql =
     mode === 'segments'
-      ? `SELECT f.file_path, f.language, ${LAST_SEGMENT} AS last_segment, s.start_line, s.start_column, s.text
+      ? `SELECT f.file_path, f.language, ${LAST_SEGMENT} AS last_segment, ${WINDOW} AS windowed, s.content_hash, s.start_line, s.start_column, s.text
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 WHERE ${where}
 LIMIT ${limit}`
-      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text,
+      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text, ${WINDOW} AS windowed, s.content_hash,
   l.text = '' AND l.n = 1 + length(s.text) - length(replace(s.text, E'\\n', '')) AND ${LAST_SEGMENT} AS past_end
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash

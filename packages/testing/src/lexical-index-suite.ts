@@ -296,6 +296,32 @@ export function describeLexicalIndex(title: string, options: LexicalIndexSuiteOp
       }
     });
 
+    it('matches lines of over 4,096 characters as whole lines: columns in UTF-16, anchors at the line ends, every match', async () => {
+      const wide: SnapshotRef = { repoId: `${repoId}-wide`, snapshotId: 's1' };
+      const emoji = `${'😀'.repeat(100)}${'a'.repeat(2500)}win2_marker${'b'.repeat(2000)}`;
+      const twice = `first_hit ${'c'.repeat(3000)} second_hit ${'d'.repeat(2000)}`;
+      // a word at column 2,048 and one ending at 2,304: where a backend that cuts long lines may cut
+      const edges = `${'x'.repeat(2047)} anchored_word ${'y'.repeat(2000)} endword ${'z'.repeat(500)}`;
+      const draft = fixtureSnapshot(wide, [{ path: 'min/wide.js', language: 'javascript', content: [emoji, twice, edges].join('\n') + '\n' }]);
+      const root = await writeTree(draft);
+      roots.push(root);
+      const content = { ...draft, rootPath: root };
+      await store(content);
+      await index.reindexRepo(content);
+      const shown = async (query: string, regex = false) => (await index.search(wide, query, { regex })).flatMap((h) => h.metadata.matches as { line: number; text: string; ranges: { start: number; end: number }[] }[]);
+      try {
+        const [onEmoji] = await shown('win2_marker');
+        expect(onEmoji!.ranges).toEqual([{ start: emoji.indexOf('win2_marker'), end: emoji.indexOf('win2_marker') + 11 }]);
+        expect(onEmoji!.text.startsWith('😀😀')).toBe(true); // the line's text (shown up to 2,000 characters), not a part
+        expect((await shown('first_hit|second_hit', true)).map((m) => [m.line, m.ranges])).toEqual([[2, [{ start: 0, end: 9 }, { start: twice.indexOf('second_hit'), end: twice.indexOf('second_hit') + 10 }]]]);
+        expect(await shown('^anchored_word', true)).toEqual([]);
+        expect(await shown('endword$', true)).toEqual([]);
+        expect((await shown('\\banchored_word\\b', true)).map((m) => m.line)).toEqual([3]);
+      } finally {
+        await index.deleteRepo(wide.repoId);
+      }
+    });
+
     it('converges when a snapshot is indexed twice', async () => {
       const before = await index.search(s1, 'e', { limit: 100 });
       await index.reindexRepo(base);
