@@ -83,9 +83,10 @@ const prefixAtom = (prefix: string) => `repo:${quoteAtom(`^${escapeRegex(prefix)
 const manifestAtom = () => `file:${quoteAtom(`^${escapeRegex(OVERLAY_MANIFEST)}$`)}`;
 
 /** The Zoekt query terms that select a snapshot's files in `layout` (every file, when the query is only this). */
-function scopeTerms(name: string, layout: Layout & { kind: 'overlay' }): string {
-  const masked = layout.masked.length ? ` -file:${quoteAtom(`^(?:${layout.masked.map(escapeRegex).join('|')})$`)}` : '';
-  return `((${repoAtom(layout.base)}${masked}) or ${repoAtom(name)}) -${manifestAtom()}`;
+function scopeTerms(name: string, layout: Layout & { kind: 'overlay' }, mask = true): string {
+  // (no parentheses around a lone atom: Zoekt answers `((repo:a) or repo:b)` with nothing)
+  const base = mask && layout.masked.length ? `(${repoAtom(layout.base)} -file:${quoteAtom(`^(?:${layout.masked.map(escapeRegex).join('|')})$`)})` : repoAtom(layout.base);
+  return `(${base} or ${repoAtom(name)}) -${manifestAtom()}`;
 }
 
 function parseManifest(text: string, name: string): Layout & { kind: 'overlay' } {
@@ -165,6 +166,17 @@ function zoektLines(result: ZoektSearchResult, before: readonly LexicalLineMatch
     }
   }
   return lines;
+}
+
+/**
+ * The result without the files of `masked.base` it masks (the overlay holds their new version, or
+ * they were deleted), when the query could not leave them out. Zoekt counted them: `truncated`
+ * stays as it said.
+ */
+function dropMasked(result: ZoektSearchResult, masked: { base: string; paths: ReadonlySet<string> } | null): ZoektSearchResult {
+  if (!masked) return result;
+  const files = result.files.filter((f) => !(f.repository === masked.base && masked.paths.has(f.fileName)));
+  return files.length === result.files.length ? result : { ...result, files };
 }
 
 /** Matched lines in a response. */
@@ -316,7 +328,9 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
 
   /** Every file a Zoekt query (in Zoekt's language) selects, with its whole content. */
   #wholeFiles(query: string, options: CallOptions): Promise<ZoektSearchResult> {
-    return this.#client().search(query, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
+    // `case:yes`: Zoekt matches an all-lowercase `file:` or `repo:` atom ignoring case otherwise,
+    // so masking `src/a.ts` would also drop an `src/A.ts` beside it.
+    return this.#client().search(`${query} case:yes`, { raw: true, wholeFiles: true, signal: options.signal, timeoutMs: 120_000 });
   }
 
   /**
@@ -383,20 +397,24 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     };
     // An overlay's query selects its own files and the base's files it does not replace.
     let text = query;
+    // Under `case:no` Zoekt matches `file:` ignoring case too: a masked `src/A.ts` would hide an
+    // unchanged `src/a.ts`. Then the base's masked files are dropped from the answers instead.
+    let masked: { base: string; paths: ReadonlySet<string> } | null = null;
     if (layout.kind === 'overlay') {
-      text = `${buildZoektQuery({ ...ask, repositories: undefined, pattern: query })} ${scopeTerms(name, layout)}`;
+      if (!ask.caseSensitive && layout.masked.length > 0) masked = { base: layout.base, paths: new Set(layout.masked) };
+      text = `${buildZoektQuery({ ...ask, repositories: undefined, pattern: query })} ${scopeTerms(name, layout, !masked)}`;
       ask.raw = true;
     }
     // (the chunk store checks what it keeps of the snapshot while Zoekt searches)
     const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
     const map = (lines: readonly LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal, lookup });
-    let result = await this.#client().search(text, ask);
+    let result = dropMasked(await this.#client().search(text, ask), masked);
     let lines = zoektLines(result, []);
     let hits = await map(lines);
     // A few files with very many matched lines in few chunks can use up the lines: ask again
     // for every line Zoekt collected, as it would have returned without the cap.
     if (hits.length < limit && result.truncated && limits.maxLines < limits.maxMatches && countLines(result) >= limits.maxLines) {
-      result = await this.#client().search(text, { ...ask, maxLines: limits.maxMatches });
+      result = dropMasked(await this.#client().search(text, { ...ask, maxLines: limits.maxMatches }), masked);
       hits = await map((lines = zoektLines(result, [])));
     }
     // Zoekt returns lines best files first until the line budget runs out, and drops the files
@@ -410,7 +428,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       returned ??= new Set(result.files.map((f) => f.fileName));
       budget = Math.min(budget * 4, MAX_CONTINUATION_LINES);
       const rest = `${ask.raw ? text : buildZoektQuery({ ...ask, pattern: text })} -file:${quoteAtom(`^(?:${[...returned].map(escapeRegex).join('|')})$`)}`;
-      result = await this.#client().search(rest, { ...ask, raw: true, maxMatches: budget, maxLines: budget });
+      result = dropMasked(await this.#client().search(rest, { ...ask, raw: true, maxMatches: budget, maxLines: budget }), masked);
       if (result.files.length === 0) break;
       for (const f of result.files) returned.add(f.fileName);
       hits = await map((lines = zoektLines(result, lines)));

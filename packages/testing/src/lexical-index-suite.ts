@@ -322,6 +322,44 @@ export function describeLexicalIndex(title: string, options: LexicalIndexSuiteOp
       }
     });
 
+    it('re-indexes deltas where two paths differ only in case: the unchanged one stays searchable, in every case mode', async () => {
+      const repo = `${repoId}-case`;
+      const at = (snapshotId: string) => ({ repoId: repo, snapshotId });
+      const file = (path: string, content: string): FixtureFile => ({ path, language: 'typescript', content });
+      const upper = (n: number) => file('src/A.ts', `export const upper = ${n};\n`);
+      const lower = file('src/a.ts', 'export const lower_only = 2;\n');
+      const snapshot = async (snapshotId: string, files: FixtureFile[]) => {
+        const draft = fixtureSnapshot(at(snapshotId), files);
+        const root = await writeTree(draft);
+        roots.push(root);
+        return { ...draft, rootPath: root };
+      };
+      const first = await snapshot('s1', [upper(1), lower]);
+      await store(first);
+      await index.reindexRepo(first);
+      try {
+        // two deltas in a row, each changing only src/A.ts (the second builds on the first), then
+        // one that only adds a file (it replaces nothing of its base)
+        let previous = first;
+        for (const [snapshotId, n, added] of [['s2', 2, []], ['s3', 3, []], ['s4', 3, [file('src/new.ts', 'export const added = 4;\n')]]] as const) {
+          const next = await snapshot(snapshotId, [upper(n), lower, ...added]);
+          const delta = fixtureDelta(previous, next);
+          expect(delta.changedPaths).toEqual(added.length ? ['src/new.ts'] : ['src/A.ts']);
+          await chunkStore.copySnapshot(previous.snapshot, next.snapshot, delta.changedPaths);
+          await store(delta);
+          await index.reindexPaths(delta);
+          for (const caseSensitive of [false, true]) {
+            expect((await index.search(at(snapshotId), 'lower_only', { caseSensitive })).map((h) => h.filePath), `${snapshotId} caseSensitive ${caseSensitive}`).toEqual(['src/a.ts']);
+            expect((await index.search(at(snapshotId), 'export const', { caseSensitive })).map((h) => h.filePath).sort()).toEqual(['src/A.ts', 'src/a.ts', ...added.map((f) => f.path)]);
+            expect(await index.search(at(snapshotId), `upper = ${n - 1}`, { caseSensitive })).toEqual([]);
+          }
+          previous = next;
+        }
+      } finally {
+        await index.deleteRepo(repo);
+      }
+    });
+
     it('converges when a snapshot is indexed twice', async () => {
       const before = await index.search(s1, 'e', { limit: 100 });
       await index.reindexRepo(base);
