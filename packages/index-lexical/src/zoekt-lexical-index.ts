@@ -421,7 +421,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     // after (it even stops counting them once it has collected `maxMatches`): a few files matching
     // on hundreds of lines can leave fewer hits than asked while other files match too. Then the
     // files already returned are left out and the rest asked for, with a bigger budget each time
-    // (a few rounds at most, until a round finds no other file).
+    // (a few rounds at most, until a round finds no other file). Under `case:no` a path that
+    // differs only in case from one returned is left out with it (such pairs are rare).
     let returned: Set<string> | undefined;
     let budget = limits.maxMatches;
     for (let round = 0; round < MAX_CONTINUATIONS && hits.length < limit && result.truncated; round++) {
