@@ -18,7 +18,7 @@ import { parseFile, type FileImport, type ParseFileInput, type ParsedFile } from
 import { ParseWorkerPool } from './parse-worker-pool.js';
 import { sha256Hex } from './ids.js';
 import { buildRepositoryChunks, contentSnapshotId } from './repository-chunks.js';
-import { checkFile, DEFAULT_MAX_FILE_BYTES, walkRepository, type SkippedFile, type WalkedFile, type WalkOptions } from './repository-walker.js';
+import { binaryReason, checkFile, DEFAULT_MAX_FILE_BYTES, walkRepository, type SkippedFile, type WalkedFile, type WalkOptions } from './repository-walker.js';
 import { linkRelations, symbolContextNeed, type LinkStats } from './symbol-linker.js';
 
 /** A progress event: walking, reading, parsing (once per file) and linking. */
@@ -190,7 +190,10 @@ async function readParseLink(
   await eachConcurrently(walked, Math.max(1, options.readConcurrency ?? 16), async (file, i) => {
     throwIfAborted(signal, 'parser');
     try {
-      contents[i] = await readFile(join(root, file.path), 'utf8');
+      const content = await readFile(join(root, file.path), 'utf8');
+      const nul = binaryReason(content);
+      if (nul) skipped.push({ path: file.path, reason: 'binary', detail: nul });
+      else contents[i] = content;
     } catch (cause) {
       skipped.push({ path: file.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) });
     }

@@ -360,6 +360,15 @@ export async function checkFile(root: string, rel: string, maxFileBytes: number,
   return { path: rel, sizeBytes: size, language: detectLanguage(rel), modifiedMs };
 }
 
+/**
+ * Why a file's whole text is not text after all, or null: a NUL byte past the first 8000 bytes
+ * the walk looked at (PostgreSQL cannot store one in text, and no source file holds one).
+ */
+export function binaryReason(content: string): string | null {
+  const at = content.indexOf('\u0000');
+  return at < 0 ? null : `NUL byte at character ${at}`;
+}
+
 /** UTF-8 validity of a prefix; a sequence cut at the end of a truncated read is fine. */
 function looksLikeUtf8(bytes: Buffer, truncated: boolean): boolean {
   try {

@@ -78,6 +78,21 @@ describe('TreeSitterRepositoryParser', () => {
     expect(delta.chunks.every((c) => c.snapshotId === 's2')).toBe(true);
   });
 
+  it('skips a file with a NUL byte past the 8,000 bytes the walk sniffs, in the scan and the parse alike', async () => {
+    const late = `${'x = 1\n'.repeat(1600)}y = "\u0000"\n`;
+    const nul = await writeTempRepo({ 'ok.py': 'def ok():\n    return 1\n', 'late_nul.py': late });
+    try {
+      const skipped = { path: 'late_nul.py', reason: 'binary', detail: `NUL byte at character ${late.indexOf('\u0000')}` };
+      const scan = await parser.scan(nul.root);
+      expect(scan.files.map((f) => f.path)).toEqual(['ok.py']);
+      expect(scan.skipped).toEqual([skipped]);
+      const parsed = await parser.parse(nul.root, { repoId: 'nul', snapshotId: 's1' });
+      expect(parsed.files.map((f) => f.path)).toEqual(['ok.py']);
+    } finally {
+      await nul.cleanup();
+    }
+  });
+
   it('reads no commit outside a git work tree', async () => {
     const plain = await writeTempRepo({ 'a.txt': 'x' });
     try {

@@ -6,7 +6,7 @@ import { readGitHead } from './git-head.js';
 import { sha256Hex } from './ids.js';
 import { buildRepositoryChunks } from './repository-chunks.js';
 import { parseRepository, symbolsFromChunks } from './repository-parser.js';
-import { walkRepository, type WalkOptions } from './repository-walker.js';
+import { binaryReason, walkRepository, type WalkOptions } from './repository-walker.js';
 
 export interface TreeSitterRepositoryParserOptions extends Omit<WalkOptions, 'signal' | 'known'> {
   /** Files read at once while scanning and parsing. Default 16. */
@@ -55,6 +55,11 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
       }
       try {
         const content = await readFile(join(root, f.path), 'utf8');
+        const nul = binaryReason(content);
+        if (nul) {
+          skipped.push({ path: f.path, reason: 'binary', detail: nul } as RepositoryScan['skipped'][number]);
+          return;
+        }
         files[i] = { path: f.path, sizeBytes: f.sizeBytes, language: f.language, contentHash: sha256Hex(content), modifiedMs: trusted(f.modifiedMs) };
       } catch (cause) {
         skipped.push({ path: f.path, reason: 'unreadable', detail: String((cause as Error).message ?? cause) } as RepositoryScan['skipped'][number]);
