@@ -14,3 +14,4 @@ export type * from './ports/repository-parser.js';
 export * from './snapshot-cache.js';
 export * from './bounded.js';
 export * from './concurrently.js';
+export * from './languages.js';

@@ -1,6 +1,7 @@
 import {
   InvalidInputError,
   InvalidQueryError,
+  knownLanguages,
   throwIfAborted,
   type CallOptions,
   type ChunkStore,
@@ -440,7 +441,7 @@ export function lexicalSearchSql(
   // (case as the query's, as Zoekt's `file:` follows its `case:`)
   if (options.filePattern) filters.push(`f.file_path ${options.caseSensitive ? '~' : '~*'} ${param(toPostgresRegex(options.filePattern))}`);
   if (excludePaths.length > 0) filters.push(`f.file_path <> ALL(${param(excludePaths)}::text[])`);
-  if (options.languages && options.languages.length > 0) filters.push(`lower(f.language) = ANY(${param(options.languages.map((l) => l.toLowerCase()))}::text[])`);
+  if (options.languages && options.languages.length > 0) filters.push(`lower(f.language) = ANY(${param(knownLanguages(options.languages))}::text[])`);
   const where = `f.repo_id = $1 AND f.snapshot_id = $2 AND ${segmentCondition}${filters.map((c) => ` AND ${c}`).join('')}`;
   const limit = param(max);
   const sql =

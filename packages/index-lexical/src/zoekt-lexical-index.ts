@@ -2,6 +2,7 @@ import {
   ConfigError,
   TrawlError,
   InvalidQueryError,
+  languagePathPattern,
   NotFoundError,
   TimeoutError,
   throwIfAborted,
@@ -379,6 +380,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit <= 0) throw new InvalidQueryError(`limit must be a positive integer, got ${options.limit}`, { component: COMPONENT });
     const limits = zoektSearchLimits(limit, this.#matchesPerHit, this.#filesPerHit);
+    // Languages as Trawl names them (Zoekt's own detection differs: a C++-looking `.h` file), by path.
+    const languageAtom = options.languages?.length ? ` file:${quoteAtom(languagePathPattern(options.languages))}` : '';
     const name = zoektRepositoryName(snapshot);
     const layout = await this.#layout(name, options);
     if (layout.kind === 'deleted') return [];
@@ -386,7 +389,6 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const ask: ZoektSearchOptions = {
       regex: options.regex,
       caseSensitive: options.caseSensitive ?? false,
-      languages: options.languages,
       filePatterns: options.filePattern ? [options.filePattern] : undefined,
       repositories: [name],
       raw: false,
@@ -402,7 +404,10 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     let masked: { base: string; paths: ReadonlySet<string> } | null = null;
     if (layout.kind === 'overlay') {
       if (!ask.caseSensitive && layout.masked.length > 0) masked = { base: layout.base, paths: new Set(layout.masked) };
-      text = `${buildZoektQuery({ ...ask, repositories: undefined, pattern: query })} ${scopeTerms(name, layout, !masked)}`;
+      text = `${buildZoektQuery({ ...ask, repositories: undefined, pattern: query })}${languageAtom} ${scopeTerms(name, layout, !masked)}`;
+      ask.raw = true;
+    } else if (languageAtom) {
+      text = `${buildZoektQuery({ ...ask, pattern: query })}${languageAtom}`;
       ask.raw = true;
     }
     // (the chunk store checks what it keeps of the snapshot while Zoekt searches)

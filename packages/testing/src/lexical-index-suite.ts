@@ -81,6 +81,9 @@ export const LEXICAL_FIXTURE_FILES: readonly FixtureFile[] = [
     content: ['package main', '', 'import "fmt"', '', '// Needle: top-level comment outside any function', 'var Banner = "Needle"', ''].join('\n'),
   },
   { path: 'data/table.js', language: 'javascript', content: `${LONG_LINE}\n` },
+  // A header that looks like C++ (Zoekt's own detection says C++; Trawl says `c`, by its name)
+  { path: 'inc/widget.h', language: 'c', content: '#include <vector>\nclass Widget { public: std::vector<int> parts; }; // widget_marker\n' },
+  { path: 'config/settings.jsonc', language: 'json', content: '// settings_marker\n{ "retries": 3 }\n' },
   { path: 'docs/notes.md', language: 'markdown', content: '# Notes\n\nThe orphan_marker lives in a file whose chunks were never stored.\n' },
 ];
 
@@ -246,6 +249,11 @@ export function describeLexicalIndex(title: string, options: LexicalIndexSuiteOp
       expect(new Set((await index.search(s1, 'order', { filePattern: '^LIB/' })).map((h) => h.filePath))).toEqual(new Set(['lib/orders.py']));
       expect(await index.search(s1, 'order', { filePattern: '^LIB/', caseSensitive: true })).toEqual([]);
       expect(new Set((await index.search(s1, 'e', { languages: ['python'], limit: 100 })).map((h) => h.filePath))).toEqual(new Set(['lib/orders.py']));
+      // Languages as Trawl names them, whatever the backend would detect itself
+      expect((await index.search(s1, 'widget_marker', { languages: ['c'] })).map((h) => h.filePath)).toEqual(['inc/widget.h']);
+      expect(await index.search(s1, 'widget_marker', { languages: ['cpp'] })).toEqual([]);
+      expect((await index.search(s1, 'settings_marker', { languages: ['JSON', 'go'] })).map((h) => h.filePath)).toEqual(['config/settings.jsonc']);
+      await expect(index.search(s1, 'widget_marker', { languages: ['C++'] })).rejects.toMatchObject({ code: 'INVALID_QUERY', message: expect.stringMatching(/unknown language "C\+\+": use one of .*cpp/) });
     });
 
     it('honours limit', async () => {

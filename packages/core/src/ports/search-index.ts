@@ -89,6 +89,10 @@ export interface LexicalSearchOptions extends SearchOptions {
   caseSensitive?: boolean;
   /** Restrict to files whose path matches this regex. */
   filePattern?: string;
+  /**
+   * Only files of these languages, as Trawl names them (`detectLanguage`: `typescript`, `python`,
+   * `cpp`, `markdown`, ... in any case); an unknown one is an InvalidQueryError.
+   */
   languages?: readonly string[];
 }
 
