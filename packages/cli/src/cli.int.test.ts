@@ -45,6 +45,38 @@ describe('trawl command line: usage', () => {
     expect((await runCli(['index', '/definitely/not/here'], {})).stderr).toMatch(/is not a directory/);
   });
 
+  it('says in one line what to do when a port is taken or TRAWL_HOME is a file, not a stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const home = await mkdtemp(join(tmpdir(), 'trawl-cli-home-'));
+    try {
+      const port = String((busy.address() as { port: number }).port);
+      const served = await runCli(['serve', '--port', port], { TRAWL_HOME: home, TRAWL_LOG_LEVEL: 'silent' });
+      expect(served.code).toBe(4);
+      expect(served.stderr).toMatch(/^trawl serve: listen EADDRINUSE.*: another process listens there: pick another port with --port\n$/);
+      await writeFile(join(home, 'a-file'), 'x');
+      const status = await runCli(['status'], { TRAWL_HOME: join(home, 'a-file') });
+      expect(status.code).toBe(4);
+      expect(status.stderr).toMatch(/check TRAWL_HOME/);
+      expect(status.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      busy.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('doctor gives the fix of the failing backend: DATABASE_URL for PostgreSQL-backed indexes', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'trawl-cli-home-'));
+    try {
+      const r = await runCli(['doctor'], { TRAWL_HOME: home, DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x' });
+      expect(r.code).toBe(5);
+      expect(r.stdout).toMatch(/FAIL lexical:postgres[^\n]*\n\s+fix: check DATABASE_URL/);
+      expect(r.stdout).not.toMatch(/ZOEKT_URL/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it('exits 4 with the variable named on bad configuration', async () => {
     const r = await runCli(['status'], { DATABASE_URL: 'mysql://root:hunter2@db/x' });
     expect(r.code).toBe(4);
@@ -216,7 +248,11 @@ describe.each(FLAVOURS)('trawl end to end on the $name', (flavour) => {
   it('exits 3 for an unknown repository and 2 for a bad regex', async () => {
     const missing = await runCli(['search', 'x', '--repo', 'nope'], env);
     expect(missing.code).toBe(3);
-    expect(missing.stderr).toMatch(/unknown repository "nope"/);
+    expect(missing.stderr).toMatch(/^trawl search: unknown repository "nope"/); // (no component tag)
+    // status too; with --json the error is JSON on stdout as well
+    const status = await runCli(['status', '--repo', 'nope', '--json'], env);
+    expect(status.code).toBe(3);
+    expect(JSON.parse(status.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/^no repository "nope"/) } });
     const badRegex = await runCli(['search', '/foo(/', '--repo', repoId], env);
     expect(badRegex.code).toBe(2);
     expect(badRegex.stderr).toMatch(/invalid regex/);

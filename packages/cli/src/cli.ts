@@ -63,6 +63,28 @@ function exitCodeFor(error: unknown): number {
   }
 }
 
+/** Hints for the operating-system errors a command can meet before Trawl's own checks do. */
+const SYSTEM_HINTS: Record<string, { hint: string; exit: number }> = {
+  EADDRINUSE: { hint: 'another process listens there: pick another port with --port', exit: EXIT.config },
+  EACCES: { hint: 'not allowed: check the permissions (a port below 1024 needs privileges)', exit: EXIT.config },
+  EADDRNOTAVAIL: { hint: 'this machine has no such address: check --host', exit: EXIT.config },
+  EEXIST: { hint: 'a file is in the way of a directory: check TRAWL_HOME and the paths given', exit: EXIT.config },
+  ENOTDIR: { hint: 'a file is in the way of a directory: check TRAWL_HOME and the paths given', exit: EXIT.config },
+};
+
+/**
+ * One line for a failure, its code and the exit code: Trawl's errors say what to do; an error
+ * of the operating system (a port in use, a file where a directory should be) gets a hint; only
+ * an unexpected error keeps its stack, for a bug report.
+ */
+function describeFailure(error: unknown): { message: string; code: string; exit: number } {
+  if (isTrawlError(error)) return { message: error.detail, code: error.code, exit: exitCodeFor(error) };
+  const systemCode = (error as NodeJS.ErrnoException | undefined)?.code;
+  const known = typeof systemCode === 'string' ? SYSTEM_HINTS[systemCode] : undefined;
+  if (known) return { message: `${(error as Error).message}: ${known.hint}`, code: systemCode!, exit: known.exit };
+  return { message: (error as Error)?.stack ?? String(error), code: 'INTERNAL', exit: EXIT.failure };
+}
+
 /**
  * Runs the trawl command line and returns its exit code. The container is created on first
  * use and always closed before returning.
@@ -96,9 +118,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`trawl ${name}: interrupted\n`);
       return EXIT.interrupted;
     }
-    const message = isTrawlError(error) ? error.message.replace(/^\[trawl\] /, '') : ((error as Error)?.stack ?? String(error));
+    const { message, code, exit } = describeFailure(error);
     io.stderr.write(`trawl ${name}: ${message}\n`);
-    return exitCodeFor(error);
+    // (with --json, the error as JSON on stdout too, for the program reading it)
+    if (args.includes('--json')) io.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+    return exit;
   } finally {
     await trawl?.close();
   }

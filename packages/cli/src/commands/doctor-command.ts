@@ -11,10 +11,12 @@ Also says whether the database delivers change notifications (without them a ser
 reads one write stamp per lexical search: slower, still correct; not a failure), and
 names indexes the configuration never reads but every write keeps up.`;
 
+/** What to do when a component fails, by its name (`lexical:zoekt`), its backend (`postgres`) or its index (`symbol`). */
 const FIXES: Record<string, string> = {
   postgres: 'check DATABASE_URL (postgres://user:password@host:5432/db) and that the server is up; unset it to use the embedded database',
-  lexical: 'check ZOEKT_URL and that zoekt-webserver runs with -rpc; unset ZOEKT_URL to use PostgreSQL trigram search',
-  vector: 'check QDRANT_URL / TRAWL_EMBEDDING_URL and that the services answer; unset them to turn vector search off',
+  'lexical:zoekt': 'check ZOEKT_URL and that zoekt-webserver runs with -rpc; unset ZOEKT_URL to use PostgreSQL trigram search',
+  'vector:qdrant': 'check QDRANT_URL / TRAWL_EMBEDDING_URL and that the services answer; unset them to turn vector search off',
+  'vector:pgvector': 'check DATABASE_URL and TRAWL_EMBEDDING_URL and that they answer; unset TRAWL_EMBEDDING_URL to turn vector search off',
   symbol: 'check KUZU_PATH is writable and no other process holds the graph open for writing',
   embedding: 'check TRAWL_EMBEDDING_URL, TRAWL_EMBEDDING_MODEL and TRAWL_EMBEDDING_API_KEY',
 };
@@ -36,12 +38,17 @@ export async function doctorCommand(args: string[], io: CliIo, container: () => 
     const mark = !c.configured ? 'off ' : c.ok ? 'ok  ' : 'FAIL';
     const detail = !c.configured ? String(c.details?.reason ?? '') : c.ok ? `${c.latencyMs} ms` : c.error;
     io.stdout.write(`${mark} ${name.padEnd(22)} ${detail}\n`);
-    if (c.configured && !c.ok) io.stdout.write(`     fix: ${FIXES[name.split(':')[0]!] ?? 'see the error above'}\n`);
+    if (c.configured && !c.ok) io.stdout.write(`     fix: ${fixFor(name)}\n`);
   }
   if (notifications) io.stdout.write(`${notifications.delivered ? 'ok  ' : 'note'} ${'notifications'.padEnd(22)} ${notifications.detail}\n`);
   for (const u of unusedIndexes) io.stdout.write(`note ${'unused index'.padEnd(22)} ${u.name}: ${u.reason}; drop it: ${u.drop}\n`);
   io.stdout.write(health.ok ? '\nall configured services answer\n' : '\nsome services fail: see the fixes above\n');
   return health.ok ? 0 : 5;
+}
+
+function fixFor(component: string): string {
+  const [index, backend] = component.split(':');
+  return FIXES[component] ?? (backend !== undefined ? FIXES[backend] : undefined) ?? FIXES[index!] ?? 'see the error above';
 }
 
 /** How long each of doctor's database checks may take. */

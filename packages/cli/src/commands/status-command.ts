@@ -1,4 +1,5 @@
 import type { TrawlContainer } from '@trawl/container';
+import { NotFoundError } from '@trawl/core';
 import { parse } from '../args.js';
 import type { CliIo } from '../io.js';
 
@@ -16,6 +17,7 @@ export async function statusCommand(args: string[], io: CliIo, container: () => 
   const report = await Promise.all(
     repos.map(async (r) => ({ ...r, snapshots: await catalog.listSnapshots(r.repoId, { signal: io.signal }) })),
   );
+  if (values.repo && report.length === 0) throw new NotFoundError(`no repository "${values.repo}": \`trawl status\` lists the indexed ones`, { component: 'cli' });
   const indexes = (await trawl.indexes()).map((i) => i.name);
   const disabled = await trawl.disabledIndexes();
   if (values.json) {
@@ -23,7 +25,7 @@ export async function statusCommand(args: string[], io: CliIo, container: () => 
     return 0;
   }
   io.stdout.write(`indexes on: ${indexes.join(', ')}${disabled.length ? `; off: ${disabled.map((d) => `${d.index} (${d.reason})`).join(', ')}` : ''}\n`);
-  if (report.length === 0) io.stdout.write(values.repo ? `no repository "${values.repo}"\n` : 'nothing indexed yet: run `trawl index <path>`\n');
+  if (report.length === 0) io.stdout.write('nothing indexed yet: run `trawl index <path>`\n');
   for (const r of report) {
     io.stdout.write(`${r.repoId}  ${r.rootPath ?? ''}\n`);
     for (const s of r.snapshots) {
