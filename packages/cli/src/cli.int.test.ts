@@ -41,6 +41,8 @@ describe('trawl command line: usage', () => {
     expect(badLimit.stderr).toMatch(/--limit must be an integer between 1 and 200/);
     const badIndex = await runCli(['search', 'x', '--index', 'lexical,magic'], {});
     expect(badIndex.stderr).toMatch(/unknown index "magic"/);
+    const noIndex = await runCli(['search', 'x', '--index', ','], {});
+    expect([noIndex.code, noIndex.stderr]).toEqual([2, expect.stringMatching(/--index names no index/)]);
     expect((await runCli(['index'], {})).code).toBe(2);
     expect((await runCli(['index', '/definitely/not/here'], {})).stderr).toMatch(/is not a directory/);
   });

@@ -98,7 +98,7 @@ export function registerTrawlTools(server: McpServer, options: TrawlToolsOptions
         query: z.string().min(1).max(2000).describe('What to look for.'),
         repo: repoArg,
         limit: z.number().int().min(1).max(50).default(10).describe('Number of results (1-50).'),
-        indexes: z.array(z.enum(INDEX_NAMES as unknown as [IndexName, ...IndexName[]])).max(5).optional().describe('Restrict to these indexes.'),
+        indexes: z.array(z.enum(INDEX_NAMES as unknown as [IndexName, ...IndexName[]])).min(1).max(5).optional().describe('Restrict to these indexes.'),
         regex: z.boolean().default(false).describe('Treat the query as a regular expression.'),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },

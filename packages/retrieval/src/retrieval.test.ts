@@ -197,6 +197,8 @@ describe('Retriever and Indexer over the ports', () => {
     await expect(retriever.search('/foo(/', { repo: 'app' })).rejects.toThrow(/invalid regex "foo\("/);
     await expect(retriever.search('x', { repo: 'nope' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(retriever.search('x', { repo: 'app', indexes: ['vector'] })).rejects.toThrow(/index "vector" is not configured/);
+    // an empty list is a mistake, not a search of nothing
+    await expect(retriever.search('x', { repo: 'app', indexes: [] })).rejects.toThrow(/indexes is empty: name at least one of lexical/);
   });
 
   it('flags hits whose file changed in the working tree since indexing', async () => {

@@ -177,6 +177,9 @@ export class Retriever {
     const ref: SnapshotRef = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
     const weights = { ...classified.weights, ...this.#options.weights, ...options.weights };
     const wanted = options.indexes ?? this.indexNames;
+    if (options.indexes && options.indexes.length === 0) {
+      throw new InvalidQueryError(`indexes is empty: name at least one of ${this.indexNames.join(', ') || 'none'}, or leave it out to search them all`, { component: 'retrieval' });
+    }
     for (const name of wanted) {
       if (!this.#indexes.has(name)) {
         throw new InvalidQueryError(`index "${name}" is not configured; available: ${this.indexNames.join(', ') || 'none'}`, { component: 'retrieval' });

@@ -55,7 +55,7 @@ export const searchBodySchema = {
     query: { type: 'string', minLength: 1, maxLength: 2000 },
     repo: repoParam,
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
-    indexes: { type: 'array', items: { type: 'string', enum: [...INDEX_NAMES] }, maxItems: INDEX_NAMES.length, uniqueItems: true },
+    indexes: { type: 'array', items: { type: 'string', enum: [...INDEX_NAMES] }, minItems: 1, maxItems: INDEX_NAMES.length, uniqueItems: true },
     snapshot: snapshotParam,
     regex: { type: 'boolean', default: false },
   },

@@ -145,6 +145,7 @@ describe('search', () => {
     ['/v1/search?q=x&limit=0', 400, 'INVALID_INPUT'],
     ['/v1/search?q=x&limit=abc', 400, 'INVALID_INPUT'],
     ['/v1/search?q=x&indexes=lexical,bogus', 400, 'INVALID_QUERY'],
+    ['/v1/search?q=x&indexes=,&repo=app', 400, 'INVALID_QUERY'],
     ['/v1/search?q=x&unknown=1', 400, 'INVALID_INPUT'],
     ['/v1/search?q=x&snapshot=deadbeef', 404, 'NOT_FOUND'],
     [`/v1/search?q=${'a'.repeat(2001)}`, 400, 'INVALID_INPUT'],
@@ -159,6 +160,7 @@ describe('search', () => {
     [{}, 400],
     [{ query: 'x', extra: true }, 400],
     [{ query: 'x', indexes: ['nope'] }, 400],
+    [{ query: 'x', repo: 'app', indexes: [] }, 400],
     [{ query: { text: 'x' } }, 400],
     ['{"query": ', 400],
   ])('POST /v1/search %j -> %i', async (payload, status) => {

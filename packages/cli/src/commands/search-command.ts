@@ -35,6 +35,7 @@ export async function searchCommand(args: string[], io: CliIo, container: () => 
   let indexes: IndexName[] | undefined;
   if (values.index) {
     indexes = (values.index as string).split(",").map((s: string) => s.trim()).filter(Boolean) as IndexName[];
+    if (indexes.length === 0) throw new UsageError(`--index names no index: use one or more of ${INDEX_NAMES.join(', ')}, comma-separated`);
     const unknown = indexes.filter((i) => !INDEX_NAMES.includes(i));
     if (unknown.length) throw new UsageError(`unknown index ${unknown.map((u) => `"${u}"`).join(', ')}: use ${INDEX_NAMES.join(', ')}`);
   }
