@@ -56,7 +56,10 @@ export interface IndexerOptions {
 export interface IndexRepositoryOptions extends CallOptions {
   repoId: string;
   root: string;
-  /** Build from the latest ready snapshot, re-parsing only changed files (default true when one exists). */
+  /**
+   * Build from the latest ready snapshot, re-parsing only changed files (default true when one
+   * exists). `false` parses everything, and rebuilds the snapshot of an unchanged tree too.
+   */
   incremental?: boolean;
   onProgress?: (event: IndexProgressEvent) => void;
 }
@@ -124,7 +127,12 @@ export class Indexer {
     await catalog.upsertRepo({ repoId, rootPath: root }, { signal });
 
     const existing = await catalog.getSnapshot(ref, { signal });
-    if (existing?.status === 'ready') {
+    if (existing?.status === 'ready' && options.incremental === false) {
+      // A full run asked over a tree indexed as it is now (to recover an index, or to fill one
+      // switched on since): that snapshot is rebuilt from scratch. Searches answer from the
+      // previous ready snapshot meanwhile, when there is one.
+      await this.deleteSnapshot(ref, { signal });
+    } else if (existing?.status === 'ready') {
       // Nothing to index; a file read again because its time was not yet trusted can be now.
       if (base?.snapshotId === snapshotId) this.#keepFiles(ref, withTimes(known!, await this.#refreshTimes(ref, known!, scan.files, [], signal)));
       emit({ stage: 'plan', mode: 'unchanged', changed: 0, deleted: 0, total: scan.files.length, snapshotId });

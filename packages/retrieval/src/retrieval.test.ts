@@ -223,6 +223,12 @@ describe('Retriever and Indexer over the ports', () => {
     expect((await retriever.search('createUser calls this', { repo: 'app' })).hits).toEqual([]);
     const again = await indexer.indexRepository({ repoId: 'app', root });
     expect(again.mode).toBe('unchanged');
+    // Asked for a full run over the same tree: the snapshot is rebuilt, every index fed again.
+    const fed: string[] = [];
+    const forced = await indexer.indexRepository({ repoId: 'app', root, incremental: false, onProgress: (e) => void (e.stage === 'index' && e.status === 'done' && fed.push(e.index)) });
+    expect([forced.mode, forced.snapshotId, fed.sort()]).toEqual(['full', again.snapshotId, ['lexical', 'symbol']]);
+    expect((await retriever.search('edited', { repo: 'app' })).hits[0]!.file).toBe('src/save.ts');
+    expect((await indexer.indexRepository({ repoId: 'app', root })).mode).toBe('unchanged');
   });
 
   it('keeps the previous ready snapshot answering when a run fails midway, and a re-run converges', async () => {
