@@ -391,8 +391,8 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 /**
  * Whether segment `s` is its text's last. Text that ends with a newline splits into one empty
  * line more than it has: the last line of its last segment, which a search must not report.
+ * (Asked in the select list: in the WHERE clause it changed the plan's join order.)
  */
-// (in the select list, not the WHERE clause: there it would change the plan's join order)
 const LAST_SEGMENT = `NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column))`;
 
 /** Whether segment `s` is a window of a long line (which has windows from column 0 on). */
