@@ -81,12 +81,15 @@ async function exerciseTools(client: Client, symbolsAvailable: boolean | null): 
 
   const unknown = await call(client, 'search_code', { query: 'x', repo: 'nope' });
   expect(unknown.isError).toBe(true);
-  expect(unknown.text).toMatch(/NOT_FOUND.*unknown repository "nope"/);
+  expect(unknown.text).toMatch(/NOT_FOUND.*unknown repository "nope"[\s\S]*Build an index with `trawl index <path>`/);
   const badRegex = await call(client, 'search_code', { query: '/foo(/' });
   expect(badRegex.isError).toBe(true);
   expect(badRegex.text).toMatch(/INVALID_QUERY.*invalid regex/);
   const missingChunk = await call(client, 'get_chunk', { chunkId: 'deadbeef' });
   expect(missingChunk).toMatchObject({ isError: true });
+  // (the hint on building an index goes with a missing index only, not a missing chunk)
+  expect(missingChunk.text).toMatch(/NOT_FOUND.*chunk "deadbeef" is not in/);
+  expect(missingChunk.text).not.toMatch(/Build an index/);
   // zod rejects the arguments before the tool runs.
   const invalid = await client.callTool({ name: 'search_code', arguments: { query: '' } }).then(
     (r) => ({ isError: !!r.isError, text: JSON.stringify(r.content) }),

@@ -31,7 +31,8 @@ function text(body: string, max: number, isError = false): CallToolResult {
 
 function errorText(error: unknown): string {
   if (!isTrawlError(error)) return `Error: ${(error as Error)?.message ?? String(error)}`;
-  const hint = error.code === 'NOT_FOUND' && /index|snapshot|repositor/i.test(error.detail) ? `\n${HOW_TO_INDEX}` : '';
+  // (only where an index is missing: not for a chunk, a file or a path that is not there)
+  const hint = error.code === 'NOT_FOUND' && /nothing is indexed|unknown repository|no ready snapshot/i.test(error.detail) ? `\n${HOW_TO_INDEX}` : '';
   return `Error (${error.code}): ${error.detail}${hint}`;
 }
 

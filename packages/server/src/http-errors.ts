@@ -43,6 +43,22 @@ export function errorBody(code: ApiErrorCode, message: string, details?: unknown
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
+/** One schema violation in words that name the field and, where there is a choice, the choices. */
+function describeIssue(issue: { instancePath?: string; keyword?: string; message?: string; params?: Record<string, unknown> }): string {
+  const field = issue.instancePath ? issue.instancePath.slice(1).replaceAll('/', '.') : '';
+  const params = issue.params ?? {};
+  switch (issue.keyword) {
+    case 'additionalProperties':
+      return `unknown field "${String(params.additionalProperty)}"${field ? ` in ${field}` : ''}`;
+    case 'required':
+      return `"${field ? `${field}.` : ''}${String(params.missingProperty)}" is required`;
+    case 'enum':
+      return `${field || 'the value'} must be one of ${(params.allowedValues as unknown[] | undefined)?.join(', ') ?? 'the allowed values'}`;
+    default:
+      return `${field ? `${field} ` : ''}${issue.message ?? 'is not valid'}`;
+  }
+}
+
 /** Maps an error to a status and body. Anything unknown is a 500 with a generic message (logged in full). */
 export function toHttpError(error: unknown): { status: number; body: ApiErrorBody; unexpected: boolean } {
   if (error instanceof HttpError) return { status: error.statusCode, body: errorBody(error.code, error.message), unexpected: false };
@@ -54,7 +70,7 @@ export function toHttpError(error: unknown): { status: number; body: ApiErrorBod
   if (fe?.validation) {
     const where = fe.validationContext ?? 'request';
     const details = fe.validation.map((v) => ({ in: where, path: v.instancePath || '/', message: v.message }));
-    return { status: 400, body: errorBody('INVALID_INPUT', `invalid ${where}: ${fe.message.replace(/^(querystring|body|params|headers)\/?/, '')}`, details), unexpected: false };
+    return { status: 400, body: errorBody('INVALID_INPUT', `invalid ${where}: ${fe.validation.map(describeIssue).join('; ')}`, details), unexpected: false };
   }
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

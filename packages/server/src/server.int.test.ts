@@ -254,6 +254,12 @@ describe('chunks and files', () => {
       { line: 4, text: 'export class UserService {' },
       { line: 5, text: '  createUser(name: string, password: string) {' },
     ]);
+    // a range that is backwards, or starts past the file's end, is a mistake: 400, saying why
+    for (const [range, why] of [['start=3&end=2', /end \(2\) is before start \(3\)/], ['start=9999', /start \(9999\) is past the end of src\/users\.ts, which has \d+ lines/]] as const) {
+      const res = await get(`/v1/repos/app/file?path=src/users.ts&${range}`);
+      expect([res.status, res.body.error.code]).toEqual([400, 'INVALID_INPUT']);
+      expect(res.body.error.message).toMatch(why);
+    }
   });
   it.each([
     ['../../../../etc/passwd', 400],

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@trawl/core';
+import { InvalidInputError, NotFoundError } from '@trawl/core';
 import { readChunkWithContext } from '@trawl/retrieval';
 import type { FastifyInstance } from 'fastify';
 import { runRequestWork } from '../request-work.js';
@@ -46,10 +46,13 @@ export function registerChunkRoutes(app: FastifyInstance, ctx: RouteContext): vo
     async (request, reply) =>
       runRequestWork(reply, ctx.requestTimeoutMs, async (signal) => {
         const path = assertRepoRelativePath(request.query.path);
+        const { start, end } = request.query;
+        if (start !== undefined && end !== undefined && end < start) throw new InvalidInputError(`end (${end}) is before start (${start}): ask for lines start..end`, { component: 'server' });
         const snapshot = await resolveSnapshot(ctx, request.params.repo, request.query.snapshot, { signal });
         const file = await (await ctx.container.catalog()).getFile(snapshot, path, { signal });
         if (!file) throw new NotFoundError(`no file ${JSON.stringify(path)} in ${snapshot.repoId}@${snapshot.snapshotId}`, { component: 'server' });
         const all = file.content.split(/\r?\n/);
+        if (start !== undefined && start > all.length) throw new InvalidInputError(`start (${start}) is past the end of ${path}, which has ${all.length} lines`, { component: 'server' });
         const fromLine = Math.min(request.query.start ?? 1, Math.max(all.length, 1));
         let toLine = Math.min(request.query.end ?? all.length, all.length);
         const truncated = toLine - fromLine + 1 > MAX_FILE_LINES;
