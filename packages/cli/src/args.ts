@@ -7,12 +7,21 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Parsed option values: strings for `type: 'string'`, booleans for flags, undefined when absent. */
 export type ParsedValues = Record<string, any> & { help?: boolean };
 
-export function parse(args: string[], options: Options, help: string): { values: ParsedValues; positionals: string[] } {
+/**
+ * Parses a command's arguments (`--help` / `-h` added). `maxPositionals`: how many arguments
+ * besides the options it takes; more is a usage error rather than silently ignored.
+ */
+export function parse(args: string[], options: Options, help: string, maxPositionals = Infinity): { values: ParsedValues; positionals: string[] } {
+  let parsed: { values: ParsedValues; positionals: string[] };
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''), help);
   }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument${parsed.positionals.length - maxPositionals > 1 ? 's' : ''} ${parsed.positionals.slice(maxPositionals).map((p) => `"${p}"`).join(' ')}`, help);
+  }
+  return parsed;
 }
 
 export function positiveInt(name: string, value: string | undefined, fallback: number, max = 10_000): number {

@@ -30,7 +30,12 @@ describe('trawl command line: usage', () => {
   });
 
   it('exits 2 with a reason on usage mistakes', async () => {
-    expect((await runCli([], {})).code).toBe(2);
+    const none = await runCli([], {});
+    expect([none.code, none.stdout, none.stderr]).toEqual([2, '', expect.stringMatching(/^Usage: trawl /)]);
+    for (const name of ['status', 'migrate', 'doctor']) {
+      const extra = await runCli([name, 'extra'], {});
+      expect([extra.code, extra.stderr], name).toEqual([2, expect.stringContaining('unexpected argument "extra"')]);
+    }
     const unknown = await runCli(['serch', 'x'], {});
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "serch"');

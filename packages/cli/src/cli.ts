@@ -91,9 +91,14 @@ function describeFailure(error: unknown): { message: string; code: string; exit:
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // (no command is a usage mistake: the help goes where errors go)
+    io.stderr.write(`${MAIN_HELP}\n`);
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${MAIN_HELP}\n`);
-    return name ? EXIT.ok : EXIT.usage;
+    return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`${VERSION}\n`);

@@ -22,7 +22,7 @@ const FIXES: Record<string, string> = {
 };
 
 export async function doctorCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' } }, DOCTOR_HELP);
+  const { values } = parse(args, { json: { type: 'boolean' } }, DOCTOR_HELP, 0);
   if (values.help) return io.stdout.write(`${DOCTOR_HELP}\n`), 0;
   const trawl = container();
   const health = await trawl.healthCheck();

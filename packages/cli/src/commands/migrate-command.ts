@@ -13,7 +13,7 @@ Options:
   --json       print JSON`;
 
 export async function migrateCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
-  const { values } = parse(args, { status: { type: 'boolean' }, json: { type: 'boolean' } }, MIGRATE_HELP);
+  const { values } = parse(args, { status: { type: 'boolean' }, json: { type: 'boolean' } }, MIGRATE_HELP, 0);
   if (values.help) return io.stdout.write(`${MIGRATE_HELP}\n`), 0;
   const trawl = container();
   if (values.status) {

@@ -9,7 +9,7 @@ List indexed repositories and their snapshots (indexing, ready, failed), and whi
 indexes are on.`;
 
 export async function statusCommand(args: string[], io: CliIo, container: () => TrawlContainer): Promise<number> {
-  const { values } = parse(args, { repo: { type: 'string' }, json: { type: 'boolean' } }, STATUS_HELP);
+  const { values } = parse(args, { repo: { type: 'string' }, json: { type: 'boolean' } }, STATUS_HELP, 0);
   if (values.help) return io.stdout.write(`${STATUS_HELP}\n`), 0;
   const trawl = container();
   const catalog = await trawl.catalog();
