@@ -79,6 +79,10 @@ export function createServer(options: TrawlServerOptions): TrawlServer {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
 
+  // Bodies are JSON: a text/plain body is refused as any other media type (415), rather than
+  // parsed to a string and refused by the schema.
+  app.removeContentTypeParser('text/plain');
+
   const jobs = new IndexJobs(() => options.container.indexer());
   const ctx: RouteContext = { container: options.container, jobs, requestTimeoutMs, allowIndexRoots: options.allowIndexRoots ?? [], allowIndexing: options.allowIndexing ?? true };
   const isAuthorized = (header: string | undefined) => !token || bearerMatches(header, token);

@@ -182,9 +182,11 @@ describe('limits', () => {
     expect(res.body.error.code).toBe('INVALID_INPUT');
   });
   it('a body in another media type gets 415', async () => {
-    const res = await fetch(`${base}/v1/search`, { method: 'POST', headers: { ...auth, 'content-type': 'application/xml' }, body: '<query/>' });
-    expect(res.status).toBe(415);
-    expect(((await res.json()) as any).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    for (const [type, body] of [['application/xml', '<query/>'], ['text/plain', '{"query":"x"}']]) {
+      const res = await fetch(`${base}/v1/search`, { method: 'POST', headers: { ...auth, 'content-type': type! }, body });
+      expect(res.status, type).toBe(415);
+      expect(((await res.json()) as any).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
   });
   it('rate limiting answers 429 RATE_LIMITED; health probes are exempt', async () => {
     const url = await startExtra({ rateLimit: { max: 3, timeWindowMs: 60_000 } });
