@@ -76,7 +76,11 @@ const LAYOUT_CACHE_SIZE = 256;
  * repository holds only the files changed since `base`, a whole repository whose `masked` paths
  * it replaces or deleted), or deleted (kept only because overlays build on it).
  */
-type Layout = { kind: 'full' } | { kind: 'overlay'; base: string; masked: string[] } | { kind: 'deleted' };
+type Layout = { kind: 'full' } | Overlay | { kind: 'deleted' };
+/** An overlay's base and the paths of the base it replaces or deletes (also as a set, made once: searches test answers against it). */
+type Overlay = { kind: 'overlay'; base: string; masked: string[]; maskedSet: ReadonlySet<string> };
+
+const overlay = (base: string, masked: string[]): Overlay => ({ kind: 'overlay', base, masked, maskedSet: new Set(masked) });
 
 /** Zoekt query atoms: the repository named `name`; every repository whose name starts with `prefix`; the manifest file. */
 const repoAtom = (name: string) => `repo:${quoteAtom(`^(?:${escapeRegex(name)})$`)}`;
@@ -84,13 +88,13 @@ const prefixAtom = (prefix: string) => `repo:${quoteAtom(`^${escapeRegex(prefix)
 const manifestAtom = () => `file:${quoteAtom(`^${escapeRegex(OVERLAY_MANIFEST)}$`)}`;
 
 /** The Zoekt query terms that select a snapshot's files in `layout` (every file, when the query is only this). */
-function scopeTerms(name: string, layout: Layout & { kind: 'overlay' }, mask = true): string {
+function scopeTerms(name: string, layout: Overlay, mask = true): string {
   // (no parentheses around a lone atom: Zoekt answers `((repo:a) or repo:b)` with nothing)
   const base = mask && layout.masked.length ? `(${repoAtom(layout.base)} -file:${quoteAtom(`^(?:${layout.masked.map(escapeRegex).join('|')})$`)})` : repoAtom(layout.base);
   return `(${base} or ${repoAtom(name)}) -${manifestAtom()}`;
 }
 
-function parseManifest(text: string, name: string): Layout & { kind: 'overlay' } {
+function parseManifest(text: string, name: string): Overlay {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -101,7 +105,7 @@ function parseManifest(text: string, name: string): Layout & { kind: 'overlay' }
   if (!m || typeof m.base !== 'string' || !Array.isArray(m.masked) || !m.masked.every((p) => typeof p === 'string')) {
     throw new TrawlError('BACKEND_ERROR', `the Zoekt repository ${name} holds a malformed ${OVERLAY_MANIFEST}: re-index that snapshot whole (reindexRepo)`, { component: COMPONENT });
   }
-  return { kind: 'overlay', base: m.base, masked: m.masked as string[] };
+  return overlay(m.base, m.masked as string[]);
 }
 
 /**
@@ -174,9 +178,9 @@ function zoektLines(result: ZoektSearchResult, before: readonly LexicalLineMatch
  * they were deleted), when the query could not leave them out. Zoekt counted them: `truncated`
  * stays as it said.
  */
-function dropMasked(result: ZoektSearchResult, masked: { base: string; paths: ReadonlySet<string> } | null): ZoektSearchResult {
+function dropMasked(result: ZoektSearchResult, masked: Overlay | null): ZoektSearchResult {
   if (!masked) return result;
-  const files = result.files.filter((f) => !(f.repository === masked.base && masked.paths.has(f.fileName)));
+  const files = result.files.filter((f) => !(f.repository === masked.base && masked.maskedSet.has(f.fileName)));
   return files.length === result.files.length ? result : { ...result, files };
 }
 
@@ -278,7 +282,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       const manifest = { path: OVERLAY_MANIFEST, content: `${JSON.stringify({ version: 1, base: wholeBase, masked: [...masked].sort() }, null, 1)}\n` };
       const files = [...[...carried].map(([path, content]) => ({ path, content })), ...changedFiles, manifest];
       const run = await this.#indexAndLoad(name, files, options);
-      this.#layouts.set(name, Promise.resolve({ kind: 'overlay', base: wholeBase, masked: [...masked].sort() }));
+      this.#layouts.set(name, Promise.resolve(overlay(wholeBase, [...masked].sort())));
       return {
         index: 'lexical',
         durationMs: performance.now() - started,
@@ -401,9 +405,9 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     let text = query;
     // Under `case:no` Zoekt matches `file:` ignoring case too: a masked `src/A.ts` would hide an
     // unchanged `src/a.ts`. Then the base's masked files are dropped from the answers instead.
-    let masked: { base: string; paths: ReadonlySet<string> } | null = null;
+    let masked: Overlay | null = null;
     if (layout.kind === 'overlay') {
-      if (!ask.caseSensitive && layout.masked.length > 0) masked = { base: layout.base, paths: new Set(layout.masked) };
+      if (!ask.caseSensitive && layout.masked.length > 0) masked = layout;
       text = `${buildZoektQuery({ ...ask, repositories: undefined, pattern: query })}${languageAtom} ${scopeTerms(name, layout, !masked)}`;
       ask.raw = true;
     } else if (languageAtom) {
