@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PostgresChunkStore } from '@trawl/chunk-store';
 import { ensureSchema, type PostgresStore } from '@trawl/postgres';
+import type { SnapshotRef } from '@trawl/core';
 import { POSTGRES_FLAVOURS, createTestStore, describeLexicalIndex, fixtureSnapshot, type PostgresFlavour } from '@trawl/testing';
 import { PostgresLexicalIndex, lexicalSearchSql, toPostgresRegex } from './postgres-lexical-index.js';
 
@@ -16,6 +17,21 @@ async function withLexicalIndex(
   } finally {
     await dispose();
   }
+}
+
+/** `files` indexed as snapshot `ref` (their chunks stored first, as Trawl's indexer does), then `fn`. */
+async function withIndexed(
+  flavour: PostgresFlavour,
+  ref: SnapshotRef,
+  files: Parameters<typeof fixtureSnapshot>[1],
+  fn: (snapshot: SnapshotRef, index: PostgresLexicalIndex) => Promise<void>,
+): Promise<void> {
+  await withLexicalIndex(flavour, async ({ chunkStore, index }) => {
+    const content = fixtureSnapshot(ref, files);
+    await chunkStore.saveChunks(content.chunks);
+    await index.reindexRepo(content);
+    await fn(content.snapshot, index);
+  });
 }
 
 for (const flavour of POSTGRES_FLAVOURS) {
@@ -99,16 +115,13 @@ describe('PostgresLexicalIndex', () => {
   });
 
   it.each(POSTGRES_FLAVOURS)('reads more segments when the first ones fall in too few chunks (%s)', async (flavour) => {
-    await withLexicalIndex(flavour, async ({ chunkStore, index }) => {
-      const ref = { repoId: 'refill', snapshotId: 's1' };
-      // One function of ~35 segments that all match, written first (read first), then small files.
-      const long = ['export function long() {', ...Array.from({ length: 2000 }, (_, i) => `  const x${i} = 'needle_word' + ${i};`), '}'].join('\n');
-      const content = fixtureSnapshot(ref, [
-        { path: 'src/long.ts', content: long, symbols: [{ name: 'long', kind: 'function', startLine: 1, endLine: 2002 }] },
-        ...[1, 2, 3].map((i) => ({ path: `src/s${i}.ts`, content: `export function s${i}() {\n  return 'needle_word';\n}\n`, symbols: [{ name: `s${i}`, kind: 'function' as const, startLine: 1, endLine: 3 }] })),
-      ]);
-      await chunkStore.saveChunks(content.chunks);
-      await index.reindexRepo(content);
+    // One function of ~35 segments that all match, written first (read first), then small files.
+    const long = ['export function long() {', ...Array.from({ length: 2000 }, (_, i) => `  const x${i} = 'needle_word' + ${i};`), '}'].join('\n');
+    const files = [
+      { path: 'src/long.ts', content: long, symbols: [{ name: 'long', kind: 'function' as const, startLine: 1, endLine: 2002 }] },
+      ...[1, 2, 3].map((i) => ({ path: `src/s${i}.ts`, content: `export function s${i}() {\n  return 'needle_word';\n}\n`, symbols: [{ name: `s${i}`, kind: 'function' as const, startLine: 1, endLine: 3 }] })),
+    ];
+    await withIndexed(flavour, { repoId: 'refill', snapshotId: 's1' }, files, async (ref, index) => {
       const hits = await index.search(ref, 'needle_word', { limit: 4 });
       expect(hits.map((h) => h.name).sort()).toEqual(['long', 's1', 's2', 's3']);
       expect(hits.every((h) => h.mapping === 'exact')).toBe(true);
@@ -116,35 +129,33 @@ describe('PostgresLexicalIndex', () => {
   });
 
   it('matches PostgreSQL-only regex syntax in SQL', async () => {
-    await withLexicalIndex('server', async ({ chunkStore, index }) => {
-      const content = fixtureSnapshot({ repoId: 'pgre', snapshotId: 's1' }, [
-        { path: 'a.ts', content: 'const deleteUser = 1;\nconst deleteUserLater = 2;\nconst x = "[[:digit:]]";\n', symbols: [{ name: 'deleteUser', kind: 'function', startLine: 1, endLine: 1 }] },
-      ]);
-      await chunkStore.saveChunks(content.chunks);
-      await index.reindexRepo(content);
+    const file = { path: 'a.ts', content: 'const deleteUser = 1;\nconst deleteUserLater = 2;\nconst x = "[[:digit:]]";\n', symbols: [{ name: 'deleteUser', kind: 'function' as const, startLine: 1, endLine: 1 }] };
+    await withIndexed('server', { repoId: 'pgre', snapshotId: 's1' }, [file], async (snapshot, index) => {
       // \y (word boundary) and [[:digit:]] mean something else, or nothing, in JavaScript
-      expect((await index.search(content.snapshot, '\\ydeleteUser\\y', { regex: true })).map((h) => h.matchedLines)).toEqual([[1]]);
-      expect((await index.search(content.snapshot, 'x = "[[:digit:]]"', { regex: false })).map((h) => h.matchedLines)).toEqual([[3]]);
-      expect((await index.search(content.snapshot, '= [[:digit:]];', { regex: true })).map((h) => h.matchedLines).flat().sort()).toEqual([1, 2]);
+      expect((await index.search(snapshot, '\\ydeleteUser\\y', { regex: true })).map((h) => h.matchedLines)).toEqual([[1]]);
+      expect((await index.search(snapshot, 'x = "[[:digit:]]"', { regex: false })).map((h) => h.matchedLines)).toEqual([[3]]);
+      expect((await index.search(snapshot, '= [[:digit:]];', { regex: true })).map((h) => h.matchedLines).flat().sort()).toEqual([1, 2]);
     });
   });
 
   it('takes a regex with its own options, and reports neither a line after the last nor empty ranges for a pattern that can match nothing', async () => {
-    await withLexicalIndex('pglite', async ({ chunkStore, index }) => {
-      const content = fixtureSnapshot({ repoId: 'pgempty', snapshotId: 's1' }, [
-        { path: 'a.ts', content: 'const axxb = 1;\n\nconst B = 2;\n', symbols: [{ name: 'B', kind: 'function', startLine: 3, endLine: 3 }] },
-      ]);
-      await chunkStore.saveChunks(content.chunks);
-      await index.reindexRepo(content);
-      const lines = async (query: string, options = {}) => (await index.search(content.snapshot, query, { regex: true, limit: 50, ...options })).flatMap((h) => h.matchedLines).sort();
+    const files = [
+      { path: 'a.ts', content: 'const axxb = 1;\n\nconst B = 2;\n', symbols: [{ name: 'B', kind: 'function' as const, startLine: 3, endLine: 3 }] },
+      // a long line, then the final newline: the empty "line" after it is a segment of its own
+      { path: 'b.txt', content: `${'w'.repeat(5000)}\n` },
+    ];
+    await withIndexed('pglite', { repoId: 'pgempty', snapshotId: 's1' }, files, async (snapshot, index) => {
+      const search = async (query: string, options = {}) => index.search(snapshot, query, { regex: true, limit: 50, ...options });
+      const lines = async (query: string, options = {}) => (await search(query, { filePattern: '^a\\.ts$', ...options })).flatMap((h) => h.matchedLines).sort();
       // PostgreSQL takes one group of options, first: the pattern's own and the search's `n` are merged
       expect(await lines('(?i)CONST b', { caseSensitive: true })).toEqual([3]);
       expect(await lines('(?c)CONST b')).toEqual([]);
       expect(await lines('***=axxb')).toEqual([1]);
       // three lines, the second empty: no fourth after the final newline (in SQL, and cut in JavaScript)
-      expect(await lines('^$')).toEqual([2]);
+      expect((await search('^$')).map((h) => [h.filePath, h.matchedLines])).toEqual([['a.ts', [2]]]);
       expect(await lines('^$|[[:alpha:]]')).toEqual([1, 2, 3]);
-      const shown = (await index.search(content.snapshot, 'x*', { regex: true, limit: 50 })).flatMap((h) => h.metadata.matches as { line: number; ranges: unknown }[]);
+      expect((await search('^$|[[:alpha:]]', { filePattern: 'b' })).flatMap((h) => h.matchedLines)).toEqual([1]);
+      const shown = (await search('x*', { filePattern: '^a' })).flatMap((h) => h.metadata.matches as { line: number; ranges: unknown }[]);
       expect(shown.find((m) => m.line === 1)?.ranges).toEqual([{ start: 7, end: 9 }]);
     });
   });

@@ -15,7 +15,7 @@ import {
   type SnapshotRef,
   type SourceFile,
 } from '@trawl/core';
-import { LEXICAL_TRIGRAM_INDEX, copySnapshotFiles, dropSnapshotFiles, ensureLexicalTrigramIndex, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
+import { LEXICAL_TRIGRAM_INDEX, LEXICAL_WINDOW_CHARS, copySnapshotFiles, dropSnapshotFiles, ensureLexicalTrigramIndex, removeSnapshotFiles, upsertSnapshotFiles, type PostgresQueryable, type PostgresStore } from '@trawl/postgres';
 import { mapLineMatchesToHits, type LexicalLineMatch } from './lexical-hit-mapper.js';
 import { lazy, type Lazy } from './lazy.js';
 
@@ -276,7 +276,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     // Turning sequential scans off for this one statement keeps the search on the index.
     const rows = await db.transaction(async (tx) => {
       await tx.execute('SET LOCAL enable_seqscan = off', [], options);
-      return tx.fetch<{ file_path: string; language: string | null; last_segment?: boolean; past_end?: boolean; windowed: boolean; content_hash: string; start_line: number; start_column: number; text: string }>(sql, params, options);
+      return tx.fetch<{ file_path: string; language: string | null; past_end: boolean; windowed: boolean; content_hash: string; start_line: number; start_column: number; text: string }>(sql, params, options);
     }, options);
     const lines: LexicalLineMatch[] = [];
     const rangesOf = jsRangeFinder(query, options);
@@ -311,8 +311,8 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       }
       let n = taken.get(r.file_path) ?? 0;
       const segmentLines = r.text.split('\n');
-      // (text ending in a newline splits into one empty line more than it has: see LAST_SEGMENT)
-      if (r.last_segment && segmentLines.length > 1 && segmentLines.at(-1) === '') segmentLines.pop();
+      // (text ending in a newline splits into one empty line more than it has: see PAST_END)
+      if (r.past_end) segmentLines.pop();
       for (let i = 0; i < segmentLines.length && lines.length < maxLines && n < perFile; i++) {
         if (matcher(segmentLines[i]!)) {
           push(r.file_path, r.language, start + i, segmentLines[i]!);
@@ -389,14 +389,19 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 }
 
 /**
- * Whether segment `s` is its text's last. Text that ends with a newline splits into one empty
- * line more than it has: the last line of its last segment, which a search must not report.
- * (Asked in the select list: in the WHERE clause it changed the plan's join order.)
+ * Whether segment `s` ends its text with an empty line that is not there: text that ends with a
+ * newline splits into one empty line more than it has, the last of its last segment (a segment
+ * of its own, empty, after a long line). Only a segment that ends in a newline, or is empty, is
+ * looked up. Asked in the select list: in the WHERE clause it changed the plan's join order.
  */
-const LAST_SEGMENT = `NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column))`;
+const PAST_END = `CASE WHEN s.text = '' OR right(s.text, 1) = E'\\n' THEN NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column)) ELSE false END`;
 
-/** Whether segment `s` is a window of a long line (which has windows from column 0 on). */
-const WINDOW = `(s.start_column > 0 OR EXISTS (SELECT 1 FROM lexical_segments w WHERE w.content_hash = s.content_hash AND w.start_line = s.start_line AND w.start_column > 0))`;
+/**
+ * Whether segment `s` may be a window of a long line, from itself: a later window starts past
+ * column 0, the first is a whole window's length without a newline. A line of exactly that
+ * length passes too, and is then matched whole, as windows are: the same answer.
+ */
+const WINDOW = `(s.start_column > 0 OR (char_length(s.text) = ${LEXICAL_WINDOW_CHARS} AND strpos(s.text, E'\\n') = 0))`;
 
 /**
  * The SQL of one search: candidate segments of the snapshot's files through the trigram index on
@@ -446,13 +451,13 @@ export function lexicalSearchSql(
   const limit = param(max);
   const sql =
     mode === 'segments'
-      ? `SELECT f.file_path, f.language, ${LAST_SEGMENT} AS last_segment, ${WINDOW} AS windowed, s.content_hash, s.start_line, s.start_column, s.text
+      ? `SELECT f.file_path, f.language, ${PAST_END} AS past_end, ${WINDOW} AS windowed, s.content_hash, s.start_line, s.start_column, s.text
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 WHERE ${where}
 LIMIT ${limit}`
       : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text, ${WINDOW} AS windowed, s.content_hash,
-  l.text = '' AND l.n = 1 + length(s.text) - length(replace(s.text, E'\\n', '')) AND ${LAST_SEGMENT} AS past_end
+  CASE WHEN l.text = '' AND l.n = 1 + length(s.text) - length(replace(s.text, E'\\n', '')) THEN ${PAST_END} ELSE false END AS past_end
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 CROSS JOIN LATERAL string_to_table(s.text, E'\\n') WITH ORDINALITY AS l(text, n)

@@ -21,5 +21,5 @@ export { carryOverSnapshotRows, type CarryOverRows } from './carry-over.js';
 export { upsertSnapshotFiles, copySnapshotFiles, removeSnapshotFiles, setSnapshotFileTimes, dropSnapshotFiles, collectFileContents, FILE_SPANS, type FileSpanRow } from './snapshot-files.js';
 export { refreshSnapshotStatistics, flushGinPendingLists, vacuumSnapshotTables, checkpointIfWalOver } from './snapshot-statistics.js';
 export { FileVersionMembership, fileVersions, type FileVersion } from './file-versions.js';
-export { lexicalSegments, type LexicalSegment } from './lexical-segments.js';
+export { LEXICAL_WINDOW_CHARS, lexicalSegments, type LexicalSegment } from './lexical-segments.js';
 export { SnapshotSpans, OPEN_GEN, type SnapshotSpanTables, type SpanRow } from './snapshot-spans.js';

@@ -12,7 +12,8 @@ const LONG_LINE = 4096;
 /** Whole lines are grouped by the 2,048-character stretch of the text their first character lies in. */
 const SEGMENT_CHARS = 2048;
 /** A long line's windows start every SEGMENT_CHARS characters and overlap by 256, so any match up to 256 characters lies whole inside one. */
-const WINDOW_CHARS = 2304;
+export const LEXICAL_WINDOW_CHARS = 2304;
+const WINDOW_CHARS = LEXICAL_WINDOW_CHARS;
 
 /**
  * Cuts a file's text into lexical segments exactly as migration 0007's SQL function
