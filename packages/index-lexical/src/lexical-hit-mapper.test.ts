@@ -112,8 +112,8 @@ describe('mapLineMatchesToHits', () => {
     const hits = await mapLineMatchesToHits(ref, [line(0.1, 0), { ...line(0.1, 0), line: 9 }, line(0.5, 7)], chunkStore, { limit: 10, query: 'needle', backend: 'test' });
     expect(hits.map((h) => h.matchedLines)).toEqual([[4], [9]]);
     expect(hits[0]!.metadata.matches).toEqual([{ line: 4, text: 'needle needle', ranges: [{ start: 0, end: 6 }, { start: 7, end: 13 }] }]);
-    // Equal scores (a backend without scores reporting two windows of one long line), or the
-    // better one first: still every range, in order, each once.
+    // Equal scores (a backend without scores), or the better one first: still every range, in
+    // order, each once.
     for (const order of [[line(0, 7), line(0, 0), line(0, 7)], [line(0.5, 7), line(0.1, 0)]]) {
       const [hit] = await mapLineMatchesToHits(ref, order, chunkStore, { limit: 10, query: 'needle', backend: 'test' });
       expect(hit!.metadata.matches).toEqual([{ line: 4, text: 'needle needle', ranges: [{ start: 0, end: 6 }, { start: 7, end: 13 }] }]);

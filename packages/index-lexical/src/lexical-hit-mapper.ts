@@ -150,9 +150,8 @@ function distinctLines(matches: readonly LexicalLineMatch[]): readonly LexicalLi
     if (!seen) perLine.set(m.line, m);
     else {
       duplicates = true;
-      // Every range of both, the better score (the first's text: both are the line's, or the
-      // windows of one long line). Explicit fields: a backend's line may be a class whose text
-      // and ranges are getters.
+      // Every range of both, the better score, the first's text (both are the line's). Explicit
+      // fields: a backend's line may be a class whose text and ranges are getters.
       const best = m.score > seen.score ? m : seen;
       perLine.set(m.line, { filePath: m.filePath, line: m.line, text: seen.text, ranges: mergeRanges(seen.ranges, m.ranges), score: best.score, language: best.language });
     }
