@@ -199,6 +199,8 @@ describe('Retriever and Indexer over the ports', () => {
     await expect(retriever.search('x', { repo: 'app', indexes: ['vector'] })).rejects.toThrow(/index "vector" is not configured/);
     // an empty list is a mistake, not a search of nothing
     await expect(retriever.search('x', { repo: 'app', indexes: [] })).rejects.toThrow(/indexes is empty: name at least one of lexical/);
+    // (checked before the repository is looked up)
+    await expect(retriever.search('x', { repo: 'nope', indexes: ['vector'] })).rejects.toBeInstanceOf(InvalidQueryError);
   });
 
   it('flags hits whose file changed in the working tree since indexing', async () => {

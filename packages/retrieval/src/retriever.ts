@@ -173,9 +173,7 @@ export class Retriever {
         throw new InvalidQueryError(`invalid regex ${JSON.stringify(classified.text)}: ${(error as Error).message}`, { component: 'retrieval' });
       }
     }
-    const snapshot = await this.#resolveSnapshot(options.repo, options.snapshot, options.signal);
-    const ref: SnapshotRef = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
-    const weights = { ...classified.weights, ...this.#options.weights, ...options.weights };
+    // (the request checked whole before the catalog is asked anything)
     const wanted = options.indexes ?? this.indexNames;
     if (options.indexes && options.indexes.length === 0) {
       throw new InvalidQueryError(`indexes is empty: name at least one of ${this.indexNames.join(', ') || 'none'}, or leave it out to search them all`, { component: 'retrieval' });
@@ -185,6 +183,9 @@ export class Retriever {
         throw new InvalidQueryError(`index "${name}" is not configured; available: ${this.indexNames.join(', ') || 'none'}`, { component: 'retrieval' });
       }
     }
+    const snapshot = await this.#resolveSnapshot(options.repo, options.snapshot, options.signal);
+    const ref: SnapshotRef = { repoId: snapshot.repoId, snapshotId: snapshot.snapshotId };
+    const weights = { ...classified.weights, ...this.#options.weights, ...options.weights };
     const perIndex = this.#options.candidatesPerIndex ?? Math.max(30, limit * 3);
     const deadlineMs = options.deadlineMs ?? this.#options.deadlineMs ?? 2000;
     const degraded: DegradedIndex[] = [];
