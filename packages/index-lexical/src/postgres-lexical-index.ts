@@ -270,13 +270,14 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
     maxLines: number,
     exclude: readonly string[] = [],
   ): Promise<{ lines: LexicalLineMatch[]; rows: number; files: Set<string>; complete: boolean }> {
-    const { sql, params } = lexicalSearchSql(snapshot, query, options, maxRows, matcher ? 'segments' : 'lines', exclude);
+    // (a pattern that cannot match an empty line needs no check for the one past a file's end)
+    const { sql, params } = lexicalSearchSql(snapshot, query, options, maxRows, matcher ? 'segments' : 'lines', exclude, matcher ? matcher('') : true);
     // Text lives mostly in TOAST, whose pages the planner does not count when it prices a
     // sequential scan: it would read and match every segment rather than use the trigram index.
     // Turning sequential scans off for this one statement keeps the search on the index.
     const rows = await db.transaction(async (tx) => {
       await tx.execute('SET LOCAL enable_seqscan = off', [], options);
-      return tx.fetch<{ file_path: string; language: string | null; past_end: boolean; windowed: boolean; content_hash: string; start_line: number; start_column: number; text: string }>(sql, params, options);
+      return tx.fetch<{ file_path: string; language: string | null; past_end: boolean; content_hash: string; start_line: number; start_column: number; text: string }>(sql, params, options);
     }, options);
     const lines: LexicalLineMatch[] = [];
     const rangesOf = jsRangeFinder(query, options);
@@ -301,7 +302,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       }
       files.add(r.file_path);
       const start = Number(r.start_line);
-      if (r.windowed) {
+      if (mayBeWindow(Number(r.start_column), r.text)) {
         windowed.set(`${r.content_hash}\0${start}`, { filePath: r.file_path, language: r.language, contentHash: r.content_hash, line: start });
         continue;
       }
@@ -311,7 +312,7 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
       }
       let n = taken.get(r.file_path) ?? 0;
       const segmentLines = r.text.split('\n');
-      // (text ending in a newline splits into one empty line more than it has: see PAST_END)
+      // (text ending in a newline splits into one empty line more than it has: see LAST_SEGMENT)
       if (r.past_end) segmentLines.pop();
       for (let i = 0; i < segmentLines.length && lines.length < maxLines && n < perFile; i++) {
         if (matcher(segmentLines[i]!)) {
@@ -389,19 +390,23 @@ export class PostgresLexicalIndex implements LexicalIndex, AsyncDisposable {
 }
 
 /**
- * Whether segment `s` ends its text with an empty line that is not there: text that ends with a
- * newline splits into one empty line more than it has, the last of its last segment (a segment
- * of its own, empty, after a long line). Only a segment that ends in a newline, or is empty, is
- * looked up. Asked in the select list: in the WHERE clause it changed the plan's join order.
+ * Whether segment `s` is its text's last: text that ends with a newline splits into one empty
+ * line more than it has, the last of its last segment (a segment of its own, empty, after a long
+ * line), which a search must not report. Asked only where an empty line can match, and in the
+ * select list (in the WHERE clause it changed the plan's join order).
  */
-const PAST_END = `CASE WHEN s.text = '' OR right(s.text, 1) = E'\\n' THEN NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column)) ELSE false END`;
+const LAST_SEGMENT = `NOT EXISTS (SELECT 1 FROM lexical_segments n WHERE n.content_hash = s.content_hash AND (n.start_line, n.start_column) > (s.start_line, s.start_column))`;
 
 /**
- * Whether segment `s` may be a window of a long line, from itself: a later window starts past
- * column 0, the first is a whole window's length without a newline. A line of exactly that
- * length passes too, and is then matched whole, as windows are: the same answer.
+ * Whether a segment's text may be a window of a long line: a later window starts past column 0,
+ * the first is a whole window's length without a newline. (A line of exactly that length passes
+ * too, and is then matched whole, as windows are: the same answer.) Told from the text in
+ * JavaScript, or from a line's text in SQL: each function of `s.text` in SQL reads its TOASTed
+ * value again (three of them made a broad search ~40% slower).
  */
-const WINDOW = `(s.start_column > 0 OR (char_length(s.text) = ${LEXICAL_WINDOW_CHARS} AND strpos(s.text, E'\\n') = 0))`;
+function mayBeWindow(startColumn: number, text: string): boolean {
+  return startColumn > 0 || (text.length >= LEXICAL_WINDOW_CHARS && text.length <= 2 * LEXICAL_WINDOW_CHARS && !text.includes('\n') && [...text].length === LEXICAL_WINDOW_CHARS);
+}
 
 /**
  * The SQL of one search: candidate segments of the snapshot's files through the trigram index on
@@ -417,6 +422,7 @@ export function lexicalSearchSql(
   max: number,
   mode: 'segments' | 'lines' = 'lines',
   excludePaths: readonly string[] = [],
+  emptyLinesMatch = true,
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [snapshot.repoId, snapshot.snapshotId];
   const param = (value: unknown) => {
@@ -451,13 +457,13 @@ export function lexicalSearchSql(
   const limit = param(max);
   const sql =
     mode === 'segments'
-      ? `SELECT f.file_path, f.language, ${PAST_END} AS past_end, ${WINDOW} AS windowed, s.content_hash, s.start_line, s.start_column, s.text
+      ? `SELECT f.file_path, f.language, ${emptyLinesMatch ? `CASE WHEN s.text = '' OR right(s.text, 1) = E'\\n' THEN ${LAST_SEGMENT} ELSE false END` : 'false'} AS past_end, s.content_hash, s.start_line, s.start_column, s.text
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 WHERE ${where}
 LIMIT ${limit}`
-      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text, ${WINDOW} AS windowed, s.content_hash,
-  CASE WHEN l.text = '' AND l.n = 1 + length(s.text) - length(replace(s.text, E'\\n', '')) THEN ${PAST_END} ELSE false END AS past_end
+      : `SELECT f.file_path, f.language, s.start_line + l.n::int - 1 AS start_line, s.start_column, l.text, s.content_hash,
+  CASE WHEN l.text = '' AND l.n = 1 + length(s.text) - length(replace(s.text, E'\\n', '')) THEN ${LAST_SEGMENT} ELSE false END AS past_end
 FROM lexical_segments s
 JOIN files f ON f.content_hash = s.content_hash
 CROSS JOIN LATERAL string_to_table(s.text, E'\\n') WITH ORDINALITY AS l(text, n)
