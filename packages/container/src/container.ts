@@ -92,6 +92,7 @@ export class TrawlContainer implements AsyncDisposable {
    * close would keep the process alive).
    */
   readonly #inFlight = new Set<Promise<unknown>>();
+  #indexer: Indexer | undefined;
   readonly #stop = new AbortController();
 
   #track<T>(work: Promise<T>): Promise<T> {
@@ -181,16 +182,16 @@ export class TrawlContainer implements AsyncDisposable {
     async () => new Retriever({ indexes: await this.indexes(), catalog: await this.catalog(), chunks: await this.chunks(), deadlineMs: this.settings.deadlineMs }),
   );
 
-  readonly indexer = this.#lazy(
-    async () =>
-      new Indexer({
-        indexes: await this.indexes(),
-        catalog: await this.catalog(),
-        chunks: await this.chunks(),
-        parser: await this.parser(),
-        indexConcurrency: this.settings.indexConcurrency || undefined,
-      }),
-  );
+  readonly indexer = this.#lazy(async () => {
+    this.#indexer = new Indexer({
+      indexes: await this.indexes(),
+      catalog: await this.catalog(),
+      chunks: await this.chunks(),
+      parser: await this.parser(),
+      indexConcurrency: this.settings.indexConcurrency || undefined,
+    });
+    return this.#indexer;
+  });
 
   /**
    * Loads the in-memory search tables (symbol names, fuzzy identifiers, chunk line spans) of the
@@ -271,6 +272,8 @@ export class TrawlContainer implements AsyncDisposable {
       const work = (async () => {
         // Warm-ups stop, and layers being built finish, before anything closes.
         await Promise.allSettled([...this.#inFlight]);
+        // The oldest snapshots that finished index runs left to remove (see Indexer.idle).
+        await this.#indexer?.idle();
         // Indexes (Kuzu, clients) first, then the pool they query through.
         await this.#optional?.close().catch(() => undefined);
         await this.#postgres?.close().catch(() => undefined);

@@ -96,6 +96,8 @@ export class Indexer {
    * snapshot id, so a snapshot made elsewhere (another process) is read from the catalog as before.
    */
   readonly #newestFiles = new Map<string, { snapshotId: string; files: ReadonlyMap<string, SourceFileInfo> }>();
+  /** Each repository's prune still running after the run that started it returned (see {@link idle}). */
+  readonly #pruning = new Map<string, Promise<void>>();
 
   constructor(options: IndexerOptions) {
     if (options.indexConcurrency !== undefined && !(Number.isInteger(options.indexConcurrency) && options.indexConcurrency >= 1)) {
@@ -125,6 +127,10 @@ export class Indexer {
     const snapshotId = contentSnapshotId(scan.files);
     const ref: SnapshotRef = { repoId, snapshotId };
     await catalog.upsertRepo({ repoId, rootPath: root }, { signal });
+    // The previous run's prune, if still running, finishes before this run reads the snapshot it
+    // makes (a failed one of the same id may be going) or writes anything. (The scan overlapped it:
+    // the prune never removes the latest ready snapshot.)
+    await this.#pruning.get(repoId);
 
     const existing = await catalog.getSnapshot(ref, { signal });
     if (existing?.status === 'ready' && options.incremental === false) {
@@ -244,7 +250,9 @@ export class Indexer {
       if (mode === 'incremental') for (const path of replaced) files.delete(path);
       for (const f of saved) files.set(f.path, fileInfoOf(f, f.modifiedMs));
       this.#keepFiles(ref, files);
-      await this.#prune(repoId, signal).catch(() => undefined);
+      // The new snapshot answers searches from here. Removing the oldest one is left running
+      // (the next run of the repository, deleteRepository and idle() wait for it).
+      this.#pruneLater(repoId);
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
       return this.#result(ref, mode, scan.files.length, chunkCount, changedPaths, deletedPaths, scan.skipped, results, started);
     } catch (error) {
@@ -283,13 +291,33 @@ export class Indexer {
     if (this.#newestFiles.size > KEPT_FILE_LISTS) this.#newestFiles.delete(this.#newestFiles.keys().next().value!);
   }
 
+  /**
+   * Resolves once the snapshots that finished runs left to remove are gone from every store. A
+   * run returns as soon as its snapshot is ready, and the oldest snapshots beyond `keepSnapshots`
+   * are removed after it: await this before closing the stores and indexes yourself (the
+   * container's `close()` does). A removal that fails is retried after the repository's next run.
+   */
+  async idle(): Promise<void> {
+    while (this.#pruning.size > 0) await Promise.all(this.#pruning.values());
+  }
+
+  /** Starts removing `repoId`'s snapshots beyond `keepSnapshots`, without waiting for it. */
+  #pruneLater(repoId: string): void {
+    const pruning: Promise<void> = this.#prune(repoId)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#pruning.get(repoId) === pruning) this.#pruning.delete(repoId);
+      });
+    this.#pruning.set(repoId, pruning);
+  }
+
   /** Removes the oldest ready snapshots (and failed ones) beyond `keepSnapshots` from every store. */
-  async #prune(repoId: string, signal?: AbortSignal): Promise<void> {
+  async #prune(repoId: string): Promise<void> {
     const keep = this.#o.keepSnapshots ?? 2;
-    const all = await this.#o.catalog.listSnapshots(repoId, { signal });
+    const all = await this.#o.catalog.listSnapshots(repoId);
     const ready = all.filter((s) => s.status === 'ready').sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime());
     const drop: SnapshotRecord[] = [...ready.slice(keep), ...all.filter((s) => s.status === 'failed')];
-    for (const s of drop) await this.deleteSnapshot(s, { signal });
+    for (const s of drop) await this.deleteSnapshot(s);
   }
 
   /** Deletes one snapshot from every index and store (for good where the chunk store can purge). */
@@ -302,6 +330,7 @@ export class Indexer {
 
   /** Deletes a repository from every index and store. */
   async deleteRepository(repoId: string, options?: CallOptions): Promise<void> {
+    await this.#pruning.get(repoId);
     this.#newestFiles.delete(repoId);
     await this.#eachIndex(options?.signal, false, (index) => index.deleteRepo(repoId, undefined, options));
     for (const s of await this.#o.catalog.listSnapshots(repoId, options)) await this.#dropChunks(s, options);

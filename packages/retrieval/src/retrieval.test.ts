@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InMemoryCatalogStore, InMemoryChunkStore } from '@trawl/chunk-store';
 import {
   InvalidQueryError,
@@ -245,6 +245,7 @@ describe('Retriever and Indexer over the ports', () => {
     expect(rerun.mode).toBe('incremental');
     expect((await retriever.search('brandNew', { repo: 'app' })).hits[0]).toMatchObject({ name: 'brandNew', file: 'src/new.ts' });
     // Retention: at most two ready snapshots survive, and the failed one is gone.
+    await indexer.idle();
     const snaps = await catalog.listSnapshots('app');
     expect(snaps.filter((s) => s.status === 'ready').length).toBeLessThanOrEqual(2);
     expect(snaps.some((s) => s.status === 'failed')).toBe(false);
@@ -496,6 +497,50 @@ describe('Indexer feeding several indexes', () => {
     expect(slow.sawAbort).toBe(true);
     expect(slow.settled).toBe(1);
     expect((await stores.catalog.listSnapshots('r')).map((s) => s.status)).toEqual(['failed']);
+  });
+
+  it('returns once the snapshot is ready and removes the oldest one after, which the next run and idle() wait for', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deleting: string[] = [];
+    class GatedCatalogStore extends InMemoryCatalogStore {
+      override async deleteSnapshot(...args: Parameters<InMemoryCatalogStore['deleteSnapshot']>): ReturnType<InMemoryCatalogStore['deleteSnapshot']> {
+        deleting.push(args[0].snapshotId);
+        await gate;
+        return super.deleteSnapshot(...args);
+      }
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-prune-'));
+    try {
+      const stores = { catalog: new GatedCatalogStore(), chunks: new InMemoryChunkStore() };
+      const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })], keepSnapshots: 1 });
+      await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
+      const first = await run.indexRepository({ repoId: 'r', root: dir });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+      const second = await run.indexRepository({ repoId: 'r', root: dir });
+      // Ready and returned while the first snapshot's removal waits at the gate.
+      expect(second.mode).toBe('incremental');
+      expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(second.snapshotId);
+      await vi.waitFor(() => expect(deleting).toEqual([first.snapshotId]));
+      let idle = false;
+      const idling = run.idle().then(() => (idle = true));
+      // The next run scans meanwhile, and goes no further until the removal is done.
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 3 }\n');
+      const stages: string[] = [];
+      const third = run.indexRepository({ repoId: 'r', root: dir, onProgress: (e) => stages.push(e.stage) });
+      await vi.waitFor(() => expect(stages).toContain('scan'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect([stages, idle]).toEqual([['scan'], false]);
+      expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId).sort()).toEqual([first.snapshotId, second.snapshotId].sort());
+      open();
+      expect((await third).mode).toBe('incremental');
+      await idling;
+      await run.idle();
+      expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId)).toEqual([(await third).snapshotId]);
+    } finally {
+      open();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects an indexConcurrency that is not a whole number of 1 or more', () => {
