@@ -2,13 +2,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ConfigError } from '@trawl/core';
 import { createContainer, type TrawlContainer } from '@trawl/container';
 import { startMcpHttpServer, type McpHttpServer } from './mcp-http-server.js';
+import { runStdioServer } from './run-stdio.js';
 
 // A real MCP client against `trawl mcp` (stdio, child process) and the Streamable HTTP endpoint,
 // on the embedded default (PGlite in a temp TRAWL_HOME) with a fixture repository.
@@ -72,6 +74,7 @@ async function exerciseTools(client: Client, symbolsAvailable: boolean | null): 
     expect(symbolsAvailable, 'the container wires the Kuzu symbol index').toBe(true);
     if (tool === 'find_symbol') {
       expect(res.text).toMatch(/function .*hashPassword .*src\/crypto\.ts:1-3/);
+      expect(res.text).toMatch(/^1 definition of hashPassword in app@/);
     } else if (tool === 'find_callers') {
       expect(res.text).toMatch(/createUser/);
     } else if (tool === 'find_callees') {
@@ -133,6 +136,28 @@ describe('Streamable HTTP', () => {
     cleanups.push(() => trawl.close());
     server = await startMcpHttpServer({ container: trawl, port: 0, log: () => undefined });
     cleanups.push(() => server.close());
+  });
+
+  it('answers a stdio line that is not JSON, or not JSON-RPC, with JSON-RPC\'s error, and goes on serving', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const controller = new AbortController();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const served = runStdioServer({ container: trawl, stdin, stdout, signal: controller.signal });
+    const replies = async (n: number) => {
+      await vi.waitFor(() => expect(out.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(n));
+      return out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: unknown; error?: { code: number; message: string }; result?: unknown });
+    };
+    stdin.write('{"jsonrpc": "2.0", "method": \n');
+    stdin.write('{"hello": "world"}\n');
+    stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' })}\n`);
+    const [parse, invalid, ping] = await replies(3);
+    expect(parse).toMatchObject({ id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error: the line is not JSON/) } });
+    expect(invalid).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(ping).toMatchObject({ id: 7, result: {} });
+    controller.abort();
+    await served;
   });
 
   it('serves every tool to StreamableHTTPClientTransport', async () => {

@@ -148,7 +148,7 @@ export function registerTrawlTools(server: McpServer, options: TrawlToolsOptions
         const rows: (SymbolDefinition | SymbolMatch)[] = await symbols[query](snapshot, args.name, { limit: args.limit, depth: args.depth, signal });
         if (rows.length === 0) return `No ${query} found for ${args.name} in ${repo}.`;
         return lines([
-          `${rows.length} ${query} of ${args.name} in ${repo}@${snapshot.snapshotId}:`,
+          `${rows.length} ${rows.length === 1 ? query.slice(0, -1) : query} of ${args.name} in ${repo}@${snapshot.snapshotId}:`,
           ...rows.map((row) => {
             const s = 'symbol' in row ? row.symbol : row;
             const site = 'site' in row && row.site ? `  (at ${row.site.filePath}:${row.site.line})` : '';
