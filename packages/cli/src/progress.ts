@@ -1,3 +1,4 @@
+import type { ParseProgress } from '@trawl/core';
 import type { IndexProgressEvent } from '@trawl/retrieval';
 import type { CliIo } from './io.js';
 
@@ -15,6 +16,9 @@ export class ProgressReporter {
   #live: boolean;
   #lineOpen = false;
   #parseDone = false;
+  /** The parse stage's current step, and when its `parse` step began (its rate and ETA count from there). */
+  #step: ParseProgress['phase'] | undefined;
+  #stepStarted = Date.now();
 
   constructor(private readonly io: CliIo, private readonly mode: 'tty' | 'plain' | 'silent') {
     this.#live = mode === 'tty';
@@ -56,16 +60,32 @@ export class ProgressReporter {
         this.#stageStarted = Date.now();
         break;
       case 'parse': {
-        if (this.#parseDone) return;
-        if (!this.#live && event.filesDone !== event.filesTotal) return; // plain output: one line at the end
-        if (event.filesDone === event.filesTotal) this.#parseDone = true;
-        const elapsed = Date.now() - this.#stageStarted;
+        if (this.#parseDone || event.phase === 'walk') return;
+        // A parser that names its steps closes the stage with `done` (reading every file is not
+        // the end of it); one that does not, with its last file.
+        const last = event.phase ? event.phase === 'done' : event.filesDone === event.filesTotal;
+        if (!this.#live && !last) return; // plain output: one line at the end
+        if (last) {
+          this.#parseDone = true;
+          this.#draw(`parse  ${fmt(event.filesDone)} files, ${fmt(event.chunks)} chunks in ${seconds(Date.now() - this.#stageStarted)}`, true);
+          this.#endLine();
+          return;
+        }
+        if (event.phase === 'read' && this.#step !== 'read') this.#stageStarted = Date.now();
+        if (event.phase === 'parse' && this.#step !== 'parse') this.#stepStarted = Date.now();
+        this.#step = event.phase ?? 'parse';
+        if (event.phase === 'link') {
+          this.#draw(`link   ${fmt(event.filesDone)} files, ${fmt(event.chunks)} chunks: resolving calls and imports…`, true);
+          return;
+        }
+        const elapsed = Date.now() - (event.phase === 'parse' ? this.#stepStarted : this.#stageStarted);
         const rate = elapsed > 0 ? (event.filesDone / elapsed) * 1000 : 0;
         const eta = rate > 0 ? ((event.filesTotal - event.filesDone) / rate) * 1000 : 0;
         const pct = event.filesTotal ? Math.floor((event.filesDone / event.filesTotal) * 100) : 100;
         const bar = '█'.repeat(Math.round(pct / 5)).padEnd(20, '░');
-        this.#draw(`parse  ${bar} ${pct}% ${fmt(event.filesDone)}/${fmt(event.filesTotal)} files, ${fmt(event.chunks)} chunks, ${rate.toFixed(0)} files/s, ETA ${seconds(eta)}`, event.filesDone === event.filesTotal);
-        if (event.filesDone === event.filesTotal) this.#endLine();
+        const what = event.phase === 'read' ? 'read ' : 'parse';
+        const chunks = event.phase === 'read' ? '' : `, ${fmt(event.chunks)} chunks`;
+        this.#draw(`${what}  ${bar} ${pct}% ${fmt(event.filesDone)}/${fmt(event.filesTotal)} files${chunks}, ${rate.toFixed(0)} files/s, ETA ${seconds(eta)}`);
         break;
       }
       case 'store':

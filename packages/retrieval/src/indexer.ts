@@ -10,6 +10,7 @@ import {
   type ChunkStore,
   type IndexName,
   type IndexRunResult,
+  type ParseProgress,
   type RepositoryParser,
   type SearchIndex,
   type SnapshotContent,
@@ -30,7 +31,7 @@ type ParseOptions = Parameters<RepositoryParser['parse']>[1];
 export type IndexProgressEvent =
   | { stage: 'scan'; files: number; skipped: number }
   | { stage: 'plan'; mode: 'full' | 'incremental' | 'unchanged'; changed: number; deleted: number; total: number; snapshotId: string }
-  | { stage: 'parse'; filesDone: number; filesTotal: number; chunks: number }
+  | ({ stage: 'parse' } & ParseProgress)
   | { stage: 'store'; files: number; chunks: number }
   | { stage: 'index'; index: IndexName; status: 'start' | 'done' | 'failed'; result?: IndexRunResult; error?: string }
   | { stage: 'done'; snapshotId: string; durationMs: number };

@@ -35,6 +35,11 @@ export interface ParsedFiles {
 }
 
 export interface ParseProgress {
+  /**
+   * The step, when the parser tells them apart: files are `read` (and hashed), then `parse`d, then
+   * `link`ed; `done` closes the stage with the chunk count. `chunks` is 0 while reading.
+   */
+  phase?: 'walk' | 'read' | 'parse' | 'link' | 'done';
   filesDone: number;
   filesTotal: number;
   chunks: number;
