@@ -89,8 +89,24 @@ export function createServer(options: TrawlServerOptions): TrawlServer {
   let inFlight = 0;
 
   app.setErrorHandler(handleError);
+  // Every route's path as a pattern, so a path served under other methods answers 405 with them.
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
+    const source = route.url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+').replace(/\*/g, '.*');
+    routes.push({ pattern: new RegExp(`^${source}/?$`), methods });
+  });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}: the API is described at /openapi.json and /docs`));
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].sort();
+    if (allowed.length > 0) {
+      void reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not served at ${path}: use ${allowed.join(' or ')}`));
+      return;
+    }
+    void reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${path}: the API is described at /openapi.json and /docs`));
   });
   app.addSchema(errorSchema);
 
@@ -112,7 +128,8 @@ export function createServer(options: TrawlServerOptions): TrawlServer {
         timeWindow: rate.timeWindowMs,
         // Per client address (the socket's: set up trust in a proxy in front if there is one).
         keyGenerator: (request) => request.ip,
-        errorResponseBuilder: (_request, context) => new HttpError(429, 'RATE_LIMITED', `too many requests: at most ${context.max} per ${context.after}; retry after ${context.after}`),
+        // (`context.after` is the time left until the window resets, not the window)
+        errorResponseBuilder: (_request, context) => new HttpError(429, 'RATE_LIMITED', `too many requests: at most ${context.max} per ${windowText(rate.timeWindowMs)}; retry after ${context.after}`),
       });
     }
     if (options.corsOrigins?.length) {
@@ -182,4 +199,11 @@ export function createServer(options: TrawlServerOptions): TrawlServer {
       return closing;
     },
   };
+}
+
+/** A rate-limit window in words: `1 minute`, `30 seconds`, `1500 ms`. */
+function windowText(ms: number): string {
+  if (ms % 60_000 === 0) return ms === 60_000 ? '1 minute' : `${ms / 60_000} minutes`;
+  if (ms % 1000 === 0) return ms === 1000 ? '1 second' : `${ms / 1000} seconds`;
+  return `${ms} ms`;
 }

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
  * Every `error.code` the API answers with: a TrawlError code, or one of the HTTP-only conditions
  * (no or wrong token, too many requests, body too large, unknown route or method).
  */
-export type ApiErrorCode = TrawlErrorCode | 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'SHUTTING_DOWN';
+export type ApiErrorCode = TrawlErrorCode | 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'SHUTTING_DOWN';
 
 /** The body of every error response: `{"error":{"code":"NOT_FOUND","message":"..."}}`. */
 export interface ApiErrorBody {

@@ -195,6 +195,8 @@ describe('limits', () => {
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     const limited = await get('/v1/repos', {}, url);
     expect(limited.body.error.code).toBe('RATE_LIMITED');
+    // The window as configured, then the time left in it.
+    expect(limited.body.error.message).toMatch(/^too many requests: at most 3 per 1 minute; retry after \d+ (second|minute)s?$/);
     expect((await get('/healthz', {}, url)).status).toBe(200);
   });
   it('work over the per-request budget answers 504 TIMEOUT', async () => {
@@ -350,6 +352,17 @@ describe('index runs', () => {
     expect((await waitForRun(ok.body.id)).status).toBe('succeeded');
     const search = await get('/v1/search?q=hashPassword&repo=lib');
     expect(search.body.hits.length).toBeGreaterThan(0);
+  });
+
+  it('answers 405 with Allow for a path served under other methods, and 404 for an unknown path', async () => {
+    const put = await fetch(`${base}/v1/search`, { method: 'PUT', headers: auth });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    expect(((await put.json()) as { error: unknown }).error).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: 'PUT is not served at /v1/search: use GET or POST' });
+    const del = await fetch(`${base}/v1/repos/app/file?path=a`, { method: 'DELETE', headers: auth });
+    expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET']);
+    const missing = await get('/v1/nothing-here');
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
   });
 
   it('unknown run ids are 404', async () => {
