@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 import { main } from './cli.js';
+import { interruptHandler } from './interrupts.js';
 
-// First Ctrl-C: abort the running command, which cleans up (an index run marks its snapshot
-// failed, the database closes). Second Ctrl-C: exit at once.
+// First Ctrl-C: abort the running command, which cleans up; a second one: exit at once.
 const controller = new AbortController();
-let interrupts = 0;
-const onSignal = (signal: NodeJS.Signals) => {
-  interrupts++;
-  if (interrupts > 1) process.exit(130);
-  process.stderr.write(`\nstopping (${signal}); press Ctrl-C again to force\n`);
-  controller.abort(new Error(`received ${signal}`));
-};
+const onSignal = interruptHandler({
+  abort: (reason) => controller.abort(reason),
+  exit: (code) => process.exit(code),
+  write: (text) => process.stderr.write(text),
+});
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
