@@ -62,7 +62,7 @@ export class InMemoryCatalogStore implements CatalogStore {
     }
   }
 
-  async beginSnapshot(snapshot: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null }, options?: CallOptions): Promise<SnapshotRecord> {
+  async beginSnapshot(snapshot: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null; stats?: Record<string, unknown> }, options?: CallOptions): Promise<SnapshotRecord> {
     throwIfAborted(options?.signal, 'catalog');
     validateRef(snapshot);
     if (!this.#repos.has(snapshot.repoId)) throw new NotFoundError(`unknown repository "${snapshot.repoId}": upsertRepo first`, { component: 'catalog' });
@@ -75,7 +75,7 @@ export class InMemoryCatalogStore implements CatalogStore {
       createdAt: new Date(),
       finishedAt: null,
       error: null,
-      stats: {},
+      stats: structuredClone(snapshot.stats ?? {}),
     };
     this.#snapshots.set(snapshotKey(snapshot), record);
     return { ...record };

@@ -139,18 +139,18 @@ export class PostgresCatalogStore implements CatalogStore {
     await this.#reclaim(options);
   }
 
-  async beginSnapshot(ref: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null }, options?: CallOptions): Promise<SnapshotRecord> {
+  async beginSnapshot(ref: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null; stats?: Record<string, unknown> }, options?: CallOptions): Promise<SnapshotRecord> {
     validateRef(ref);
     await this.#ready(options);
     if (!(await this.db.fetchValue('SELECT 1 FROM repos WHERE repo_id = $1', [ref.repoId], options))) {
       throw new NotFoundError(`unknown repository "${ref.repoId}": upsertRepo first`, { component: 'catalog' });
     }
     const row = await this.db.fetchRow<SnapshotRow>(
-      `INSERT INTO snapshots (repo_id, snapshot_id, status, commit_sha, base_snapshot_id) VALUES ($1, $2, 'indexing', $3, $4)
+      `INSERT INTO snapshots (repo_id, snapshot_id, status, commit_sha, base_snapshot_id, stats) VALUES ($1, $2, 'indexing', $3, $4, $5::jsonb)
        ON CONFLICT (repo_id, snapshot_id) DO UPDATE SET status = 'indexing', commit_sha = EXCLUDED.commit_sha,
-         base_snapshot_id = EXCLUDED.base_snapshot_id, created_at = now(), finished_at = NULL, error = NULL, stats = '{}'::jsonb
+         base_snapshot_id = EXCLUDED.base_snapshot_id, created_at = now(), finished_at = NULL, error = NULL, stats = EXCLUDED.stats
        RETURNING ${SNAPSHOT_COLUMNS}`,
-      [ref.repoId, ref.snapshotId, ref.commit ?? null, ref.baseSnapshotId ?? null],
+      [ref.repoId, ref.snapshotId, ref.commit ?? null, ref.baseSnapshotId ?? null, JSON.stringify(ref.stats ?? {})],
       options,
     );
     return snapshot(row!);

@@ -346,10 +346,16 @@ describe('an index run killed midway', () => {
       const before = JSON.parse(search.stdout);
       expect(before.hits[0]).toMatchObject({ name: 'createUser' });
       expect(JSON.parse((await runCli(['search', 'generatedFunction7', '--repo', 'killed', '--json', '--index', 'lexical'], env)).stdout).hits).toEqual([]);
+      // The killed run's snapshot is left `indexing`; status says so.
+      expect((await runCli(['status', '--repo', 'killed'], env)).stdout).toMatch(/indexing .*left by a run that died/);
 
+      // One more file: the re-run builds another snapshot, and removes the one the killed run left.
+      await writeFixtureRepo(repo, { ...extra, 'src/gen/late.ts': 'export const late = 1;\n' });
       const rerun = await runCli(['index', repo, '--repo', 'killed', '--json'], env);
       expect(rerun.code, rerun.stderr).toBe(0);
-      expect(JSON.parse(rerun.stdout).files).toBe(407);
+      expect(JSON.parse(rerun.stdout).files).toBe(408);
+      const states = JSON.parse((await runCli(['status', '--json', '--repo', 'killed'], env)).stdout).repos[0].snapshots.map((s: { status: string }) => s.status);
+      expect(states).toEqual(['ready', 'ready']);
       const after = JSON.parse((await runCli(['search', 'generatedFunction7', '--repo', 'killed', '--json'], env)).stdout);
       expect(after.hits[0]).toMatchObject({ name: 'generatedFunction7', file: 'src/gen/module7.ts' });
     } finally {

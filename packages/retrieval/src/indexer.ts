@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   AbortedError,
   ConfigError,
@@ -160,7 +161,7 @@ export class Indexer {
     emit({ stage: 'plan', mode, changed: changedPaths.length, deleted: deletedPaths.length, total: scan.files.length, snapshotId });
 
     await this.#eachIndex(signal, true, async (index, indexSignal) => index.prepare?.({ signal: indexSignal }));
-    await catalog.beginSnapshot({ ...ref, commit: scan.commit, baseSnapshotId: mode === 'incremental' ? base!.snapshotId : null }, { signal });
+    await catalog.beginSnapshot({ ...ref, commit: scan.commit, baseSnapshotId: mode === 'incremental' ? base!.snapshotId : null, stats: { owner: thisProcess() } }, { signal });
     try {
       const replaced = [...changedPaths, ...deletedPaths];
       // Directory chunks: only those above a replaced file can differ from the base's; a
@@ -312,12 +313,15 @@ export class Indexer {
     this.#pruning.set(repoId, pruning);
   }
 
-  /** Removes the oldest ready snapshots (and failed ones) beyond `keepSnapshots` from every store. */
+  /**
+   * Removes the oldest ready snapshots beyond `keepSnapshots` from every store, with failed ones
+   * and those a run that died left `indexing` (see {@link leftByDeadRun}).
+   */
   async #prune(repoId: string): Promise<void> {
     const keep = this.#o.keepSnapshots ?? 2;
     const all = await this.#o.catalog.listSnapshots(repoId);
     const ready = all.filter((s) => s.status === 'ready').sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime());
-    const drop: SnapshotRecord[] = [...ready.slice(keep), ...all.filter((s) => s.status === 'failed')];
+    const drop: SnapshotRecord[] = [...ready.slice(keep), ...all.filter((s) => s.status === 'failed' || (s.status === 'indexing' && leftByDeadRun(s)))];
     for (const s of drop) await this.deleteSnapshot(s);
   }
 
@@ -470,6 +474,34 @@ function withScanTimes(files: readonly SourceFile[], scanned: readonly ScannedFi
     const s = byPath.get(f.path);
     return s?.modifiedMs != null && s.contentHash === f.contentHash ? { ...f, modifiedMs: s.modifiedMs } : f;
   });
+}
+
+/** Who builds a snapshot, recorded in its stats while it is `indexing`. */
+interface SnapshotOwner {
+  host: string;
+  pid: number;
+}
+
+function thisProcess(): SnapshotOwner {
+  return { host: hostname(), pid: process.pid };
+}
+
+/**
+ * Whether an `indexing` snapshot was left by a run whose process is gone (killed, or the machine
+ * lost power): its owner ran on this host, in another process, that no longer exists. Anything
+ * else is left alone, since it may be a run still going: a snapshot without an owner (begun by an
+ * older version), one from another host, or one of this process.
+ */
+export function leftByDeadRun(snapshot: Pick<SnapshotRecord, 'status' | 'stats'>): boolean {
+  const owner = snapshot.stats.owner as Partial<SnapshotOwner> | undefined;
+  if (snapshot.status !== 'indexing' || !owner || owner.host !== hostname() || !Number.isInteger(owner.pid) || owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid!, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the process exists (another user's).
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], need: SymbolContextNeed, signal?: AbortSignal): Promise<Chunk[]> {

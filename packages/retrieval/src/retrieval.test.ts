@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InMemoryCatalogStore, InMemoryChunkStore } from '@trawl/chunk-store';
@@ -22,7 +23,7 @@ import { LineParser, TimedLineParser } from '@trawl/testing';
 import { classifyQuery } from './query-intent.js';
 import { weightedReciprocalRankFusion } from './fusion.js';
 import { Retriever } from './retriever.js';
-import { Indexer } from './indexer.js';
+import { Indexer, leftByDeadRun } from './indexer.js';
 import { HttpReranker } from './http-reranker.js';
 
 /**
@@ -539,6 +540,37 @@ describe('Indexer feeding several indexes', () => {
       expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId)).toEqual([(await third).snapshotId]);
     } finally {
       open();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('removes the snapshots runs that died left indexing, and leaves those that may still be running', async () => {
+    const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
+    const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })] });
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-stale-'));
+    try {
+      await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
+      await run.indexRepository({ repoId: 'r', root: dir });
+      // (a pid that existed and is gone)
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      const left = [
+        ['dead', { owner: { host: hostname(), pid: dead } }],
+        ['alive', { owner: { host: hostname(), pid: process.ppid } }],
+        ['here', { owner: { host: hostname(), pid: process.pid } }],
+        ['elsewhere', { owner: { host: `not-${hostname()}`, pid: dead } }],
+        ['unowned', {}],
+      ] as const;
+      for (const [snapshotId, stats] of left) await stores.catalog.beginSnapshot({ repoId: 'r', snapshotId, stats });
+      await stores.chunks.saveChunks([{ ...(await stores.chunks.listRepoChunks('r'))[0]!, snapshotId: 'dead' }]);
+      expect(leftByDeadRun((await stores.catalog.getSnapshot({ repoId: 'r', snapshotId: 'dead' }))!)).toBe(true);
+
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+      await run.indexRepository({ repoId: 'r', root: dir });
+      await run.idle();
+      const states = Object.fromEntries((await stores.catalog.listSnapshots('r')).map((s) => [s.snapshotId, s.status]));
+      expect(Object.keys(states).sort()).toEqual(['alive', 'elsewhere', 'here', 'unowned', ...Object.keys(states).filter((k) => states[k] === 'ready')].sort());
+      expect(await stores.chunks.listRepoChunks('r', { snapshotId: 'dead' })).toEqual([]);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -38,10 +38,13 @@ export function describeCatalogStore(name: string, options: { create(): Promise<
       expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s1');
       await store.finishSnapshot(s2, { status: 'failed', error: 'killed' });
       expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s1');
-      await store.beginSnapshot(s3);
+      // (stats given when it begins are kept while it is built, and replaced when it finishes)
+      expect((await store.beginSnapshot({ ...s3, stats: { owner: { host: 'h', pid: 7 } } })).stats).toEqual({ owner: { host: 'h', pid: 7 } });
+      expect((await store.getSnapshot(s3))!.stats).toEqual({ owner: { host: 'h', pid: 7 } });
       await new Promise((r) => setTimeout(r, 5));
       await store.finishSnapshot(s3, { status: 'ready' });
       expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s3');
+      expect((await store.getSnapshot(s3))!.stats).toEqual({});
       const s1r = await store.getSnapshot(s1);
       expect(s1r).toMatchObject({ status: 'ready', commit: 'abc', stats: { files: 2 } });
       expect(s1r!.finishedAt).toBeInstanceOf(Date);

@@ -1,5 +1,6 @@
 import type { TrawlContainer } from '@trawl/container';
 import { NotFoundError } from '@trawl/core';
+import { leftByDeadRun } from '@trawl/retrieval';
 import { parse } from '../args.js';
 import type { CliIo } from '../io.js';
 
@@ -30,7 +31,12 @@ export async function statusCommand(args: string[], io: CliIo, container: () => 
     io.stdout.write(`${r.repoId}  ${r.rootPath ?? ''}\n`);
     for (const s of r.snapshots) {
       const when = (s.finishedAt ?? s.createdAt).toISOString();
-      const stats = s.status === 'ready' ? `${s.stats.files ?? '?'} files, ${s.stats.chunks ?? '?'} chunks` : (s.error ?? '');
+      const stats =
+        s.status === 'ready'
+          ? `${s.stats.files ?? '?'} files, ${s.stats.chunks ?? '?'} chunks`
+          : leftByDeadRun(s)
+            ? 'left by a run that died: the next index run of the repository removes it'
+            : (s.error ?? '');
       io.stdout.write(`  ${s.snapshotId}  ${s.status.padEnd(8)} ${when}  ${stats}${s.commit ? `  commit ${s.commit.slice(0, 12)}` : ''}\n`);
     }
   }

@@ -15,8 +15,13 @@ export interface CatalogStore {
   deleteRepo(repoId: string, options?: CallOptions): Promise<void>;
 
   /** Creates (or restarts) a snapshot in `indexing` state. */
+  /**
+   * Starts (or restarts) a snapshot as `indexing`. `stats` are kept while it is built (the indexer
+   * records who builds it, `owner`, so a snapshot left by a process that died can be told from
+   * one being built); `finishSnapshot` replaces them.
+   */
   beginSnapshot(
-    snapshot: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null },
+    snapshot: SnapshotRef & { commit?: string | null; baseSnapshotId?: string | null; stats?: Record<string, unknown> },
     options?: CallOptions,
   ): Promise<SnapshotRecord>;
   finishSnapshot(
