@@ -4,7 +4,7 @@
  * method timed (`--timeline`: when each call of a one-file run started and ended). Embedded default,
  * or real services with `--services` (DATABASE_URL, ZOEKT_*).
  *
- *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/indexing-profile.bench.ts [--mb 10] [--services] [--timeline]
+ *   npx tsx --tsconfig tools/tsconfig.check.json packages/container/bench/indexing-profile.bench.ts [--mb 10] [--services] [--timeline] [--fresh]
  */
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,25 +45,36 @@ function wrap(label: string, target: object): void {
 const home = await mkdtemp(join(tmpdir(), 'trawl-prof-home-'));
 const db = services ? await createTestDatabase('trawl_prof') : null;
 const env = services ? { DATABASE_URL: db!.url, ZOEKT_URL: process.env.ZOEKT_URL, ZOEKT_INDEX_DIR: process.env.ZOEKT_INDEX_DIR, ZOEKT_BIN_DIR: process.env.ZOEKT_BIN_DIR, CTAGS_COMMAND: process.env.CTAGS_COMMAND } : {};
-const trawl = createContainer({ home }, env);
-try {
-  // Wrapped before the indexer is built, so it holds the timed instances.
+// --fresh: every run in a new container (new connections, cold caches, statements prepared
+// again), as each `trawl index` process is; the file system's cache stays warm.
+const fresh = process.argv.includes('--fresh');
+let trawl = createContainer({ home }, env);
+/** The container's indexer over timed stores, parser and indexes (wrapped before the indexer is built, so it holds them). */
+async function timedIndexer() {
   wrap('catalog', await trawl.catalog());
   wrap('chunks', await trawl.chunks());
   wrap('parser', await trawl.parser());
   for (const index of await trawl.indexes()) wrap(index.name, index);
-  const indexer = await trawl.indexer();
+  return trawl.indexer();
+}
+try {
+  let indexer = await timedIndexer();
   for (let run = 0; run < 4; run++) {
     if (run > 0) {
       const list = await (await trawl.catalog()).listFiles({ repoId: 'corpus', snapshotId: (await (await trawl.catalog()).latestReadySnapshot('corpus'))!.snapshotId });
       const f = list.filter((x) => x.language === 'typescript' || x.language === 'javascript')[run]!;
       await appendFile(join(corpus.root, f.path), `\nexport function benchmarkAdded${run}() { return ${run}; }\n`);
+      if (fresh) {
+        await trawl.close();
+        trawl = createContainer({ home }, env);
+      }
     }
-    // (the listing above is the bench's, not the run's)
+    // (the listing above is the bench's, not the run's; a fresh container's setup is the run's)
     timings.clear();
     calls.length = 0;
     const t = performance.now();
     runStarted = t;
+    if (fresh && run > 0) indexer = await timedIndexer();
     const r = await indexer.indexRepository({ repoId: 'corpus', root: corpus.root });
     const total = performance.now() - t;
     // (the prune of the oldest snapshot runs after the run returns: its calls are in the timeline)
