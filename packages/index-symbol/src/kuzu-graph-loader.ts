@@ -230,24 +230,53 @@ export async function copyTables(run: RunStatement, tables: readonly TableRows[]
 export async function unwindTables(run: RunStatement, tables: readonly TableRows[], batchSize = 5000): Promise<void> {
   for (const t of tables) {
     if (!t.rows.length) continue;
+    const statement = unwindStatement(t);
     if (!t.columns.includes('from')) {
-      const statement = `UNWIND $rows AS r CREATE (:${t.table} {${t.columns.map((c) => `${c}: r.${c}`).join(', ')}})`;
       for (let i = 0; i < t.rows.length; i += batchSize) {
         const rows = t.rows.slice(i, i + batchSize).map((row) => Object.fromEntries(t.columns.map((c, j) => [c, row[j] ?? (NUMERIC.has(c) ? 0 : '')])));
         await run(statement, { rows });
       }
       continue;
     }
-    const props = t.columns.filter((c) => c !== 'from' && c !== 'to');
-    const fromLabel = t.from ?? REL_ENDPOINTS[t.table]![0];
-    const toLabel = t.to ?? REL_ENDPOINTS[t.table]![1];
-    const statement = `MATCH (a:${fromLabel} {key: $src}), (b:${toLabel} {key: $dst}) CREATE (a)-[:${t.table}${props.length ? ` {${props.map((p) => `${p}: $${p}`).join(', ')}}` : ''}]->(b)`;
     for (const row of t.rows) {
       const params: Record<string, unknown> = {};
       t.columns.forEach((c, j) => (params[c === 'from' ? 'src' : c === 'to' ? 'dst' : c] = row[j] ?? (NUMERIC.has(c) ? 0 : '')));
       await run(statement, params);
     }
   }
+}
+
+/** The statement {@link unwindTables} runs for a table's rows: an `UNWIND` of node rows, or one edge. */
+export function unwindStatement(t: Pick<TableRows, 'table' | 'columns' | 'from' | 'to'>): string {
+  if (!t.columns.includes('from')) return `UNWIND $rows AS r CREATE (:${t.table} {${t.columns.map((c) => `${c}: r.${c}`).join(', ')}})`;
+  const props = t.columns.filter((c) => c !== 'from' && c !== 'to');
+  const fromLabel = t.from ?? REL_ENDPOINTS[t.table]![0];
+  const toLabel = t.to ?? REL_ENDPOINTS[t.table]![1];
+  return `MATCH (a:${fromLabel} {key: $src}), (b:${toLabel} {key: $dst}) CREATE (a)-[:${t.table}${props.length ? ` {${props.map((p) => `${p}: $${p}`).join(', ')}}` : ''}]->(b)`;
+}
+
+/**
+ * Every statement {@link unwindTables} can run for the tables {@link buildGraphRows} makes: one
+ * per node table and one per edge table and pair of end labels (for preparing them ahead).
+ */
+export function unwindStatements(): string[] {
+  const tables: Pick<TableRows, 'table' | 'columns' | 'from' | 'to'>[] = [
+    { table: 'File', columns: FILE_COLUMNS },
+    { table: 'Symbol', columns: SYMBOL_COLUMNS },
+    { table: 'Chunk', columns: CHUNK_COLUMNS },
+    { table: 'External', columns: EXTERNAL_COLUMNS },
+    { table: 'Defines', columns: ['from', 'to', 'line', 'born', 'died'] },
+    { table: 'Contains', columns: ['from', 'to', 'line', 'born', 'died'] },
+    { table: 'DefinedIn', columns: ['from', 'to', 'born', 'died'] },
+    { table: 'HasChunk', columns: ['from', 'to', 'born', 'died'] },
+    { table: 'ChildChunk', columns: ['from', 'to', 'born', 'died'] },
+  ];
+  for (const [kind, table] of Object.entries(RELATION_TABLES)) {
+    const froms = kind === 'imports' ? ['File'] : kind === 'extends' || kind === 'implements' ? ['Symbol'] : ['Symbol', 'File'];
+    const tos = kind === 'imports' ? ['File', 'External'] : ['Symbol', 'External'];
+    for (const from of froms) for (const to of tos) tables.push({ table, from, to, columns: EDGE_COLUMNS });
+  }
+  return tables.map(unwindStatement);
 }
 
 const NUMERIC = new Set(['line', 'startLine', 'endLine', 'chain', 'born', 'died']);

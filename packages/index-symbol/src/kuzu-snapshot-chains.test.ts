@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { SnapshotContent, SnapshotRef, SymbolRelation } from '@trawl/core';
 import { fixtureDelta, fixtureSnapshot, type FixtureFile } from '@trawl/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KuzuSymbolIndex } from './kuzu-symbol-index.js';
+import { KuzuSymbolIndex, incrementalStatements } from './kuzu-symbol-index.js';
 
 // Snapshots of a repository share their graph (generations of a chain): these tests check that
 // every snapshot built incrementally answers exactly like a full load of the same content, that
@@ -248,5 +248,40 @@ describe('KuzuSymbolIndex snapshot chains (shared graph between snapshots)', () 
     await again.reindexPaths(delta(['s3', 'v3'], ['s4', 'v4']));
     expect(await view(again, ref('s4'))).toEqual(expected.get('v4'));
     await again.close();
+  });
+});
+
+describe('KuzuSymbolIndex.prepare', () => {
+  it('prepares ahead every statement an incremental run uses: the run itself prepares none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-kuzu-prepare-'));
+    try {
+      const dbPath = join(dir, 'warm.kuzu');
+      // A full load through COPY, in another instance: the next one starts with nothing prepared, as a new process does.
+      const loader = new KuzuSymbolIndex({ path: dbPath, smallLoadRows: 0 });
+      await loader.reindexRepo(content('s1', 'v1'));
+      await loader.close();
+
+      const kuzu = (await import('kuzu')).default;
+      const prepared: string[] = [];
+      // (named Connection: the driver's results check their connection's class name)
+      class Connection extends kuzu.Connection {
+        override prepare(statement: string) {
+          prepared.push(statement);
+          return super.prepare(statement);
+        }
+      }
+      const index = new KuzuSymbolIndex({ path: dbPath, driver: { Database: kuzu.Database, Connection } as never });
+      await index.prepare();
+      // The base class file changes, a file goes and one comes: inbound edges re-pointed, nodes and edges of every kind written.
+      const r = await index.reindexPaths(fixtureDelta(content('s1', 'v1'), content('s2', 'v4')));
+      const byRun = prepared.slice(incrementalStatements().length);
+      expect(r.details).toMatchObject({ sharedWithBase: true });
+      expect(prepared.slice(0, incrementalStatements().length)).toEqual(incrementalStatements());
+      expect(byRun).toEqual([]);
+      expect((await index.implementations({ repoId: REPO, snapshotId: 's2' }, 'Base')).map((m) => m.symbol.name)).toEqual(['A']);
+      await index.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
