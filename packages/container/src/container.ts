@@ -269,6 +269,7 @@ export class TrawlContainer implements AsyncDisposable {
     this.#closing ??= (async () => {
       const timeoutMs = options.timeoutMs ?? 10_000;
       this.#stop.abort();
+      let settled = false;
       const work = (async () => {
         // Warm-ups stop, and layers being built finish, before anything closes.
         await Promise.allSettled([...this.#inFlight]);
@@ -277,9 +278,13 @@ export class TrawlContainer implements AsyncDisposable {
         // Indexes (Kuzu, clients) first, then the pool they query through.
         await this.#optional?.close().catch(() => undefined);
         await this.#postgres?.close().catch(() => undefined);
-      })();
+      })().finally(() => (settled = true));
       await bounded(work, timeoutMs, () => undefined);
-      this.#releaseLock?.();
+      // The embedded database's lock goes once nothing uses it any more: after `timeoutMs` close
+      // stops waiting, but a prune still deleting (or the database still closing) holds it.
+      const release = () => this.#releaseLock?.();
+      if (settled) release();
+      else work.then(release, release);
     })();
     return this.#closing;
   }

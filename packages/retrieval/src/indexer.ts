@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import {
   AbortedError,
   ConfigError,
@@ -24,6 +23,7 @@ import {
   type SymbolContextNeed,
   directoriesAbove,
 } from '@trawl/core';
+import { leftByDeadRun, thisProcess } from './run-owner.js';
 import { contentSnapshotId } from './snapshot-id.js';
 
 type ParseOptions = Parameters<RepositoryParser['parse']>[1];
@@ -135,15 +135,19 @@ export class Indexer {
     await this.#pruning.get(repoId);
 
     const existing = await catalog.getSnapshot(ref, { signal });
-    if (existing?.status === 'ready' && options.incremental === false) {
+    if (existing?.status === 'ready' && (options.incremental === false || (base !== null && base.snapshotId !== snapshotId))) {
       // A full run asked over a tree indexed as it is now (to recover an index, or to fill one
-      // switched on since): that snapshot is rebuilt from scratch. Searches answer from the
-      // previous ready snapshot meanwhile, when there is one.
+      // switched on since): that snapshot is rebuilt from scratch. A tree back as an older
+      // snapshot had it (a change reverted) is that snapshot again, built from the newest one:
+      // searches answer from the latest ready snapshot, which must be this tree. Searches answer
+      // from the previous ready snapshot meanwhile, when there is one.
       await this.deleteSnapshot(ref, { signal });
     } else if (existing?.status === 'ready') {
       // Nothing to index; a file read again because its time was not yet trusted can be now.
       if (base?.snapshotId === snapshotId) this.#keepFiles(ref, withTimes(known!, await this.#refreshTimes(ref, known!, scan.files, [], signal)));
       emit({ stage: 'plan', mode: 'unchanged', changed: 0, deleted: 0, total: scan.files.length, snapshotId });
+      // (what an earlier run left to remove, a snapshot a killed run left among it, goes now)
+      this.#pruneLater(repoId);
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
       return this.#result(ref, 'unchanged', scan.files.length, Number(existing.stats.chunks ?? 0), [], [], scan.skipped, [], started);
     }
@@ -303,9 +307,13 @@ export class Indexer {
     while (this.#pruning.size > 0) await Promise.all(this.#pruning.values());
   }
 
-  /** Starts removing `repoId`'s snapshots beyond `keepSnapshots`, without waiting for it. */
+  /**
+   * Starts removing `repoId`'s snapshots beyond `keepSnapshots`, without waiting for it, after
+   * the repository's prune still running (two runs of one repository at once each start one).
+   */
   #pruneLater(repoId: string): void {
-    const pruning: Promise<void> = this.#prune(repoId)
+    const pruning: Promise<void> = (this.#pruning.get(repoId) ?? Promise.resolve())
+      .then(() => this.#prune(repoId))
       .catch(() => undefined)
       .finally(() => {
         if (this.#pruning.get(repoId) === pruning) this.#pruning.delete(repoId);
@@ -474,34 +482,6 @@ function withScanTimes(files: readonly SourceFile[], scanned: readonly ScannedFi
     const s = byPath.get(f.path);
     return s?.modifiedMs != null && s.contentHash === f.contentHash ? { ...f, modifiedMs: s.modifiedMs } : f;
   });
-}
-
-/** Who builds a snapshot, recorded in its stats while it is `indexing`. */
-interface SnapshotOwner {
-  host: string;
-  pid: number;
-}
-
-function thisProcess(): SnapshotOwner {
-  return { host: hostname(), pid: process.pid };
-}
-
-/**
- * Whether an `indexing` snapshot was left by a run whose process is gone (killed, or the machine
- * lost power): its owner ran on this host, in another process, that no longer exists. Anything
- * else is left alone, since it may be a run still going: a snapshot without an owner (begun by an
- * older version), one from another host, or one of this process.
- */
-export function leftByDeadRun(snapshot: Pick<SnapshotRecord, 'status' | 'stats'>): boolean {
-  const owner = snapshot.stats.owner as Partial<SnapshotOwner> | undefined;
-  if (snapshot.status !== 'indexing' || !owner || owner.host !== hostname() || !Number.isInteger(owner.pid) || owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid!, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists (another user's).
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], need: SymbolContextNeed, signal?: AbortSignal): Promise<Chunk[]> {

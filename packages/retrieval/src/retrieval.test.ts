@@ -23,7 +23,8 @@ import { LineParser, TimedLineParser } from '@trawl/testing';
 import { classifyQuery } from './query-intent.js';
 import { weightedReciprocalRankFusion } from './fusion.js';
 import { Retriever } from './retriever.js';
-import { Indexer, leftByDeadRun } from './indexer.js';
+import { Indexer } from './indexer.js';
+import { leftByDeadRun, thisProcess } from './run-owner.js';
 import { HttpReranker } from './http-reranker.js';
 
 /**
@@ -544,6 +545,58 @@ describe('Indexer feeding several indexes', () => {
     }
   });
 
+  it('waits in idle() for every prune when two runs of one repository finish together', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let deletes = 0;
+    class FirstDeleteHeld extends InMemoryCatalogStore {
+      override async deleteSnapshot(...args: Parameters<InMemoryCatalogStore['deleteSnapshot']>): ReturnType<InMemoryCatalogStore['deleteSnapshot']> {
+        if (deletes++ === 0) await gate;
+        return super.deleteSnapshot(...args);
+      }
+    }
+    const roots = await Promise.all(['a', 'b', 'c'].map((n) => mkdtemp(join(tmpdir(), `trawl-two-runs-${n}-`))));
+    try {
+      for (const [i, dir] of roots.entries()) await writeFile(join(dir, 'a.ts'), `function a() { return ${i} }\n`);
+      const stores = { catalog: new FirstDeleteHeld(), chunks: new InMemoryChunkStore() };
+      const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })], keepSnapshots: 1 });
+      await run.indexRepository({ repoId: 'r', root: roots[0]! });
+      // Two runs of the repository at once (from two trees): each starts a prune when it is done.
+      await Promise.all(roots.slice(1).map((root) => run.indexRepository({ repoId: 'r', root })));
+      let idle = false;
+      const idling = run.idle().then(() => (idle = true));
+      await vi.waitFor(() => expect(deletes).toBeGreaterThan(0));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(idle).toBe(false);
+      open();
+      await idling;
+      expect((await stores.catalog.listSnapshots('r')).filter((s) => s.status === 'ready')).toHaveLength(1);
+    } finally {
+      open();
+      for (const dir of roots) await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes a tree reverted to an older snapshot the latest one again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-revert-'));
+    try {
+      const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
+      const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })] });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
+      const first = await run.indexRepository({ repoId: 'r', root: dir });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+      await run.indexRepository({ repoId: 'r', root: dir });
+      // The change reverted: the tree is the first snapshot again, and searches must read it.
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
+      const reverted = await run.indexRepository({ repoId: 'r', root: dir });
+      expect([reverted.snapshotId, reverted.mode, reverted.changedPaths]).toEqual([first.snapshotId, 'incremental', ['a.ts']]);
+      expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(first.snapshotId);
+      expect((await run.indexRepository({ repoId: 'r', root: dir })).mode).toBe('unchanged');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('removes the snapshots runs that died left indexing, and leaves those that may still be running', async () => {
     const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
     const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })] });
@@ -553,11 +606,13 @@ describe('Indexer feeding several indexes', () => {
       await run.indexRepository({ repoId: 'r', root: dir });
       // (a pid that existed and is gone)
       const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      const me = thisProcess();
       const left = [
-        ['dead', { owner: { host: hostname(), pid: dead } }],
-        ['alive', { owner: { host: hostname(), pid: process.ppid } }],
-        ['here', { owner: { host: hostname(), pid: process.pid } }],
-        ['elsewhere', { owner: { host: `not-${hostname()}`, pid: dead } }],
+        ['dead', { owner: { ...me, pid: dead, started: undefined } }],
+        ['alive', { owner: { ...me, pid: process.ppid, started: undefined } }],
+        ['here', { owner: me }],
+        ['elsewhere', { owner: { ...me, host: `not-${hostname()}`, pid: dead } }],
+        ['other-container', { owner: { ...me, pidNamespace: 'pid:[1]', pid: dead } }],
         ['unowned', {}],
       ] as const;
       for (const [snapshotId, stats] of left) await stores.catalog.beginSnapshot({ repoId: 'r', snapshotId, stats });
@@ -568,7 +623,7 @@ describe('Indexer feeding several indexes', () => {
       await run.indexRepository({ repoId: 'r', root: dir });
       await run.idle();
       const states = Object.fromEntries((await stores.catalog.listSnapshots('r')).map((s) => [s.snapshotId, s.status]));
-      expect(Object.keys(states).sort()).toEqual(['alive', 'elsewhere', 'here', 'unowned', ...Object.keys(states).filter((k) => states[k] === 'ready')].sort());
+      expect(Object.keys(states).sort()).toEqual(['alive', 'elsewhere', 'here', 'other-container', 'unowned', ...Object.keys(states).filter((k) => states[k] === 'ready')].sort());
       expect(await stores.chunks.listRepoChunks('r', { snapshotId: 'dead' })).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

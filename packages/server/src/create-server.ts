@@ -90,20 +90,22 @@ export function createServer(options: TrawlServerOptions): TrawlServer {
 
   app.setErrorHandler(handleError);
   // Every route's path as a pattern, so a path served under other methods answers 405 with them.
+  // (CORS's `OPTIONS *` serves every path: it says nothing about which methods a path has.)
   const routes: { pattern: RegExp; methods: string[] }[] = [];
   app.addHook('onRoute', (route) => {
-    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
+    const methods = [route.method].flat().filter((m) => m !== 'OPTIONS');
+    if (route.url === '*' || methods.length === 0) return;
     const source = route.url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+').replace(/\*/g, '.*');
-    routes.push({ pattern: new RegExp(`^${source}/?$`), methods });
+    routes.push({ pattern: new RegExp(`^${source}$`), methods });
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].sort();
-    if (allowed.length > 0) {
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       void reply
         .status(405)
         .header('allow', allowed.join(', '))
-        .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not served at ${path}: use ${allowed.join(' or ')}`));
+        .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not served at ${path}: use ${allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}` : allowed[0]}`));
       return;
     }
     void reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${path}: the API is described at /openapi.json and /docs`));

@@ -357,12 +357,18 @@ describe('index runs', () => {
   it('answers 405 with Allow for a path served under other methods, and 404 for an unknown path', async () => {
     const put = await fetch(`${base}/v1/search`, { method: 'PUT', headers: auth });
     expect(put.status).toBe(405);
-    expect(put.headers.get('allow')).toBe('GET, POST');
-    expect(((await put.json()) as { error: unknown }).error).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: 'PUT is not served at /v1/search: use GET or POST' });
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(((await put.json()) as { error: unknown }).error).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: 'PUT is not served at /v1/search: use GET, HEAD or POST' });
     const del = await fetch(`${base}/v1/repos/app/file?path=a`, { method: 'DELETE', headers: auth });
-    expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET']);
-    const missing = await get('/v1/nothing-here');
-    expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    // No route has the path with a trailing slash, or the path at all: 404, whatever the method.
+    for (const path of ['/v1/search/', '/v1/nothing-here']) expect((await get(path)).status, path).toBe(404);
+    expect((await fetch(`${base}/v1/search/`, { method: 'PUT', headers: auth })).status).toBe(404);
+    // With CORS on, its OPTIONS route for every path does not make an unknown path a 405.
+    const cors = await startExtra({ corsOrigins: ['https://app.example'] });
+    expect((await get('/v1/nothing-here', auth, cors)).status).toBe(404);
+    const putCors = await fetch(`${cors}/v1/search`, { method: 'PUT', headers: auth });
+    expect([putCors.status, putCors.headers.get('allow')]).toEqual([405, 'GET, HEAD, POST']);
   });
 
   it('unknown run ids are 404', async () => {

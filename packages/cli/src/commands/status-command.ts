@@ -35,7 +35,7 @@ export async function statusCommand(args: string[], io: CliIo, container: () => 
         s.status === 'ready'
           ? `${s.stats.files ?? '?'} files, ${s.stats.chunks ?? '?'} chunks`
           : leftByDeadRun(s)
-            ? 'left by a run that died: the next index run of the repository removes it'
+            ? 'left by a run that died: removed after the repository\'s next index run'
             : (s.error ?? '');
       io.stdout.write(`  ${s.snapshotId}  ${s.status.padEnd(8)} ${when}  ${stats}${s.commit ? `  commit ${s.commit.slice(0, 12)}` : ''}\n`);
     }
