@@ -98,6 +98,8 @@ export class Indexer {
    * snapshot id, so a snapshot made elsewhere (another process) is read from the catalog as before.
    */
   readonly #newestFiles = new Map<string, { snapshotId: string; files: ReadonlyMap<string, SourceFileInfo> }>();
+  /** Each repository's latest index run, which the next one waits for. */
+  readonly #running = new Map<string, Promise<IndexRepositoryResult>>();
   /** Each repository's prune still running after the run that started it returned (see {@link idle}). */
   readonly #pruning = new Map<string, Promise<void>>();
 
@@ -108,7 +110,25 @@ export class Indexer {
     this.#o = options;
   }
 
+  /**
+   * Indexes `root` as `repoId`. Runs of one repository run one after another: a second call
+   * waits for the first to finish, then builds on what it left (the same tree is then unchanged).
+   */
   async indexRepository(options: IndexRepositoryOptions): Promise<IndexRepositoryResult> {
+    const { repoId } = options;
+    const run = (this.#running.get(repoId) ?? Promise.resolve()).then(
+      () => this.#indexRepository(options),
+      () => this.#indexRepository(options),
+    );
+    this.#running.set(repoId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#running.get(repoId) === run) this.#running.delete(repoId);
+    }
+  }
+
+  async #indexRepository(options: IndexRepositoryOptions): Promise<IndexRepositoryResult> {
     const started = performance.now();
     const { catalog, chunks, parser } = this.#o;
     const { repoId, root, signal } = options;

@@ -545,34 +545,23 @@ describe('Indexer feeding several indexes', () => {
     }
   });
 
-  it('waits in idle() for every prune when two runs of one repository finish together', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let deletes = 0;
-    class FirstDeleteHeld extends InMemoryCatalogStore {
-      override async deleteSnapshot(...args: Parameters<InMemoryCatalogStore['deleteSnapshot']>): ReturnType<InMemoryCatalogStore['deleteSnapshot']> {
-        if (deletes++ === 0) await gate;
-        return super.deleteSnapshot(...args);
-      }
-    }
-    const roots = await Promise.all(['a', 'b', 'c'].map((n) => mkdtemp(join(tmpdir(), `trawl-two-runs-${n}-`))));
+  it('runs two index runs of one repository one after the other', async () => {
+    const roots = await Promise.all(['a', 'b'].map((n) => mkdtemp(join(tmpdir(), `trawl-two-runs-${n}-`))));
     try {
       for (const [i, dir] of roots.entries()) await writeFile(join(dir, 'a.ts'), `function a() { return ${i} }\n`);
-      const stores = { catalog: new FirstDeleteHeld(), chunks: new InMemoryChunkStore() };
-      const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })], keepSnapshots: 1 });
-      await run.indexRepository({ repoId: 'r', root: roots[0]! });
-      // Two runs of the repository at once (from two trees): each starts a prune when it is done.
-      await Promise.all(roots.slice(1).map((root) => run.indexRepository({ repoId: 'r', root })));
-      let idle = false;
-      const idling = run.idle().then(() => (idle = true));
-      await vi.waitFor(() => expect(deletes).toBeGreaterThan(0));
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(idle).toBe(false);
-      open();
-      await idling;
-      expect((await stores.catalog.listSnapshots('r')).filter((s) => s.status === 'ready')).toHaveLength(1);
+      const run = new Indexer({ catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore(), parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 20 })] });
+      const stages: string[] = [];
+      // Two trees indexed as one repository at once: the second starts when the first is done.
+      const [first, second] = await Promise.all(
+        roots.map((root, i) => run.indexRepository({ repoId: 'r', root, onProgress: (e) => (e.stage === 'scan' || e.stage === 'done') && stages.push(`${i} ${e.stage}`) })),
+      );
+      expect(stages).toEqual(['0 scan', '0 done', '1 scan', '1 done']);
+      expect([first!.mode, second!.mode, second!.changedPaths]).toEqual(['full', 'incremental', ['a.ts']]);
+      // A run that fails does not stop the next one.
+      await expect(Promise.all([run.indexRepository({ repoId: 'r', root: join(roots[0]!, 'missing') }), run.indexRepository({ repoId: 'r', root: roots[0]! })])).rejects.toThrow(/missing/);
+      await run.idle();
+      expect((await run.indexRepository({ repoId: 'r', root: roots[0]! })).mode).toBe('unchanged');
     } finally {
-      open();
       for (const dir of roots) await rm(dir, { recursive: true, force: true });
     }
   });
