@@ -94,6 +94,18 @@ export class InMemoryCatalogStore implements CatalogStore {
     return { ...record };
   }
 
+  async touchSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord> {
+    throwIfAborted(options?.signal, 'catalog');
+    const record = this.#snapshots.get(snapshotKey(snapshot));
+    if (!record) throw new NotFoundError(`unknown snapshot ${snapshot.repoId}@${snapshot.snapshotId}`, { component: 'catalog' });
+    if (record.status !== 'ready') throw new ConflictError(`snapshot ${snapshot.repoId}@${snapshot.snapshotId} is ${record.status}, not ready`, { component: 'catalog' });
+    // (later than every other snapshot of the repository, even one finished this millisecond)
+    let newest = 0;
+    for (const s of this.#snapshots.values()) if (s.repoId === snapshot.repoId && s.finishedAt) newest = Math.max(newest, s.finishedAt.getTime());
+    record.finishedAt = new Date(Math.max(Date.now(), newest + 1));
+    return { ...record };
+  }
+
   async getSnapshot(snapshot: SnapshotRef): Promise<SnapshotRecord | null> {
     const r = this.#snapshots.get(snapshotKey(snapshot));
     return r ? { ...r } : null;

@@ -184,6 +184,21 @@ export class PostgresCatalogStore implements CatalogStore {
     throw new ConflictError(`snapshot ${ref.repoId}@${ref.snapshotId} is already ${existing.status}`, { component: 'catalog' });
   }
 
+  async touchSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord> {
+    await this.#ready(options);
+    // (later than every other snapshot of the repository, even one finished this microsecond)
+    const row = await this.db.fetchRow<SnapshotRow>(
+      `UPDATE snapshots SET finished_at = greatest(clock_timestamp(), (SELECT max(finished_at) + interval '1 microsecond' FROM snapshots WHERE repo_id = $1))
+       WHERE repo_id = $1 AND snapshot_id = $2 AND status = 'ready' RETURNING ${SNAPSHOT_COLUMNS}`,
+      [ref.repoId, ref.snapshotId],
+      options,
+    );
+    if (row) return snapshot(row);
+    const existing = await this.getSnapshot(ref, options);
+    if (!existing) throw new NotFoundError(`unknown snapshot ${ref.repoId}@${ref.snapshotId}`, { component: 'catalog' });
+    throw new ConflictError(`snapshot ${ref.repoId}@${ref.snapshotId} is ${existing.status}, not ready`, { component: 'catalog' });
+  }
+
   async getSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord | null> {
     await this.#ready(options);
     const row = await this.db.fetchRow<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2`, [ref.repoId, ref.snapshotId], options);

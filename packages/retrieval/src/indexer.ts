@@ -154,13 +154,16 @@ export class Indexer {
     // the prune never removes the latest ready snapshot.)
     await this.#pruning.get(repoId);
 
-    const existing = await catalog.getSnapshot(ref, { signal });
-    if (existing?.status === 'ready' && (options.incremental === false || (base !== null && base.snapshotId !== snapshotId))) {
+    let existing = await catalog.getSnapshot(ref, { signal });
+    // A tree back to an older snapshot's content (a change reverted) is that snapshot, which
+    // searches must read: it becomes the latest again, or is built again from the newest one
+    // where the catalog cannot say so.
+    const older = existing?.status === 'ready' && base !== null && base.snapshotId !== snapshotId;
+    if (older && options.incremental !== false && catalog.touchSnapshot) existing = await catalog.touchSnapshot(ref, { signal });
+    if (existing?.status === 'ready' && (options.incremental === false || (older && !catalog.touchSnapshot))) {
       // A full run asked over a tree indexed as it is now (to recover an index, or to fill one
-      // switched on since): that snapshot is rebuilt from scratch. A tree back as an older
-      // snapshot had it (a change reverted) is that snapshot again, built from the newest one:
-      // searches answer from the latest ready snapshot, which must be this tree. Searches answer
-      // from the previous ready snapshot meanwhile, when there is one.
+      // switched on since): that snapshot is rebuilt from scratch. Searches answer from the
+      // previous ready snapshot meanwhile, when there is one.
       await this.deleteSnapshot(ref, { signal });
     } else if (existing?.status === 'ready') {
       // Nothing to index; a file read again because its time was not yet trusted can be now.

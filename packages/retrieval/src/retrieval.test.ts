@@ -578,9 +578,19 @@ describe('Indexer feeding several indexes', () => {
       // The change reverted: the tree is the first snapshot again, and searches must read it.
       await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
       const reverted = await run.indexRepository({ repoId: 'r', root: dir });
-      expect([reverted.snapshotId, reverted.mode, reverted.changedPaths]).toEqual([first.snapshotId, 'incremental', ['a.ts']]);
+      expect([reverted.snapshotId, reverted.mode]).toEqual([first.snapshotId, 'unchanged']);
       expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(first.snapshotId);
       expect((await run.indexRepository({ repoId: 'r', root: dir })).mode).toBe('unchanged');
+      // A catalog that cannot make it the latest: it is built again from the newest one.
+      const plain = Object.defineProperty(new InMemoryCatalogStore(), 'touchSnapshot', { value: undefined });
+      const rebuilt = new Indexer({ catalog: plain, chunks: new InMemoryChunkStore(), parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })] });
+      expect((await rebuilt.indexRepository({ repoId: 'r', root: dir })).snapshotId).toBe(first.snapshotId);
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+      await rebuilt.indexRepository({ repoId: 'r', root: dir });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
+      const again = await rebuilt.indexRepository({ repoId: 'r', root: dir });
+      expect([again.snapshotId, again.mode, again.changedPaths]).toEqual([first.snapshotId, 'incremental', ['a.ts']]);
+      expect((await plain.latestReadySnapshot('r'))!.snapshotId).toBe(first.snapshotId);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

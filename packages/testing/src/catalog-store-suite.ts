@@ -45,6 +45,12 @@ export function describeCatalogStore(name: string, options: { create(): Promise<
       await store.finishSnapshot(s3, { status: 'ready' });
       expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s3');
       expect((await store.getSnapshot(s3))!.stats).toEqual({});
+      // An older ready snapshot made the latest again; a failed or unknown one cannot be.
+      expect((await store.touchSnapshot!(s1)).snapshotId).toBe('s1');
+      expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s1');
+      await expect(store.touchSnapshot!(s2)).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.touchSnapshot!({ repoId: 'app', snapshotId: 'zz' })).rejects.toBeInstanceOf(NotFoundError);
+      await store.touchSnapshot!(s3);
       const s1r = await store.getSnapshot(s1);
       expect(s1r).toMatchObject({ status: 'ready', commit: 'abc', stats: { files: 2 } });
       expect(s1r!.finishedAt).toBeInstanceOf(Date);

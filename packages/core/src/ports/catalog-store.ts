@@ -29,6 +29,13 @@ export interface CatalogStore {
     result: { status: Exclude<SnapshotStatus, 'indexing'>; error?: string | null; stats?: Record<string, unknown> },
     options?: CallOptions,
   ): Promise<SnapshotRecord>;
+  /**
+   * Makes a `ready` snapshot the latest one again (its `finishedAt` becomes now): a tree back to
+   * an older snapshot's content (a change reverted) is that snapshot. Throws NotFoundError for an
+   * unknown snapshot and ConflictError for one that is not ready. Optional: without it the
+   * indexer builds such a snapshot again.
+   */
+  touchSnapshot?(snapshot: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord>;
   getSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord | null>;
   /** Newest first. */
   listSnapshots(repoId: string, options?: CallOptions): Promise<SnapshotRecord[]>;
