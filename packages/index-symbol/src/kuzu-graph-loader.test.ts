@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SymbolDefinition, SymbolRelation } from '@trawl/core';
-import { buildGraphRows, generationKey, keyPrefix, type ExistingNodes, type GraphInput, type TableRows } from './kuzu-graph-loader.js';
+import { EDGES_PER_STATEMENT, buildGraphRows, generationKey, keyPrefix, unwindStatements, unwindTables, type ExistingNodes, type GraphInput, type TableRows } from './kuzu-graph-loader.js';
 
 const ref = { repoId: 'a-repository-with-a-long-name', snapshotId: '0123456789abcdef0123456789abcdef01234567' };
 const path = (i: number) => `packages/some/deeply/nested/folder/module-${i}.ts`;
@@ -56,5 +56,18 @@ describe('buildGraphRows', () => {
     expect(toExternal).toEqual([externals.rows[0]![0], externals.rows[0]![0]]);
     const toExisting = edges.find((t) => t.table === 'Calls' && t.to === 'Symbol')!.rows.map((r) => r[1]);
     expect(toExisting).toContain('7.q');
+  });
+});
+
+describe('unwindTables', () => {
+  it('creates edges several to a statement and the rest one at a time, each with its own ends and properties', async () => {
+    const calls: { statement: string; params?: Record<string, unknown> }[] = [];
+    const rows = Array.from({ length: EDGES_PER_STATEMENT * 2 + 1 }, (_, i) => [`s${i}`, `t${i}`, i + 1, `name${i}`, 'a.ts']);
+    await unwindTables(async (statement, params) => void calls.push({ statement, params }), [{ table: 'Calls', from: 'Symbol', to: 'External', columns: ['from', 'to', 'line', 'toName', 'file', 'born', 'died'], rows: rows.map((r) => [...r, 3, 9]) }]);
+    expect(calls.map((c) => c.statement)).toEqual([...Array(2).fill(expect.stringMatching(/^MATCH \(a0:Symbol \{key: \$src0\}\), \(b0:External \{key: \$dst0\}\), .* CREATE \(a0\)-\[:Calls \{line: \$line0, toName: \$toName0, file: \$file0, born: \$born0, died: \$died0\}\]->\(b0\), /)), expect.stringMatching(/^MATCH \(a0:Symbol \{key: \$src0\}\), \(b0:External \{key: \$dst0\}\) CREATE \(a0\)-\[:Calls [^\]]*\]->\(b0\)$/)]);
+    // Every edge once, in order, with its ends and properties.
+    const edges = calls.flatMap(({ params }) => Array.from({ length: EDGES_PER_STATEMENT }, (_, i) => params![`src${i}`] === undefined ? [] : [[params![`src${i}`], params![`dst${i}`], params![`line${i}`], params![`toName${i}`], params![`born${i}`]]]).flat());
+    expect(edges).toEqual(rows.map((r) => [r[0], r[1], r[2], r[3], 3]));
+    for (const { statement } of calls) expect(unwindStatements()).toContain(statement);
   });
 });
