@@ -90,7 +90,7 @@ export class InMemoryCatalogStore implements CatalogStore {
     if (record.status !== 'indexing') {
       throw new ConflictError(`snapshot ${snapshot.repoId}@${snapshot.snapshotId} is already ${record.status}`, { component: 'catalog' });
     }
-    Object.assign(record, { status: result.status, error: result.error ?? null, stats: result.stats ?? {}, finishedAt: new Date() });
+    Object.assign(record, { status: result.status, error: result.error ?? null, stats: result.stats ?? {}, finishedAt: this.#later(snapshot.repoId) });
     return { ...record };
   }
 
@@ -99,11 +99,21 @@ export class InMemoryCatalogStore implements CatalogStore {
     const record = this.#snapshots.get(snapshotKey(snapshot));
     if (!record) throw new NotFoundError(`unknown snapshot ${snapshot.repoId}@${snapshot.snapshotId}`, { component: 'catalog' });
     if (record.status !== 'ready') throw new ConflictError(`snapshot ${snapshot.repoId}@${snapshot.snapshotId} is ${record.status}, not ready`, { component: 'catalog' });
-    // (later than every other snapshot of the repository, even one finished this millisecond)
-    let newest = 0;
-    for (const s of this.#snapshots.values()) if (s.repoId === snapshot.repoId && s.finishedAt) newest = Math.max(newest, s.finishedAt.getTime());
-    record.finishedAt = new Date(Math.max(Date.now(), newest + 1));
+    record.finishedAt = this.#later(snapshot.repoId);
     return { ...record };
+  }
+
+  /** Now, or later than every snapshot of the repository finished so far (one touched ahead, or finished this millisecond). */
+  #later(repoId: string): Date {
+    let newest = 0;
+    for (const s of this.#snapshots.values()) if (s.repoId === repoId && s.finishedAt) newest = Math.max(newest, s.finishedAt.getTime());
+    return new Date(Math.max(Date.now(), newest + 1));
+  }
+
+  async retireSnapshot(snapshot: SnapshotRef, error: string, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, 'catalog');
+    const record = this.#snapshots.get(snapshotKey(snapshot));
+    if (record?.status === 'ready') Object.assign(record, { status: 'failed', error });
   }
 
   async getSnapshot(snapshot: SnapshotRef): Promise<SnapshotRecord | null> {

@@ -199,6 +199,11 @@ export class PostgresCatalogStore implements CatalogStore {
     throw new ConflictError(`snapshot ${ref.repoId}@${ref.snapshotId} is ${existing.status}, not ready`, { component: 'catalog' });
   }
 
+  async retireSnapshot(ref: SnapshotRef, error: string, options?: CallOptions): Promise<void> {
+    await this.#ready(options);
+    await this.db.execute(`UPDATE snapshots SET status = 'failed', error = $3 WHERE repo_id = $1 AND snapshot_id = $2 AND status = 'ready'`, [ref.repoId, ref.snapshotId, error], options);
+  }
+
   async getSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord | null> {
     await this.#ready(options);
     const row = await this.db.fetchRow<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE repo_id = $1 AND snapshot_id = $2`, [ref.repoId, ref.snapshotId], options);

@@ -115,17 +115,28 @@ export class Indexer {
    * waits for the first to finish, then builds on what it left (the same tree is then unchanged).
    */
   async indexRepository(options: IndexRepositoryOptions): Promise<IndexRepositoryResult> {
-    const { repoId } = options;
-    const run = (this.#running.get(repoId) ?? Promise.resolve()).then(
-      () => this.#indexRepository(options),
-      () => this.#indexRepository(options),
-    );
+    const { repoId, signal } = options;
+    // A run cancelled while it waits gives up at once, and starts nothing when its turn comes;
+    // once started, it stops as a run does (marking its snapshot failed first).
+    let started = false;
+    const start = () => {
+      started = true;
+      return signal?.aborted ? Promise.reject(abortedWhileQueued(signal)) : this.#indexRepository(options);
+    };
+    const run = (this.#running.get(repoId) ?? Promise.resolve()).then(start, start);
     this.#running.set(repoId, run);
-    try {
-      return await run;
-    } finally {
+    run.catch(() => undefined).finally(() => {
       if (this.#running.get(repoId) === run) this.#running.delete(repoId);
-    }
+    });
+    if (!signal) return run;
+    return new Promise<IndexRepositoryResult>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(abortedWhileQueued(signal));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async #indexRepository(options: IndexRepositoryOptions): Promise<IndexRepositoryResult> {
@@ -359,6 +370,8 @@ export class Indexer {
   /** Deletes one snapshot from every index and store (for good where the chunk store can purge). */
   async deleteSnapshot(ref: SnapshotRef, options?: CallOptions): Promise<void> {
     if (this.#newestFiles.get(ref.repoId)?.snapshotId === ref.snapshotId) this.#newestFiles.delete(ref.repoId);
+    // (failed first: a removal stopped halfway leaves a snapshot no search reads or touch revives)
+    await this.#o.catalog.retireSnapshot?.(ref, 'being removed', options);
     await this.#eachIndex(options?.signal, false, (index) => index.deleteRepo(ref.repoId, ref.snapshotId, options));
     await this.#dropChunks(ref, options);
     await this.#o.catalog.deleteSnapshot(ref, options);
@@ -505,6 +518,10 @@ function withScanTimes(files: readonly SourceFile[], scanned: readonly ScannedFi
     const s = byPath.get(f.path);
     return s?.modifiedMs != null && s.contentHash === f.contentHash ? { ...f, modifiedMs: s.modifiedMs } : f;
   });
+}
+
+function abortedWhileQueued(signal: AbortSignal): AbortedError {
+  return new AbortedError('the index run was cancelled before it started (it waited for the repository\'s run before it)', { component: 'indexer', cause: signal.reason });
 }
 
 async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], need: SymbolContextNeed, signal?: AbortSignal): Promise<Chunk[]> {

@@ -566,6 +566,51 @@ describe('Indexer feeding several indexes', () => {
     }
   });
 
+  it('gives up a run cancelled while it waits for the repository\'s run before it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-queued-'));
+    try {
+      await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
+      const run = new Indexer({ catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore(), parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 400 })] });
+      const first = run.indexRepository({ repoId: 'r', root: dir });
+      const controller = new AbortController();
+      const queued = run.indexRepository({ repoId: 'r', root: dir, signal: controller.signal });
+      const started = performance.now();
+      setTimeout(() => controller.abort(), 20);
+      await expect(queued).rejects.toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/before it started/) });
+      expect(performance.now() - started).toBeLessThan(300);
+      expect((await first).mode).toBe('full');
+      // The queue goes on: the next run finds the tree indexed.
+      expect((await run.indexRepository({ repoId: 'r', root: dir })).mode).toBe('unchanged');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('marks a snapshot failed before removing it: one whose removal stopped halfway is rebuilt, not revived', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trawl-half-removed-'));
+    try {
+      const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
+      const index = Object.assign(new PacedIndex('lexical', { ms: 0 }), {
+        async deleteRepo() {
+          throw new TrawlError('BACKEND_UNAVAILABLE', 'zoekt went away', { component: 'lexical' });
+        },
+      });
+      const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [index], keepSnapshots: 1 });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
+      const first = await run.indexRepository({ repoId: 'r', root: dir });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+      await run.indexRepository({ repoId: 'r', root: dir });
+      await run.idle();
+      expect(await stores.catalog.getSnapshot(first)).toMatchObject({ status: 'failed', error: 'being removed' });
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
+      const reverted = await run.indexRepository({ repoId: 'r', root: dir });
+      expect([reverted.snapshotId, reverted.mode]).toEqual([first.snapshotId, 'incremental']);
+      expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(first.snapshotId);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('makes a tree reverted to an older snapshot the latest one again', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trawl-revert-'));
     try {

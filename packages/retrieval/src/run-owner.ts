@@ -28,7 +28,8 @@ export function thisProcess(): RunOwner {
       host: hostname(),
       pid: process.pid,
       ...defined({
-        machineId: attempt(() => readFileSync('/etc/machine-id', 'utf8').trim()),
+        // (container images often ship an empty one, or "uninitialized": no id)
+        machineId: attempt(() => readFileSync('/etc/machine-id', 'utf8').trim())?.replace(/^uninitialized$/, '') || undefined,
         bootId: attempt(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
         pidNamespace,
         started: processStat(process.pid)?.started,
@@ -58,8 +59,8 @@ export function leftByDeadRun(snapshot: Pick<SnapshotRecord, 'status' | 'stats'>
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
-    // EPERM: the process exists (another user's).
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    // EPERM: the process exists (another user's): its start time tells.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
   const now = processStat(owner.pid);
   if (!now) return false; // no /proc: the pid answers, so it may be the owner

@@ -59,6 +59,12 @@ export function describeCatalogStore(name: string, options: { create(): Promise<
       await expect(store.finishSnapshot(s1, { status: 'failed' })).rejects.toBeInstanceOf(ConflictError);
       await expect(store.finishSnapshot({ repoId: 'app', snapshotId: 'zz' }, { status: 'ready' })).rejects.toBeInstanceOf(NotFoundError);
       await expect(store.beginSnapshot({ repoId: 'ghost', snapshotId: 'x' })).rejects.toBeInstanceOf(NotFoundError);
+      // A retired snapshot is failed: never the latest, never touched back.
+      await store.retireSnapshot!(s1, 'being removed');
+      expect(await store.getSnapshot(s1)).toMatchObject({ status: 'failed', error: 'being removed' });
+      expect((await store.latestReadySnapshot('app'))?.snapshotId).toBe('s3');
+      await expect(store.touchSnapshot!(s1)).rejects.toBeInstanceOf(ConflictError);
+      await store.retireSnapshot!({ repoId: 'app', snapshotId: 'zz' }, 'x');
     });
 
     it('stores, copies and removes files per snapshot', async () => {

@@ -36,6 +36,12 @@ export interface CatalogStore {
    * indexer builds such a snapshot again.
    */
   touchSnapshot?(snapshot: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord>;
+  /**
+   * Marks a `ready` snapshot `failed` (with `error`) before it is removed from the indexes: one
+   * whose removal stopped halfway is never searched or made the latest again, and the next prune
+   * removes it. Does nothing to a snapshot that is not ready or not there. Optional.
+   */
+  retireSnapshot?(snapshot: SnapshotRef, error: string, options?: CallOptions): Promise<void>;
   getSnapshot(snapshot: SnapshotRef, options?: CallOptions): Promise<SnapshotRecord | null>;
   /** Newest first. */
   listSnapshots(repoId: string, options?: CallOptions): Promise<SnapshotRecord[]>;
