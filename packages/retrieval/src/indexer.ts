@@ -332,13 +332,14 @@ export class Indexer {
   }
 
   /**
-   * Resolves once the snapshots that finished runs left to remove are gone from every store. A
-   * run returns as soon as its snapshot is ready, and the oldest snapshots beyond `keepSnapshots`
-   * are removed after it: await this before closing the stores and indexes yourself (the
-   * container's `close()` does). A removal that fails is retried after the repository's next run.
+   * Resolves once no run is running or queued and the snapshots that finished runs left to
+   * remove are gone from every store. A run returns as soon as its snapshot is ready, and the
+   * oldest snapshots beyond `keepSnapshots` are removed after it: await this before closing the
+   * stores and indexes yourself (the container's `close()` does). A removal that fails is retried
+   * after the repository's next run.
    */
   async idle(): Promise<void> {
-    while (this.#pruning.size > 0) await Promise.all(this.#pruning.values());
+    while (this.#running.size > 0 || this.#pruning.size > 0) await Promise.allSettled([...this.#running.values(), ...this.#pruning.values()]);
   }
 
   /**

@@ -579,6 +579,12 @@ describe('Indexer feeding several indexes', () => {
       await expect(queued).rejects.toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/before it started/) });
       expect(performance.now() - started).toBeLessThan(300);
       expect((await first).mode).toBe('full');
+      // idle() waits for a run in progress too (and its prune).
+      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+      let done = false;
+      void run.indexRepository({ repoId: 'r', root: dir }).then(() => (done = true));
+      await run.idle();
+      expect(done).toBe(true);
       // The queue goes on: the next run finds the tree indexed.
       expect((await run.indexRepository({ repoId: 'r', root: dir })).mode).toBe('unchanged');
     } finally {
