@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Chunk, SnapshotRef, SymbolDefinition, SymbolRelation } from '@trawl/core';
-import { ALIVE, RELATION_TABLES, type EdgeKind } from './kuzu-symbol-schema.js';
+import { ALIVE, EDGE_PAIRS, RELATION_TABLES, type EdgeKind } from './kuzu-symbol-schema.js';
 
 export type Cell = string | number | null;
 
@@ -279,33 +279,26 @@ function nodeStatement(t: Pick<TableRows, 'table' | 'columns'>): string {
   return `UNWIND $rows AS r CREATE (:${t.table} {${t.columns.map((c) => `${c}: r.${c}`).join(', ')}})`;
 }
 
-/** The statements {@link unwindTables} runs for a table: the `UNWIND` of node rows, or the two edge statements. */
-function tableStatements(t: Pick<TableRows, 'table' | 'columns' | 'from' | 'to'>): string[] {
-  return t.columns.includes('from') ? [edgeStatement(t, EDGES_PER_STATEMENT), edgeStatement(t, 1)] : [nodeStatement(t)];
-}
 
 /**
  * Every statement {@link unwindTables} can run for the tables {@link buildGraphRows} makes: one
- * per node table and one per edge table and pair of end labels (for preparing them ahead).
+ * per node table, and two per edge table and pair of end labels (several edges, and one), for
+ * preparing them ahead.
  */
 export function unwindStatements(): string[] {
-  const tables: Pick<TableRows, 'table' | 'columns' | 'from' | 'to'>[] = [
+  const nodes: Pick<TableRows, 'table' | 'columns'>[] = [
     { table: 'File', columns: FILE_COLUMNS },
     { table: 'Symbol', columns: SYMBOL_COLUMNS },
     { table: 'Chunk', columns: CHUNK_COLUMNS },
     { table: 'External', columns: EXTERNAL_COLUMNS },
-    { table: 'Defines', columns: ['from', 'to', 'line', 'born', 'died'] },
-    { table: 'Contains', columns: ['from', 'to', 'line', 'born', 'died'] },
-    { table: 'DefinedIn', columns: ['from', 'to', 'born', 'died'] },
-    { table: 'HasChunk', columns: ['from', 'to', 'born', 'died'] },
-    { table: 'ChildChunk', columns: ['from', 'to', 'born', 'died'] },
   ];
-  for (const [kind, table] of Object.entries(RELATION_TABLES)) {
-    const froms = kind === 'imports' ? ['File'] : kind === 'extends' || kind === 'implements' ? ['Symbol'] : ['Symbol', 'File'];
-    const tos = kind === 'imports' ? ['File', 'External'] : ['Symbol', 'External'];
-    for (const from of froms) for (const to of tos) tables.push({ table, from, to, columns: EDGE_COLUMNS });
-  }
-  return tables.flatMap(tableStatements);
+  return [
+    ...nodes.map(nodeStatement),
+    ...EDGE_PAIRS.flatMap(([table, from, to, props]) => {
+      const t = { table, from, to, columns: ['from', 'to', ...props, 'born', 'died'] };
+      return [edgeStatement(t, EDGES_PER_STATEMENT), edgeStatement(t, 1)];
+    }),
+  ];
 }
 
 const NUMERIC = new Set(['line', 'startLine', 'endLine', 'chain', 'born', 'died']);

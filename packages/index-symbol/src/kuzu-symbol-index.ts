@@ -29,7 +29,7 @@ import {
 } from '@trawl/core';
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
 import { buildGraphRows, copyTables, generationKey, keyPrefix, unwindStatements, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
-import { ALIVE, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
+import { ALIVE, EDGE_PAIRS, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
 import { SymbolNameTable } from './symbol-name-table.js';
 
 export interface KuzuSymbolIndexOptions {
@@ -208,8 +208,11 @@ export class KuzuSymbolIndex implements SymbolIndex {
     try {
       if (params) {
         const prepared = await this.#preparedStatement(conn, statement);
-        // Kuzu refuses parameters a statement does not use: shared parameter objects are trimmed.
-        result = await conn.execute(prepared, Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(statement))));
+        // Kuzu refuses parameters a statement does not use: shared parameter objects are trimmed
+        // (one scan of the statement's `$names`, not a regular expression built per parameter:
+        // an edge statement has 28).
+        const used = new Set(statement.match(/(?<=\$)\w+/g));
+        result = await conn.execute(prepared, Object.fromEntries(Object.entries(params).filter(([k]) => used.has(k))));
       } else {
         result = await conn.query(statement);
       }
@@ -481,7 +484,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
     await run(`COPY Symbol FROM (MATCH (n:Symbol) WHERE ${inBase('n')} AND ${kept('n', 'Symbol')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.name, n.lname, n.fqn, n.kind, n.file, n.startLine, n.endLine, n.chunkId, n.ownerId, n.language, n.visibility, ${life})`);
     await run(`COPY Chunk FROM (MATCH (n:Chunk) WHERE ${inBase('n')} AND ${kept('n', 'Chunk')} RETURN ${rekey('n')}, n.repo, ${N}, n.id, n.kind, n.fqn, n.file, n.startLine, n.endLine, ${life})`);
     await run(`COPY External FROM (MATCH (n:External) WHERE ${inBase('n')} RETURN ${rekey('n')}, n.repo, ${N}, n.name, n.lname, ${life})`);
-    for (const [table, from, to, props] of CARRIED_EDGES) {
+    for (const [table, from, to, props] of EDGE_PAIRS) {
       const pair = MULTI_PAIR_TABLES.has(table) ? ` (from='${from}', to='${to}')` : '';
       await run(
         `COPY ${table} FROM (MATCH (a:${from})-[e:${table}]->(b:${to}) WHERE ${inBase('a')} AND ${edgeInBase('e')} AND ${kept('a', from)} AND ${kept('b', to)} RETURN ${rekey('a')}, ${rekey('b')}${props.map((p) => `, e.${p}`).join('')}, ${generation.gen} AS born, ${ALIVE} AS died)${pair}`,
@@ -544,10 +547,10 @@ export class KuzuSymbolIndex implements SymbolIndex {
       return new Map(rows.map((r) => [String(r.id), String(r.key)]));
     };
     return {
-      files: await lookup('File', 'path', files),
-      symbols: await lookup('Symbol', 'id', symbols),
-      chunks: await lookup('Chunk', 'id', chunks),
-      externals: await lookup('External', 'name', externals),
+      files: await lookup(...EXISTING_NODES.files, files),
+      symbols: await lookup(...EXISTING_NODES.symbols, symbols),
+      chunks: await lookup(...EXISTING_NODES.chunks, chunks),
+      externals: await lookup(...EXISTING_NODES.externals, externals),
     };
   }
 
@@ -965,13 +968,15 @@ const CONTINUE_CHAIN = (() => {
   };
 })();
 
+/** The node table and id property each kind of `ExistingNodes` is looked up by. */
+const EXISTING_NODES = {
+  files: ['File', 'path'],
+  symbols: ['Symbol', 'id'],
+  chunks: ['Chunk', 'id'],
+  externals: ['External', 'name'],
+} as const satisfies Record<keyof ExistingNodes, readonly [table: string, idProp: string]>;
+
 /** The nodes of `table` alive in a chain whose `idProp` is one of `$ids`. */
-const EXISTING_NODES: readonly [table: string, idProp: string][] = [
-  ['File', 'path'],
-  ['Symbol', 'id'],
-  ['Chunk', 'id'],
-  ['External', 'name'],
-];
 function existingNodesStatement(table: string, idProp: string): string {
   return `MATCH (n:${table}) WHERE n.repo = $repo AND n.chain = $chain AND n.died = $alive AND n.${idProp} IN $ids RETURN n.${idProp} AS id, n.key AS key`;
 }
@@ -988,7 +993,7 @@ export function incrementalStatements(): string[] {
     CONTINUE_CHAIN.intoFiles,
     ...CONTINUE_CHAIN.close,
     CONTINUE_CHAIN.countFiles,
-    ...EXISTING_NODES.map(([table, idProp]) => existingNodesStatement(table, idProp)),
+    ...Object.values(EXISTING_NODES).map(([table, idProp]) => existingNodesStatement(table, idProp)),
     ...unwindStatements(),
   ];
 }
@@ -1038,28 +1043,6 @@ function inboundRelation(kind: string, toLabel: 'File' | 'Symbol', r: Record<str
     line: Number(r.line),
   };
 }
-
-/** Every FROM/TO pair of every rel table, with the properties a carried edge keeps. */
-const EDGE_PROPS = ['line', 'toName', 'file'];
-const CARRIED_EDGES: readonly [string, string, string, readonly string[]][] = [
-  ['Defines', 'File', 'Symbol', ['line']],
-  ['Contains', 'Symbol', 'Symbol', ['line']],
-  ['DefinedIn', 'Symbol', 'Chunk', []],
-  ['HasChunk', 'File', 'Chunk', []],
-  ['ChildChunk', 'Chunk', 'Chunk', []],
-  ...(['Calls', 'RefersTo'] as const).flatMap((t) => [
-    [t, 'Symbol', 'Symbol', EDGE_PROPS],
-    [t, 'Symbol', 'External', EDGE_PROPS],
-    [t, 'File', 'Symbol', EDGE_PROPS],
-    [t, 'File', 'External', EDGE_PROPS],
-  ] as [string, string, string, readonly string[]][]),
-  ...(['Extends', 'Implements'] as const).flatMap((t) => [
-    [t, 'Symbol', 'Symbol', EDGE_PROPS],
-    [t, 'Symbol', 'External', EDGE_PROPS],
-  ] as [string, string, string, readonly string[]][]),
-  ['Imports', 'File', 'File', EDGE_PROPS],
-  ['Imports', 'File', 'External', EDGE_PROPS],
-];
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.trim();

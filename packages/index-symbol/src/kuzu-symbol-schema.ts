@@ -57,3 +57,22 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
 ];
 
 export const NODE_TABLES = ['File', 'Symbol', 'Chunk', 'External'] as const;
+
+/** Every FROM/TO pair of every rel table, with the properties its edges carry (besides `born`, `died`). */
+const RELATION_PROPS = ['line', 'toName', 'file'] as const;
+export const EDGE_PAIRS: readonly (readonly [table: string, from: string, to: string, props: readonly string[]])[] = [
+  ['Defines', 'File', 'Symbol', ['line']],
+  ['Contains', 'Symbol', 'Symbol', ['line']],
+  ['DefinedIn', 'Symbol', 'Chunk', []],
+  ['HasChunk', 'File', 'Chunk', []],
+  ['ChildChunk', 'Chunk', 'Chunk', []],
+  ...(['Calls', 'RefersTo'] as const).flatMap((t) => [
+    [t, 'Symbol', 'Symbol', RELATION_PROPS] as const,
+    [t, 'Symbol', 'External', RELATION_PROPS] as const,
+    [t, 'File', 'Symbol', RELATION_PROPS] as const,
+    [t, 'File', 'External', RELATION_PROPS] as const,
+  ]),
+  ...(['Extends', 'Implements'] as const).flatMap((t) => [[t, 'Symbol', 'Symbol', RELATION_PROPS] as const, [t, 'Symbol', 'External', RELATION_PROPS] as const]),
+  ['Imports', 'File', 'File', RELATION_PROPS],
+  ['Imports', 'File', 'External', RELATION_PROPS],
+];
