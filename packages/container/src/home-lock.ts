@@ -1,22 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError } from '@trawl/core';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A killed process not yet reaped by its parent (a zombie) still answers signal 0.
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (/^\d+ \(.*\) Z/.test(stat)) return false;
-    } catch {
-      // no procfs: trust the signal
-    }
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processRunning } from '@trawl/retrieval';
 
 /**
  * PGlite is a single-process database: two processes writing one data folder corrupt it. This
@@ -48,7 +33,7 @@ export function acquireDirectoryLock(dir: string, purpose: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && alive(owner) && owner !== process.pid) {
+      if (Number.isInteger(owner) && owner > 0 && processRunning(owner) && owner !== process.pid) {
         throw new ConflictError(
           `${purpose} at ${dir} is in use by another trawl process (pid ${owner}); stop it, or point DATABASE_URL at a PostgreSQL server to share data between processes`,
           { component: 'container', context: { pid: owner, lock: file } },

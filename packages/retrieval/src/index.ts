@@ -4,5 +4,5 @@ export { classifyQuery, INTENT_WEIGHTS, type QueryIntent, type IndexWeights, typ
 export { Indexer, type IndexerOptions, type IndexRepositoryOptions, type IndexRepositoryResult, type IndexProgressEvent } from './indexer.js';
 export { HttpReranker, type HttpRerankerOptions } from './http-reranker.js';
 export { contentSnapshotId } from './snapshot-id.js';
-export { leftByDeadRun, thisProcess, type RunOwner } from './run-owner.js';
+export { leftByDeadRun, processRunning, thisProcess, type RunOwner } from './run-owner.js';
 export { toSearchResponse, readChunkWithContext, type SearchResponse, type ChunkWithContext } from './api-responses.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { leftByDeadRun, thisProcess } from './run-owner.js';
+import { leftByDeadRun, processRunning, thisProcess } from './run-owner.js';
 
 const indexing = (owner: object | undefined) => ({ status: 'indexing' as const, stats: owner ? { owner } : {} });
 
@@ -32,5 +32,15 @@ describe('leftByDeadRun', () => {
     expect(leftByDeadRun(indexing({ ...me, pid: gone, pidNamespace: 'pid:[1]' }))).toBe(false);
     expect(leftByDeadRun(indexing(undefined))).toBe(false);
     expect(leftByDeadRun({ status: 'ready', stats: { owner: { ...me, pid: gone } } })).toBe(false);
+  });
+});
+
+describe('processRunning', () => {
+  it('tells a process that runs, with its start time, from one gone or started at another time', () => {
+    const me = thisProcess();
+    expect(processRunning(process.pid)).toBe(true);
+    expect(processRunning(process.pid, me.started)).toBe(true);
+    expect(processRunning(process.pid, '1')).toBe(false);
+    expect(processRunning(spawnSync(process.execPath, ['-e', '0']).pid!)).toBe(false);
   });
 });

@@ -56,15 +56,26 @@ export function leftByDeadRun(snapshot: Pick<SnapshotRecord, 'status' | 'stats'>
   if (owner.host !== me.host || owner.pidNamespace !== me.pidNamespace || owner.machineId !== me.machineId) return false;
   if (owner.bootId !== me.bootId) return me.machineId !== undefined && owner.bootId !== undefined && me.bootId !== undefined;
   if (owner.pid === me.pid) return owner.started !== undefined && me.started !== undefined && owner.started !== me.started;
+  return !processRunning(owner.pid, owner.started);
+}
+
+/**
+ * Whether process `pid` is running: it exists (another user's too) and is not a zombie (a killed
+ * process its parent has not reaped still answers signal 0), and, given `started` (see
+ * {@link RunOwner}), it started then: another process with the pid is not it. Without /proc,
+ * a pid that answers counts as running.
+ */
+export function processRunning(pid: number, started?: string): boolean {
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
   } catch (error) {
-    // EPERM: the process exists (another user's): its start time tells.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    // EPERM: the process exists (another user's).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM') return code !== 'ESRCH';
   }
-  const now = processStat(owner.pid);
-  if (!now) return false; // no /proc: the pid answers, so it may be the owner
-  return now.state === 'Z' || (owner.started !== undefined && now.started !== owner.started);
+  const now = processStat(pid);
+  if (!now) return true;
+  return now.state !== 'Z' && (started === undefined || now.started === started);
 }
 
 /** A process's state and start time from `/proc/<pid>/stat` (fields 3 and 22), when there is one. */
