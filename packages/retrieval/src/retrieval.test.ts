@@ -363,6 +363,16 @@ class SlowCatalogStore extends InMemoryCatalogStore {
   }
 }
 
+/** Runs `fn` with a new temporary folder, removed after it. */
+async function inTempDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** An index that only records how its runs overlap: each run waits `ms`, or fails after `failAfterMs`. */
 class PacedIndex implements SearchIndex {
   static active = 0;
@@ -512,37 +522,37 @@ describe('Indexer feeding several indexes', () => {
         return super.deleteSnapshot(...args);
       }
     }
-    const dir = await mkdtemp(join(tmpdir(), 'trawl-prune-'));
-    try {
-      const stores = { catalog: new GatedCatalogStore(), chunks: new InMemoryChunkStore() };
-      const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })], keepSnapshots: 1 });
-      await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
-      const first = await run.indexRepository({ repoId: 'r', root: dir });
-      await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
-      const second = await run.indexRepository({ repoId: 'r', root: dir });
-      // Ready and returned while the first snapshot's removal waits at the gate.
-      expect(second.mode).toBe('incremental');
-      expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(second.snapshotId);
-      await vi.waitFor(() => expect(deleting).toEqual([first.snapshotId]));
-      let idle = false;
-      const idling = run.idle().then(() => (idle = true));
-      // The next run scans meanwhile, and goes no further until the removal is done.
-      await writeFile(join(dir, 'a.ts'), 'function a() { return 3 }\n');
-      const stages: string[] = [];
-      const third = run.indexRepository({ repoId: 'r', root: dir, onProgress: (e) => stages.push(e.stage) });
-      await vi.waitFor(() => expect(stages).toContain('scan'));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect([stages, idle]).toEqual([['scan'], false]);
-      expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId).sort()).toEqual([first.snapshotId, second.snapshotId].sort());
-      open();
-      expect((await third).mode).toBe('incremental');
-      await idling;
-      await run.idle();
-      expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId)).toEqual([(await third).snapshotId]);
-    } finally {
-      open();
-      await rm(dir, { recursive: true, force: true });
-    }
+    await inTempDir('trawl-prune-', async (dir) => {
+      try {
+        const stores = { catalog: new GatedCatalogStore(), chunks: new InMemoryChunkStore() };
+        const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })], keepSnapshots: 1 });
+        await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
+        const first = await run.indexRepository({ repoId: 'r', root: dir });
+        await writeFile(join(dir, 'a.ts'), 'function a() { return 2 }\n');
+        const second = await run.indexRepository({ repoId: 'r', root: dir });
+        // Ready and returned while the first snapshot's removal waits at the gate.
+        expect(second.mode).toBe('incremental');
+        expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(second.snapshotId);
+        await vi.waitFor(() => expect(deleting).toEqual([first.snapshotId]));
+        let idle = false;
+        const idling = run.idle().then(() => (idle = true));
+        // The next run scans meanwhile, and goes no further until the removal is done.
+        await writeFile(join(dir, 'a.ts'), 'function a() { return 3 }\n');
+        const stages: string[] = [];
+        const third = run.indexRepository({ repoId: 'r', root: dir, onProgress: (e) => stages.push(e.stage) });
+        await vi.waitFor(() => expect(stages).toContain('scan'));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect([stages, idle]).toEqual([['scan'], false]);
+        expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId).sort()).toEqual([first.snapshotId, second.snapshotId].sort());
+        open();
+        expect((await third).mode).toBe('incremental');
+        await idling;
+        await run.idle();
+        expect((await stores.catalog.listSnapshots('r')).map((s) => s.snapshotId)).toEqual([(await third).snapshotId]);
+      } finally {
+        open();
+      }
+    });
   });
 
   it('runs two index runs of one repository one after the other', async () => {
@@ -567,8 +577,7 @@ describe('Indexer feeding several indexes', () => {
   });
 
   it('gives up a run cancelled while it waits for the repository\'s run before it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'trawl-queued-'));
-    try {
+    await inTempDir('trawl-queued-', async (dir) => {
       await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
       const run = new Indexer({ catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore(), parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 400 })] });
       const first = run.indexRepository({ repoId: 'r', root: dir });
@@ -587,14 +596,11 @@ describe('Indexer feeding several indexes', () => {
       expect(done).toBe(true);
       // The queue goes on: the next run finds the tree indexed.
       expect((await run.indexRepository({ repoId: 'r', root: dir })).mode).toBe('unchanged');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('marks a snapshot failed before removing it: one whose removal stopped halfway is rebuilt, not revived', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'trawl-half-removed-'));
-    try {
+    await inTempDir('trawl-half-removed-', async (dir) => {
       const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
       const index = Object.assign(new PacedIndex('lexical', { ms: 0 }), {
         async deleteRepo() {
@@ -612,14 +618,11 @@ describe('Indexer feeding several indexes', () => {
       const reverted = await run.indexRepository({ repoId: 'r', root: dir });
       expect([reverted.snapshotId, reverted.mode]).toEqual([first.snapshotId, 'incremental']);
       expect((await stores.catalog.latestReadySnapshot('r'))!.snapshotId).toBe(first.snapshotId);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('makes a tree reverted to an older snapshot the latest one again', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'trawl-revert-'));
-    try {
+    await inTempDir('trawl-revert-', async (dir) => {
       const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
       const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })] });
       await writeFile(join(dir, 'a.ts'), 'function a() { return 1 }\n');
@@ -642,16 +645,13 @@ describe('Indexer feeding several indexes', () => {
       const again = await rebuilt.indexRepository({ repoId: 'r', root: dir });
       expect([again.snapshotId, again.mode, again.changedPaths]).toEqual([first.snapshotId, 'incremental', ['a.ts']]);
       expect((await plain.latestReadySnapshot('r'))!.snapshotId).toBe(first.snapshotId);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('removes the snapshots runs that died left indexing, and leaves those that may still be running', async () => {
     const stores = { catalog: new InMemoryCatalogStore(), chunks: new InMemoryChunkStore() };
     const run = new Indexer({ ...stores, parser: new LineParser(), indexes: [new PacedIndex('lexical', { ms: 0 })] });
-    const dir = await mkdtemp(join(tmpdir(), 'trawl-stale-'));
-    try {
+    await inTempDir('trawl-stale-', async (dir) => {
       await writeFile(join(dir, 'a.ts'), 'function a() {}\n');
       await run.indexRepository({ repoId: 'r', root: dir });
       // (a pid that existed and is gone)
@@ -675,9 +675,7 @@ describe('Indexer feeding several indexes', () => {
       const states = Object.fromEntries((await stores.catalog.listSnapshots('r')).map((s) => [s.snapshotId, s.status]));
       expect(Object.keys(states).sort()).toEqual(['alive', 'elsewhere', 'here', 'other-container', 'unowned', ...Object.keys(states).filter((k) => states[k] === 'ready')].sort());
       expect(await stores.chunks.listRepoChunks('r', { snapshotId: 'dead' })).toEqual([]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('rejects an indexConcurrency that is not a whole number of 1 or more', () => {
