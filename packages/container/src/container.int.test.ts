@@ -133,6 +133,29 @@ describe.each(['pglite', 'server'] as const)('TrawlContainer on %s', (flavour) =
     }
   });
 
+  it('answers from the older snapshot whole when a change is reverted: its callers too', async () => {
+    const tree = await mkdtemp(join(tmpdir(), 'trawl-revert-'));
+    try {
+      await writeFile(join(tree, 'a.ts'), 'export function alpha() {\n  return 1;\n}\n');
+      await writeFile(join(tree, 'b.ts'), 'export function beta() {\n  return alpha();\n}\n');
+      const indexer = await trawl.indexer();
+      const first = await indexer.indexRepository({ repoId: 'revert', root: tree });
+      await writeFile(join(tree, 'a.ts'), 'export function gamma() {\n  return 2;\n}\n');
+      await indexer.indexRepository({ repoId: 'revert', root: tree });
+      await writeFile(join(tree, 'a.ts'), 'export function alpha() {\n  return 1;\n}\n');
+      const reverted = await indexer.indexRepository({ repoId: 'revert', root: tree });
+      expect([reverted.snapshotId, reverted.mode]).toEqual([first.snapshotId, 'unchanged']);
+      const latest = (await (await trawl.catalog()).latestReadySnapshot('revert'))!;
+      expect(latest.snapshotId).toBe(first.snapshotId);
+      // (a graph rebuilt from the newer snapshot would have kept beta's call unresolved)
+      expect((await (await trawl.symbols())!.callers(latest, 'alpha')).map((m) => m.symbol.name)).toEqual(['beta']);
+      await indexer.idle();
+      await indexer.deleteRepository('revert');
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+
   it('reports every component in its health check', async () => {
     const health = await trawl.healthCheck();
     expect(health.components.postgres).toMatchObject({ ok: true, configured: true });
