@@ -114,6 +114,7 @@ type LinkRow = [
   symbolOwner: string | null,
   visibility: Chunk['visibility'],
   symbolKind: string | null,
+  bases: string[] | null,
 ];
 
 /** The columns {@link PostgresChunkStore.listSymbolChunks} reads (for symbol linking; not chunk_files links). */
@@ -486,7 +487,7 @@ export class PostgresChunkStore implements ChunkStore {
 
   /**
    * The chunks of a snapshot that define a symbol, outside `exceptPaths`, lightened for linking:
-   * identity, names, lines, language, symbol fields and `attributes.symbolKind` are read; `parentId`,
+   * identity, names, lines, language, symbol fields and `attributes.symbolKind` and `.bases` are read; `parentId`,
    * `summary` and `lastIndexedCommit` are null, `childIds` empty, `importance` 0, `version` 1. What
    * an incremental parse links the changed files against, at a fraction of {@link listRepoChunks}.
    * With `need`, only those it selects (see `selectSymbolContext`): what the changed files' links
@@ -524,13 +525,13 @@ export class PostgresChunkStore implements ChunkStore {
     }
     const json = await this.db.fetchValue<string | null>(
       `SELECT json_agg(json_build_array(chunk_id, file_path, kind, name, fqn, start_line, end_line, content_hash, language, symbol_id, symbol_owner,
-                                        visibility, attributes->>'symbolKind') ORDER BY file_path, start_line, end_line DESC, chunk_id)::text
+                                        visibility, attributes->>'symbolKind', attributes->'bases') ORDER BY file_path, start_line, end_line DESC, chunk_id)::text
        FROM ${from}`,
       params,
       options,
     );
     const rows = json ? (JSON.parse(json) as LinkRow[]) : [];
-    return rows.map(([id, filePath, kind, name, fqn, startLine, endLine, contentHash, language, symbolId, symbolOwner, visibility, symbolKind]) => ({
+    return rows.map(([id, filePath, kind, name, fqn, startLine, endLine, contentHash, language, symbolId, symbolOwner, visibility, symbolKind, bases]) => ({
       id,
       repoId: snapshot.repoId,
       snapshotId: snapshot.snapshotId,
@@ -549,7 +550,7 @@ export class PostgresChunkStore implements ChunkStore {
       visibility,
       summary: null,
       importance: 0,
-      attributes: symbolKind === null ? {} : { symbolKind },
+      attributes: { ...(symbolKind === null ? {} : { symbolKind }), ...(bases ? { bases } : {}) },
       version: 1,
       lastIndexedCommit: null,
       deleted: false,

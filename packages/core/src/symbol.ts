@@ -32,6 +32,12 @@ export interface SymbolDefinition {
   ownerId: string | null;
   language: string | null;
   visibility: 'public' | 'protected' | 'private' | 'internal' | 'unknown' | null;
+  /**
+   * A type's bases as written (what it extends or implements), when known without its file's
+   * relations: symbols read back from stored chunks carry them, so an incremental run can follow
+   * an inherited member through a file it did not parse.
+   */
+  bases?: readonly string[];
 }
 
 export type RelationKind = 'defines' | 'contains' | 'calls' | 'references' | 'imports' | 'extends' | 'implements';

@@ -15,6 +15,8 @@ import {
   type ChunkKind,
   type HealthStatus,
   type IndexRunResult,
+  type RelinkChange,
+  type RelinkScope,
   type SearchHit,
   type SearchOptions,
   type SnapshotContent,
@@ -29,7 +31,8 @@ import {
 } from '@trawl/core';
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
 import { buildGraphRows, copyTables, generationKey, keyPrefix, unwindStatements, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
-import { ALIVE, EDGE_PAIRS, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
+import { relinkScopeOf } from './kuzu-relink-scope.js';
+import { ALIVE, cypherString, EDGE_PAIRS, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
 import { SymbolNameTable } from './symbol-name-table.js';
 
 export interface KuzuSymbolIndexOptions {
@@ -368,6 +371,22 @@ export class KuzuSymbolIndex implements SymbolIndex {
       ...(result.carriedFiles > 0 ? {} : { note: `base snapshot ${delta.baseSnapshotId} has no files in the symbol index: only the changed files were indexed` }),
       details: { ...result.counts, carriedFiles: result.carriedFiles, sharedWithBase: result.shared, strategy: this.#strategy() },
     };
+  }
+
+  /**
+   * The unchanged files of `change.base` whose links `change` alters (see kuzu-relink-scope.ts):
+   * the indexer has them linked again and passes them in the delta (`relinkedPaths`), where
+   * they are replaced like changed files. A base this index does not have gives an empty scope.
+   */
+  async relinkScope(change: RelinkChange, options: CallOptions = {}): Promise<RelinkScope> {
+    return this.#exclusive(async (conn) => {
+      const scope = await this.#scope(conn, change.base);
+      if (scope.gen < 0) return { paths: [] };
+      return relinkScopeOf(change, scope, (statement, params) => {
+        throwIfAborted(options.signal, COMPONENT);
+        return this.#query(conn, statement, params, WRITE_TIMEOUT);
+      });
+    }, options.signal);
   }
 
   // Generations: a snapshot is generation `gen` of chain `chain` (see kuzu-symbol-schema.ts).
@@ -926,10 +945,6 @@ export function mapKuzuError(cause: unknown, path: string, timeoutMs?: number): 
 }
 
 /** A Cypher string literal (COPY subqueries take no parameters). */
-function cypherString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 const MULTI_PAIR_TABLES = new Set(['Calls', 'RefersTo', 'Extends', 'Implements', 'Imports']);
 
 const WRITE_TIMEOUT = 600_000;

@@ -76,3 +76,8 @@ export const EDGE_PAIRS: readonly (readonly [table: string, from: string, to: st
   ['Imports', 'File', 'File', RELATION_PROPS],
   ['Imports', 'File', 'External', RELATION_PROPS],
 ];
+
+/** A Cypher string literal. */
+export function cypherString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -481,7 +481,9 @@ function addDefinition(
       symbolId: sid,
       symbolOwner: ownerSymbol,
       importance: importanceOf(def),
-      attributes: def.noSymbol ? { impl: true, ...(def.implements?.length ? { trait: def.implements[0] } : {}) } : { symbolKind: def.symbolKind },
+      attributes: def.noSymbol
+        ? { impl: true, ...(def.implements?.length ? { trait: def.implements[0] } : {}) }
+        : { symbolKind: def.symbolKind, ...(def.extends?.length || def.implements?.length ? { bases: [...(def.extends ?? []), ...(def.implements ?? [])] } : {}) },
     });
     parentChunk.childIds.push(chunk.id);
     result.chunks.push(chunk);

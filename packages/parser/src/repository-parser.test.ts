@@ -202,6 +202,69 @@ describe('parseRepository', () => {
     }
   });
 
+  it('links a re-parsed file as the full parse did, with members inherited through files it did not parse', async () => {
+    const tree = await writeTempRepo({
+      'h/top.py': 'class Top:\n    def save(self):\n        pass\n',
+      'h/mid.py': 'from .top import Top\n\n\nclass Mid(Top):\n    pass\n',
+      'h/low.py': 'from .mid import Mid\n\n\nclass Low(Mid):\n    def work(self):\n        self.save()\n',
+      'ts/a.ts': 'export class A {\n  hello() { return 1; }\n}\n',
+      'ts/b.ts': "import { A } from './a';\nexport class B extends A {}\n",
+      'ts/c.ts': "import { B } from './b';\nexport class C extends B {\n  run() { return this.hello(); }\n}\n",
+    });
+    try {
+      const all = await parseRepository(tree.root, { repoId: 'h', snapshotId: 'h1' });
+      const view = (rels: readonly SymbolRelation[]) => rels.map((r) => [r.kind, r.fromId, r.toName, r.toId, r.resolved]);
+      for (const f of all.files) {
+        const again = await parseRepository(tree.root, {
+          repoId: 'h',
+          snapshotId: 'h1',
+          paths: [f.path],
+          contextSymbols: symbolsFromChunks(all.chunks.filter((c) => c.filePath !== f.path)),
+          knownPaths: all.files.map((x) => x.path),
+        });
+        expect(view(again.relations), f.path).toEqual(view(all.relations.filter((r) => r.filePath === f.path)));
+      }
+      const inherited = all.relations.filter((r) => r.kind === 'calls' && r.resolved).map((r) => all.symbols.find((s) => s.id === r.toId)!.fqn);
+      expect(inherited.sort()).toEqual(['h/top.py:Top.save', 'ts/a.ts:A.hello']);
+    } finally {
+      await tree.cleanup();
+    }
+  });
+
+  it('parses and links again the unchanged files relinkScope names, and those of its mentioning list whose text has a name', async () => {
+    const tree = await writeTempRepo({
+      'a.ts': 'export function alpha() {\n  return 1;\n}\n',
+      'b.ts': 'export function beta() {\n  return alpha();\n}\n',
+      'c.ts': "import { alpha } from './a';\nexport const c = 1; // alpha is mentioned\n",
+      'd.ts': "import { gamma } from './a';\nexport const d = 1;\n",
+    });
+    try {
+      const all = await parseRepository(tree.root, { repoId: 'r', snapshotId: 's1' });
+      let asked: Parameters<NonNullable<Parameters<typeof parseRepository>[1]['relinkScope']>>[0] | undefined;
+      const again = await parseRepository(tree.root, {
+        repoId: 'r',
+        snapshotId: 's2',
+        paths: ['a.ts', 'gone.ts'],
+        contextSymbols: symbolsFromChunks(all.chunks.filter((c) => c.filePath !== 'a.ts')),
+        knownPaths: ['b.ts', 'c.ts', 'd.ts'],
+        relinkScope: async (change) => {
+          asked = structuredClone(change);
+          return { paths: ['b.ts', 'a.ts', 'gone.ts'], mentioning: { names: ['alpha'], paths: ['c.ts', 'd.ts'] } };
+        },
+      });
+      // What the change defines and uses, before linking; the changed and missing files are not parsed twice.
+      expect(asked).toMatchObject({ changedPaths: ['a.ts'], deletedPaths: ['gone.ts'] });
+      expect(asked!.symbols.map((s) => s.name)).toEqual(['alpha']);
+      expect(again.relinked).toEqual(['b.ts', 'c.ts']);
+      expect(again.files.map((f) => f.path)).toEqual(['a.ts', 'b.ts', 'c.ts']);
+      // Linked with the change: b's call resolves to the re-parsed alpha.
+      const call = again.relations.find((r) => r.kind === 'calls' && r.filePath === 'b.ts')!;
+      expect(call).toMatchObject({ resolved: true, toId: again.symbols.find((s) => s.name === 'alpha')!.id });
+    } finally {
+      await tree.cleanup();
+    }
+  });
+
   it('derives a content snapshot id for a plain directory', async () => {
     const a = await parseRepository(repo.root, { repoId: 'zoo' });
     const b = await parseRepository(repo.root, { repoId: 'zoo' });

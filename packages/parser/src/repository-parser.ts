@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import {
   ConfigError,
   InvalidInputError,
@@ -8,6 +8,7 @@ import {
   throwIfAborted,
   type CallOptions,
   type Chunk,
+  type RelinkScope,
   type SourceFile,
   type SymbolContextNeed,
   type SymbolDefinition,
@@ -51,6 +52,12 @@ export interface ParseRepositoryOptions extends Omit<WalkOptions, 'signal'>, Cal
   contextSymbols?: readonly SymbolDefinition[] | ((need: SymbolContextNeed) => Promise<readonly SymbolDefinition[]>);
   /** Every path of the new snapshot (for resolving imports into files that were not re-parsed). */
   knownPaths?: Iterable<string>;
+  /**
+   * An incremental run (`paths` given): called once the files are parsed, before they are
+   * linked, with what they define and use; the unchanged files it names are read, parsed and
+   * linked with them (see `RelinkScope`), and listed in `relinked`.
+   */
+  relinkScope?: (change: { changedPaths: string[]; deletedPaths: string[]; symbols: SymbolDefinition[]; relations: SymbolRelation[] }) => Promise<RelinkScope>;
   onProgress?: (event: ParseProgress) => void;
   /** Files read ahead of the parser. Default 16. */
   readConcurrency?: number;
@@ -82,6 +89,8 @@ export interface ParsedRepository {
   skipped: SkippedFile[];
   /** Requested `paths` that do not exist (deleted files, in an incremental run). */
   missing: string[];
+  /** Unchanged files parsed and linked again for `relinkScope` (in `files`, `chunks`, ... too). */
+  relinked: string[];
   stats: {
     files: number;
     bytes: number;
@@ -224,7 +233,6 @@ async function readParseLink(
       },
     });
     parsed = results.filter((r): r is ParsedFile => r !== null);
-    await pool.close(); // the workers' heaps are not needed for linking
   } else {
     parsed = [];
     for (let i = 0; i < walked.length; i++) {
@@ -238,11 +246,16 @@ async function readParseLink(
       progress({ phase: 'parse', filesDone: i + 1, filesTotal: walked.length, chunks: chunkCount, path: walked[i]!.path });
     }
   }
+  // Unchanged files whose links the change alters are linked again with it.
+  const knownPaths = options.knownPaths ? [...options.knownPaths] : undefined;
+  const relinked = options.relinkScope ? await parseRelinked(root, options, parsed, missing, knownPaths ?? [], pool, snapshotId) : [];
+  for (const p of relinked) chunkCount += p.chunks.length;
+  parsed.push(...relinked);
+  await pool?.close(); // the workers' heaps are not needed for linking
   const parseMs = performance.now() - t2;
 
   const t3 = performance.now();
   progress({ phase: 'link', filesDone: parsed.length, filesTotal: walked.length, chunks: chunkCount });
-  const knownPaths = options.knownPaths ? [...options.knownPaths] : undefined;
   const contextSymbols = typeof options.contextSymbols === 'function' ? await options.contextSymbols(symbolContextNeed(parsed, knownPaths)) : options.contextSymbols;
   throwIfAborted(signal, 'parser');
   const linkStats = linkRelations(parsed, { contextSymbols, knownPaths });
@@ -274,6 +287,7 @@ async function readParseLink(
     imports,
     skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     missing,
+    relinked: relinked.map((p) => p.file.path),
     stats: {
       files: files.length,
       bytes,
@@ -289,6 +303,69 @@ async function readParseLink(
       ...(threadsFallback ? { threadsFallback } : {}),
     },
   };
+}
+
+/**
+ * Asks `options.relinkScope` which unchanged files the parsed change alters the links of, and
+ * reads and parses those (skipping a `mentioning` candidate whose text lacks every name).
+ */
+async function parseRelinked(
+  root: string,
+  options: ParseRepositoryOptions,
+  parsed: readonly ParsedFile[],
+  missing: readonly string[],
+  knownPaths: readonly string[],
+  pool: ParseWorkerPool | null,
+  snapshotId: string,
+): Promise<ParsedFile[]> {
+  const { signal } = options;
+  const scope = await options.relinkScope!({
+    changedPaths: parsed.map((p) => p.file.path),
+    deletedPaths: [...missing],
+    symbols: parsed.flatMap((p) => p.symbols),
+    relations: parsed.flatMap((p) => p.relations),
+  });
+  throwIfAborted(signal, 'parser');
+  const taken = new Set([...parsed.map((p) => p.file.path), ...missing, ...(options.paths ?? [])]);
+  const wanted = new Map<string, RegExp | null>();
+  for (const path of scope.paths) if (!taken.has(path)) wanted.set(path, null);
+  const names = scope.mentioning?.names.filter(Boolean) ?? [];
+  if (names.length) {
+    const word = mentionsAny(names);
+    const directories = new Set(scope.mentioning!.directories ?? []);
+    const neighbours = directories.size ? knownPaths.filter((path) => directories.has(posix.dirname(path))) : [];
+    for (const path of [...scope.mentioning!.paths, ...neighbours]) if (!taken.has(path) && !wanted.has(path)) wanted.set(path, word);
+  }
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const inputs: (ParseFileInput | null)[] = [];
+  await eachConcurrently([...wanted].sort(([a], [b]) => (a < b ? -1 : 1)), Math.max(1, options.readConcurrency ?? 16), async ([path, word]) => {
+    throwIfAborted(signal, 'parser');
+    // (a file that is gone or became unreadable since the scan was not linked before either)
+    const checked = await checkFile(root, path, maxFileBytes);
+    if ('reason' in checked) return;
+    let content: string;
+    try {
+      content = await readFile(join(root, path), 'utf8');
+    } catch {
+      return;
+    }
+    if (binaryReason(content) || (word && !word.test(content))) return;
+    inputs.push({ repoId: options.repoId, snapshotId, path, content, language: checked.language, contentHash: sha256Hex(content) });
+  });
+  inputs.sort((a, b) => (a!.path < b!.path ? -1 : 1));
+  if (pool) return (await pool.parseAll(inputs, { signal })).filter((r): r is ParsedFile => r !== null);
+  const out: ParsedFile[] = [];
+  for (const input of inputs) {
+    throwIfAborted(signal, 'parser');
+    out.push(await parseFile(input!));
+  }
+  return out;
+}
+
+/** Whether a text has one of `names` as a whole identifier. */
+function mentionsAny(names: readonly string[]): RegExp {
+  const alternatives = [...new Set(names)].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(?<![\\w$])(?:${alternatives})(?![\\w$])`, 'u');
 }
 
 /**
@@ -313,6 +390,7 @@ export function symbolsFromChunks(chunks: readonly Chunk[]): SymbolDefinition[] 
       ownerId: c.symbolOwner,
       language: c.language,
       visibility: c.visibility,
+      ...(Array.isArray(c.attributes?.bases) ? { bases: c.attributes.bases as string[] } : {}),
     });
   }
   return out;

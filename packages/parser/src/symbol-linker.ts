@@ -61,7 +61,12 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     if (s.ownerId) push(members, s.ownerId, s);
   };
   for (const f of files) for (const s of f.symbols) add(s);
-  for (const s of options.contextSymbols ?? []) add(s);
+  // Context types' bases as written: resolved when a member lookup first walks through them.
+  const contextBases = new Map<string, SymbolDefinition>();
+  for (const s of options.contextSymbols ?? []) {
+    add(s);
+    if (s.bases?.length && symbolsById.get(s.id) === s) contextBases.set(s.id, s);
+  }
 
   const pathIndex = buildPathIndex([...files.map((f) => f.file.path), ...(options.knownPaths ?? []), ...byFile.keys()]);
   const { dirs } = pathIndex;
@@ -155,6 +160,24 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   };
 
   const basesOf = new Map<string, string[]>();
+  /**
+   * The bases of a type: from the heritage relations linked here, or for a type of a file not
+   * being linked (`contextSymbols`), its written bases resolved from its file (its imports are
+   * not known: the same file, its directory, or a name unique in the repository).
+   */
+  const basesOfType = (typeId: string): readonly string[] => {
+    const context = contextBases.get(typeId);
+    if (context) {
+      contextBases.delete(typeId);
+      const ids: string[] = [];
+      basesOf.set(typeId, ids);
+      for (const toName of context.bases!) {
+        const target = resolveTarget({ kind: 'extends', fromId: typeId, toId: null, toName, resolved: false, filePath: context.filePath, line: context.startLine }, context.language);
+        if (target) ids.push(target.id);
+      }
+    }
+    return basesOf.get(typeId) ?? [];
+  };
   const membersNamed = (typeId: string, name: string, kinds: ReadonlySet<SymbolKind>, includeBases: boolean): SymbolDefinition[] => {
     const seen = new Set<string>();
     let frontier = [typeId];
@@ -165,7 +188,7 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
         if (seen.has(t)) continue;
         seen.add(t);
         for (const m of members.get(t) ?? []) if (m.name === name && kinds.has(m.kind)) found.push(m);
-        next.push(...(basesOf.get(t) ?? []));
+        next.push(...basesOfType(t));
       }
       if (found.length) return found;
       if (!includeBases) break;
@@ -261,7 +284,7 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
       const isSuper = selfish && ['super', 'base', 'parent'].includes(qualifier[0]!);
       if (isSuper) {
         const found: SymbolDefinition[] = [];
-        for (const b of basesOf.get(ownType.id) ?? []) found.push(...membersNamed(b, name, kinds, true));
+        for (const b of basesOfType(ownType.id)) found.push(...membersNamed(b, name, kinds, true));
         const hit = unique(found);
         if (hit) return hit;
       } else {

@@ -83,6 +83,7 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
       onProgress: options.onProgress,
       contextSymbols: load ? async (need) => symbolsFromChunks(await load(need, { signal })) : unchanged ? symbolsFromChunks(unchanged.chunks ?? []) : undefined,
       knownPaths: unchanged ? unchanged.files.map((f) => f.path) : undefined,
+      relinkScope: options.paths && unchanged?.relinkScope ? (change) => unchanged.relinkScope!(change, { signal }) : undefined,
     });
     let chunks = result.chunks;
     if (options.paths && unchanged) {
@@ -91,6 +92,6 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
       const only = unchanged.replacedPaths ? directoriesAbove(unchanged.replacedPaths) : undefined;
       chunks = [...buildRepositoryChunks(options.repoId, options.snapshotId, all, only), ...result.chunks];
     }
-    return { files: result.files, chunks, symbols: result.symbols, relations: result.relations };
+    return { files: result.files, chunks, symbols: result.symbols, relations: result.relations, ...(result.relinked.length ? { relinkedPaths: result.relinked } : {}) };
   }
 }

@@ -10,7 +10,9 @@ import {
   type ChunkStore,
   type IndexName,
   type IndexRunResult,
+  type ParsedFiles,
   type ParseProgress,
+  type RelinkChange,
   type RepositoryParser,
   type SearchIndex,
   type SnapshotContent,
@@ -215,6 +217,7 @@ export class Indexer {
           files: [...known!.values()].filter((f) => !skip.has(f.path)),
           loadChunks: (need) => symbolChunks(chunks, base!, replaced, need, signal),
           replacedPaths: replaced,
+          relinkScope: this.#relinkScope(base!, known!),
         };
       }
       // Files and chunks: an incremental run carries the unchanged ones over from the base while
@@ -240,11 +243,15 @@ export class Indexer {
         mode === 'incremental' ? chunks.copySnapshot(base!, ref, [...replaced, ...directories!.emptied], { signal: phase }) : undefined,
       ] as const);
       throwIfAborted(signal, 'indexer');
+      // Files linked again (unchanged, see relinkScope) are carried over like the others; only
+      // the indexes that asked for them see them.
+      const relinked = parsed.relinkedPaths ?? [];
+      const own = relinked.length ? withoutPaths(parsed, new Set(relinked)) : parsed;
       // (the directory chunks of untouched directories are the base's, carried over: 1,800 of them
       // at 10k files, each compared with its stored row on every one-file run before)
-      const toSave = directories ? parsed.chunks.filter((c) => c.kind !== 'module' || directories.touched.has(c.filePath)) : parsed.chunks;
-      const content: SnapshotContent = { snapshot: ref, rootPath: root, files: parsed.files, chunks: parsed.chunks, symbols: parsed.symbols, relations: parsed.relations };
-      const saved = withScanTimes(parsed.files, scan.files);
+      const toSave = directories ? own.chunks.filter((c) => c.kind !== 'module' || directories.touched.has(c.filePath)) : own.chunks;
+      const content: SnapshotContent = { snapshot: ref, rootPath: root, files: own.files, chunks: own.chunks, symbols: own.symbols, relations: own.relations };
+      const saved = withScanTimes(own.files, scan.files);
       // The stores and the indexes are written side by side: indexes read the snapshot from
       // `content`, and the stores' work (PostgreSQL cutting file text into trigram-indexed
       // segments, in its own process or PGlite's thread) overlaps Kuzu's and Zoekt's. An index
@@ -266,7 +273,12 @@ export class Indexer {
           try {
             const result =
               mode === 'incremental'
-                ? await index.reindexPaths({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta, { signal: indexSignal })
+                ? await index.reindexPaths(
+                    relinked.length && index.relinkScope
+                      ? ({ ...content, ...parsed, baseSnapshotId: base!.snapshotId, changedPaths: [...changedPaths, ...relinked], deletedPaths, relinkedPaths: relinked } satisfies SnapshotDelta)
+                      : ({ ...content, baseSnapshotId: base!.snapshotId, changedPaths, deletedPaths } satisfies SnapshotDelta),
+                    { signal: indexSignal },
+                  )
                 : await index.reindexRepo(content, { signal: indexSignal });
             emit({ stage: 'index', index: index.name, status: 'done', result });
             return result;
@@ -300,6 +312,28 @@ export class Indexer {
       await catalog.finishSnapshot(ref, { status: 'failed', error: reason }).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The parser's `relinkScope` for an incremental run from `base`: what the indexes that keep
+   * links between files (`SearchIndex.relinkScope`) say the change re-links, together.
+   */
+  #relinkScope(base: SnapshotRef, known: ReadonlyMap<string, SourceFileInfo>): NonNullable<ParseOptions['unchanged']>['relinkScope'] {
+    const relinkers = this.#o.indexes.filter((index) => typeof index.relinkScope === 'function');
+    if (!relinkers.length) return undefined;
+    return async (change, options) => {
+      const full: RelinkChange = { ...change, base: { repoId: base.repoId, snapshotId: base.snapshotId }, addedPaths: change.changedPaths.filter((p) => !known.has(p)) };
+      const scopes = await Promise.all(relinkers.map((index) => index.relinkScope!(full, options)));
+      const paths = new Set<string>();
+      const names = new Set<string>();
+      const mentioning = new Set<string>();
+      for (const scope of scopes) {
+        for (const p of scope.paths) paths.add(p);
+        for (const n of scope.mentioning?.names ?? []) names.add(n);
+        for (const p of scope.mentioning?.paths ?? []) mentioning.add(p);
+      }
+      return { paths: [...paths], mentioning: { names: [...names], paths: [...mentioning] } };
+    };
   }
 
   /**
@@ -523,6 +557,16 @@ function withScanTimes(files: readonly SourceFile[], scanned: readonly ScannedFi
 
 function abortedWhileQueued(signal: AbortSignal): AbortedError {
   return new AbortedError('the index run was cancelled before it started (it waited for the repository\'s run before it)', { component: 'indexer', cause: signal.reason });
+}
+
+/** What a parse produced, without the files in `paths`. */
+function withoutPaths(parsed: ParsedFiles, paths: ReadonlySet<string>): ParsedFiles {
+  return {
+    files: parsed.files.filter((f) => !paths.has(f.path)),
+    chunks: parsed.chunks.filter((c) => !paths.has(c.filePath)),
+    symbols: parsed.symbols.filter((s) => !paths.has(s.filePath)),
+    relations: parsed.relations.filter((r) => !paths.has(r.filePath)),
+  };
 }
 
 async function symbolChunks(store: ChunkStore, snapshot: SnapshotRef, exceptPaths: readonly string[], need: SymbolContextNeed, signal?: AbortSignal): Promise<Chunk[]> {

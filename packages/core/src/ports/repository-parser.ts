@@ -1,6 +1,7 @@
 import type { Chunk } from '../chunk.js';
 import type { CallOptions, SourceFile, SourceFileInfo } from '../refs.js';
 import type { SymbolDefinition, SymbolRelation } from '../symbol.js';
+import type { RelinkChange, RelinkScope } from './search-index.js';
 
 /** A file the parser would index, with the hash of its bytes. */
 export interface ScannedFile {
@@ -32,6 +33,11 @@ export interface ParsedFiles {
   chunks: Chunk[];
   symbols: SymbolDefinition[];
   relations: SymbolRelation[];
+  /**
+   * Unchanged files parsed and linked again because the change alters their links (see
+   * `unchanged.relinkScope`); their files, chunks, symbols and relations are in the lists above.
+   */
+  relinkedPaths?: string[];
 }
 
 export interface ParseProgress {
@@ -92,6 +98,13 @@ export interface RepositoryParser {
         chunks?: readonly Chunk[];
         loadChunks?: (need: SymbolContextNeed, options?: CallOptions) => Promise<readonly Chunk[]>;
         replacedPaths?: readonly string[];
+        /**
+         * Called once the changed files are parsed, before they are linked, with what they now
+         * define and use (`RelinkChange` without `base` and `addedPaths`): the unchanged files to
+         * parse and link again with them, so that links into the change resolve as a full run
+         * would resolve them. Those files come back in `relinkedPaths`.
+         */
+        relinkScope?: (change: Omit<RelinkChange, 'base' | 'addedPaths'>, options?: CallOptions) => Promise<RelinkScope>;
       };
     },
   ): Promise<ParsedFiles>;

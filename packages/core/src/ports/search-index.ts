@@ -28,6 +28,39 @@ export interface SnapshotDelta extends SnapshotContent {
   baseSnapshotId: string;
   changedPaths: readonly string[];
   deletedPaths: readonly string[];
+  /**
+   * Paths among `changedPaths` whose content is the base's but whose links to other files were
+   * made again (see {@link SearchIndex.relinkScope}). Only an index with `relinkScope` is given
+   * them; to the others, an incremental run's delta holds only the files that changed.
+   */
+  relinkedPaths?: readonly string[];
+}
+
+/**
+ * What an incremental run changed, as `relinkScope` reads it: the changed files' symbols and
+ * relations as the parser wrote them (targets by name, before linking), with the files added
+ * and deleted since `base`.
+ */
+export interface RelinkChange {
+  base: SnapshotRef;
+  /** Files added or modified since the base. */
+  changedPaths: readonly string[];
+  /** Those of `changedPaths` the base did not have. */
+  addedPaths: readonly string[];
+  deletedPaths: readonly string[];
+  symbols: readonly SymbolDefinition[];
+  relations: readonly SymbolRelation[];
+}
+
+/**
+ * The unchanged files an incremental run links again: `paths`, and those of `mentioning.paths`
+ * or directly in one of `mentioning.directories` (`.` for the root) whose text has one of
+ * `mentioning.names` as a word (links that did not resolve and were not kept, such as
+ * references to a type the repository did not define, can only be found so).
+ */
+export interface RelinkScope {
+  paths: readonly string[];
+  mentioning?: { names: readonly string[]; paths: readonly string[]; directories?: readonly string[] };
 }
 
 /** What an index run did. */
@@ -72,6 +105,16 @@ export interface SearchIndex<TSearchOptions extends SearchOptions = SearchOption
   prepare?(options?: CallOptions): Promise<void>;
   reindexRepo(content: SnapshotContent, options?: CallOptions): Promise<IndexRunResult>;
   reindexPaths(delta: SnapshotDelta, options?: CallOptions): Promise<IndexRunResult>;
+  /**
+   * For an index that keeps links between files (calls, imports, base classes: the symbol
+   * graph): which unchanged files of `change.base` link differently once `change` is made. A
+   * call into a function a changed file now defines, or no longer defines, resolves otherwise
+   * than in the base; a full index would link it anew. The indexer has the parser link those
+   * files again with the changed ones and passes them to this index's `reindexPaths` as
+   * `relinkedPaths`, so its incremental result is the full index's. Optional: an index without
+   * links between files has nothing to re-link.
+   */
+  relinkScope?(change: RelinkChange, options?: CallOptions): Promise<RelinkScope>;
   search(snapshot: SnapshotRef, query: string, options?: TSearchOptions): Promise<SearchHit[]>;
   deleteRepo(repoId: string, snapshotId?: string, options?: CallOptions): Promise<void>;
   /**

@@ -1,0 +1,123 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SymbolMatch } from '@trawl/core';
+import { createContainer, type TrawlContainer } from './container.js';
+
+/**
+ * An incremental run links as a full run of the same tree does, also where the change alters
+ * the links of files it did not touch (the real parser, PGlite and Kuzu).
+ */
+describe('incremental runs re-link the unchanged files a change concerns', () => {
+  let home: string;
+  let tree: string;
+  let trawl: TrawlContainer;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'trawl-home-'));
+    tree = await mkdtemp(join(tmpdir(), 'trawl-relink-'));
+    trawl = createContainer({ home }, {});
+  });
+  afterAll(async () => {
+    await trawl.close();
+    await rm(home, { recursive: true, force: true });
+    await rm(tree, { recursive: true, force: true });
+  });
+
+  const write = async (files: Record<string, string | null>) => {
+    for (const [path, text] of Object.entries(files)) {
+      if (text === null) await rm(join(tree, path), { force: true });
+      else {
+        await mkdir(dirname(join(tree, path)), { recursive: true });
+        await writeFile(join(tree, path), text);
+      }
+    }
+  };
+
+  const NAMES = ['format', 'parse', 'run', 'other', 'helper', 'Alpha', 'Beta', 'Gamma', 'Base', 'Mixin', 'User', 'save', 'work', 'Options', 'make', 'later', 'late', 'pick', 'useBarrel'];
+  const FILES = ['app/main.ts', 'app/types.ts', 'app/late.ts', 'app/side.ts', 'app/barrel-user.ts', 'py/user.py'];
+
+  /** Every definition, caller, callee, reference, subtype and import of the fixture's names, by path and name. */
+  const graph = async (repoId: string): Promise<string[]> => {
+    const snapshot = (await (await trawl.catalog()).latestReadySnapshot(repoId))!;
+    const symbols = (await trawl.symbols())!;
+    const where = (m: SymbolMatch) => `${m.symbol.filePath ? m.symbol.fqn : `unresolved ${m.symbol.name}`}${m.site ? `@${m.site.filePath}:${m.site.line}` : ''}`;
+    const out: string[] = [];
+    for (const name of NAMES) {
+      for (const d of await symbols.definitions(snapshot, name)) out.push(`def ${d.kind} ${d.fqn}`);
+      for (const m of await symbols.callers(snapshot, name)) out.push(`${name} called by ${where(m)}`);
+      for (const m of await symbols.callees(snapshot, name)) out.push(`${name} calls ${where(m)}`);
+      for (const m of await symbols.references(snapshot, name)) out.push(`${name} referenced by ${where(m)}`);
+      for (const m of await symbols.implementations(snapshot, name)) out.push(`${name} extended by ${where(m)}`);
+    }
+    for (const file of FILES) for (const r of await symbols.imports(snapshot, file)) out.push(`${file} imports ${r.toName} -> ${r.resolved ? r.toId : 'unresolved'}`);
+    return out.sort();
+  };
+
+  /** Indexes the tree incrementally, and from scratch under another name: both graphs must agree. */
+  let step = 0;
+  const expectSameAsFull = async () => {
+    const indexer = await trawl.indexer();
+    const result = await indexer.indexRepository({ repoId: 'inc', root: tree });
+    expect(result.mode).toBe('incremental');
+    const full = `full-${++step}`;
+    await indexer.indexRepository({ repoId: full, root: tree, incremental: false });
+    const [incremental, expected] = [await graph('inc'), await graph(full)];
+    expect(incremental).toEqual(expected);
+    await indexer.deleteRepository(full);
+    return incremental;
+  };
+
+  it('links calls, references, bases and imports into the change as a full run does', async () => {
+    await write({
+      'lib/util.ts': 'export function format() {\n  return 1;\n}\n',
+      'lib/index.ts': "export * from './pick-a';\n",
+      'lib/pick-a.ts': 'export function pick() {\n  return 1;\n}\n',
+      'lib/pick-b.ts': 'export function pick() {\n  return 2;\n}\n',
+      'app/side.ts': "import './effects';\nexport const side = 1;\n",
+      'app/main.ts': "import { format, parse } from '../lib/util';\nexport function run() {\n  format();\n  parse();\n}\n",
+      'app/other.ts': 'export function other() {\n  helper();\n}\n',
+      'app/types.ts': "import { format } from '../lib/util';\nexport function make(opts: Options) {\n  return format();\n}\n",
+      'app/late.ts': "import { later } from './later';\nexport function late() {\n  later();\n}\n",
+      'app/barrel-user.ts': "import { pick } from '../lib/index';\nexport function useBarrel() {\n  pick();\n}\n",
+      'pkg/a.go': 'package pkg\n\nfunc Alpha() {\n\tBeta()\n}\n',
+      'pkg/b.go': 'package pkg\n\nfunc Beta() {}\n',
+      'pkg/c.go': 'package pkg\n\nfunc Gamma() {\n\tBeta()\n}\n',
+      'py/models.py': 'class Base:\n    def save(self):\n        pass\n\n\nclass Mixin:\n    def keep(self):\n        pass\n',
+      'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        self.save()\n',
+    });
+    const indexer = await trawl.indexer();
+    expect((await indexer.indexRepository({ repoId: 'inc', root: tree })).mode).toBe('full');
+
+    // A function the caller already calls comes to exist.
+    await write({ 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
+    expect(await expectSameAsFull()).toContain('run calls lib/util.ts:parse@app/main.ts:4');
+
+    // A function moves to another file of its Go package: its callers follow it.
+    await write({ 'pkg/b.go': 'package pkg\n', 'pkg/d.go': 'package pkg\n\nfunc Beta() {}\n' });
+    expect(await expectSameAsFull()).toContain('Alpha calls pkg/d.go:Beta@pkg/a.go:4');
+
+    // A name used nowhere else comes to exist in a new file (the repository's only `helper`), then a second one.
+    await write({ 'app/helper.ts': 'export function helper() {\n  return 3;\n}\n' });
+    expect(await expectSameAsFull()).toContain('other calls app/helper.ts:helper@app/other.ts:2');
+    await write({ 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n\nexport function helper() {\n  return 4;\n}\n' });
+    expect(await expectSameAsFull()).toContain('other calls unresolved helper@app/other.ts:2');
+
+    // A base class changes its own base: the subclass's inherited call follows.
+    await write({ 'py/models.py': 'class Mixin:\n    def save(self):\n        pass\n\n\nclass Base(Mixin):\n    pass\n' });
+    expect(await expectSameAsFull()).toContain('work calls py/models.py:Mixin.save@py/user.py:6');
+    // The subclass changes and its base does not: the inherited call still goes through the base's own base.
+    await write({ 'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        # works\n        self.save()\n' });
+    expect(await expectSameAsFull()).toContain('work calls py/models.py:Mixin.save@py/user.py:7');
+
+    // A type a file already names comes to exist in the module it imports.
+    await write({ 'lib/util.ts': 'export interface Options {\n  verbose: boolean;\n}\n\nexport function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
+    expect(await expectSameAsFull()).toContain('Options referenced by app/types.ts:make@app/types.ts:2');
+
+    // A barrel re-exports another module; a file an import names comes to exist.
+    await write({ 'lib/index.ts': "export * from './pick-b';\n", 'app/effects.ts': 'console.log(1);\n' });
+    const last = await expectSameAsFull();
+    expect(last).toContain('useBarrel calls lib/pick-b.ts:pick@app/barrel-user.ts:3');
+    expect(last).toContain('app/side.ts imports ./effects -> file:app/effects.ts');
+  });
+});

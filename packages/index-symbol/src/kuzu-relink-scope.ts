@@ -1,0 +1,319 @@
+import { posix } from 'node:path';
+import type { RelinkChange, RelinkScope, SymbolDefinition } from '@trawl/core';
+import { cypherString } from './kuzu-symbol-schema.js';
+
+/**
+ * Which unchanged files an incremental change re-links (`SearchIndex.relinkScope`), worked out
+ * from the base snapshot's graph. The linker resolves a target by its name (and its qualifiers'
+ * names), through the calling file's imports, its directory and the repository's unique names.
+ * Its answer for a link of an unchanged file can differ from the base's only when:
+ *
+ * - a name the link uses is defined differently: a symbol of that name added, removed, or
+ *   changed in kind, owner or visibility by the change (`names`). The links that use it are
+ *   edges whose `toName` has the name as a segment (`USERS`), resolved or not. References that
+ *   did not resolve are not kept as edges: files that import a file defining such a name, or
+ *   share its directory, are re-linked when their text has the name (`mentioning`);
+ * - a type's bases changed: every member name of the type and of its old and new bases is such a
+ *   name (one level of bases);
+ * - a changed file's imports changed (a barrel re-exporting something else): the files that
+ *   import it (`IMPORTERS`);
+ * - a file was added or deleted: the files whose imports may name it (`STEMS`: the import
+ *   ends with its name or its directory's).
+ *
+ * Anything else (a body edited, lines moved) changes no link of an unchanged file, and costs
+ * three small queries.
+ */
+export interface OldGraph {
+  symbols: readonly Pick<SymbolDefinition, 'id' | 'name' | 'kind' | 'ownerId' | 'visibility' | 'filePath'>[];
+  /** Base-class edges from the replaced files' symbols. */
+  heritage: readonly { fromId: string; toName: string }[];
+  /** Import edges from the replaced files. */
+  imports: readonly { filePath: string; toName: string }[];
+}
+
+export interface RelinkPlan {
+  /** Names defined differently (see above). */
+  names: string[];
+  /** Base names of types whose bases changed: their members' names join `names`. */
+  baseNames: string[];
+  /** Changed files whose imports changed: their importers are re-linked. */
+  barrels: string[];
+  /** Files (old or new) defining one of `names`: their importers and neighbours may mention it. */
+  definingFiles: string[];
+  /** Import endings that may name an added or deleted file. */
+  stems: string[];
+  /** How each of `names` changed, for {@link usesChangedName}. */
+  usage: Map<string, NameChange>;
+}
+
+/**
+ * How a name's definitions changed: `removed` and `added` count its symbols that went and came;
+ * `topLevel` when one of them is not a member, `owners` the names of the types whose members
+ * they are; `wide` when a type's bases changed (any use of the name may resolve otherwise).
+ */
+export interface NameChange {
+  removed: number;
+  added: number;
+  topLevel: boolean;
+  owners: Set<string>;
+  wide: boolean;
+}
+
+/** Compares the change with the base's graph of the replaced files. */
+export function relinkPlan(change: Omit<RelinkChange, 'base'>, old: OldGraph): RelinkPlan {
+  const signature = (s: OldGraph['symbols'][number]) => `${s.id}\u0000${s.kind}\u0000${s.ownerId ?? ''}\u0000${s.visibility ?? ''}\u0000${s.filePath}`;
+  const oldByName = groupSorted(old.symbols, (s) => s.name, signature);
+  const newByName = groupSorted(change.symbols, (s) => s.name, signature);
+  const names = new Set<string>();
+  for (const name of new Set([...oldByName.keys(), ...newByName.keys()])) if (!sameList(oldByName.get(name), newByName.get(name))) names.add(name);
+  const symbols = [...old.symbols, ...change.symbols];
+  const byId = new Map(symbols.map((s) => [s.id, s]));
+  const usage = new Map<string, NameChange>();
+  const note = (name: string) => {
+    let u = usage.get(name);
+    if (!u) usage.set(name, (u = { removed: 0, added: 0, topLevel: false, owners: new Set(), wide: false }));
+    return u;
+  };
+  for (const [list, side] of [[old.symbols, 'removed'], [change.symbols, 'added']] as const) {
+    for (const s of list) {
+      if (!names.has(s.name)) continue;
+      const u = note(s.name);
+      u[side]++;
+      const owner = s.ownerId ? byId.get(s.ownerId) : undefined;
+      if (owner && owner.kind !== 'module' && owner.kind !== 'namespace') u.owners.add(owner.name);
+      else u.topLevel = true;
+    }
+  }
+
+  // Bases: a type whose base names changed makes its members' names and its bases' members' names change meaning.
+  const oldBases = groupSorted(old.heritage, (h) => h.fromId, (h) => h.toName);
+  const newBases = groupSorted(
+    change.relations.filter((r) => r.kind === 'extends' || r.kind === 'implements'),
+    (r) => r.fromId,
+    (r) => r.toName,
+  );
+  const baseNames = new Set<string>();
+  for (const fromId of new Set([...oldBases.keys(), ...newBases.keys()])) {
+    const before = oldBases.get(fromId);
+    const after = newBases.get(fromId);
+    if (sameList(before, after)) continue;
+    for (const s of symbols) {
+      if (s.id !== fromId && s.ownerId !== fromId) continue;
+      names.add(s.name);
+      note(s.name).wide = true;
+    }
+    for (const toName of [...(before ?? []), ...(after ?? [])]) baseNames.add(toName.split('.').pop()!);
+  }
+
+  // Imports of files changed in place (added and deleted files are covered by their stems).
+  const oldImports = groupSorted(old.imports, (i) => i.filePath, (i) => i.toName);
+  const newImports = groupSorted(
+    change.relations.filter((r) => r.kind === 'imports'),
+    (r) => r.filePath,
+    (r) => r.toName,
+  );
+  const added = new Set(change.addedPaths);
+  const barrels = change.changedPaths.filter((p) => !added.has(p) && !sameList(oldImports.get(p), newImports.get(p)));
+
+  const definingFiles = new Set<string>();
+  for (const s of symbols) if (names.has(s.name)) definingFiles.add(s.filePath);
+
+  const stems = new Set<string>();
+  for (const path of [...change.addedPaths, ...change.deletedPaths]) {
+    const base = posix.basename(path);
+    const dot = base.indexOf('.');
+    stems.add(base.slice(0, base.lastIndexOf('.') > 0 ? base.lastIndexOf('.') : base.length));
+    if (dot > 0) stems.add(base.slice(0, dot));
+    const dir = posix.basename(posix.dirname(path));
+    if (dir && dir !== '.') stems.add(dir);
+  }
+  stems.delete('');
+  return { names: [...names].sort(), baseNames: [...baseNames].sort(), barrels, definingFiles: [...definingFiles].sort(), stems: [...stems].sort(), usage };
+}
+
+/** Receivers a member call can be made on within its own type (the linker's first step). */
+const SELF_NAMES = new Set(['this', 'self', 'Self', '$this', '@', 'super', 'base', 'parent', 'static']);
+
+/**
+ * Whether a link written `toName` (`a.b.c`) can resolve otherwise after the change, as the linker
+ * reads it: by its last segment (the name), its qualifiers (a type `b`, an import `a`) and its
+ * receiver. `inBase` counts the base's symbols of each name.
+ *
+ * - A name defined, or no longer, outside any type: where it is the whole target (`f()`) or a
+ *   qualifier (`T.m()`). (`ns.f()` through a namespace import of its file: the file's importers
+ *   are re-linked when they mention it.)
+ * - A member's name: any `x.name` when the name has, or had, at most one symbol (a name unique
+ *   in the repository resolves whatever its receiver); else only where the receiver can be its
+ *   type: its owner's name, `this`/`self`, none, or a short Go receiver.
+ * - A name of a type whose bases changed, or of its members: everywhere.
+ */
+export function usesChangedName(toName: string, usage: ReadonlyMap<string, NameChange>, inBase: ReadonlyMap<string, number>): boolean {
+  const segments = toName.split('.');
+  const last = segments[segments.length - 1]!;
+  const qualifiers = segments.slice(0, -1);
+  for (const q of qualifiers) {
+    const u = usage.get(q);
+    if (u && (u.topLevel || u.wide)) return true;
+  }
+  const u = usage.get(last);
+  if (!u) return false;
+  if (u.wide || (u.topLevel && qualifiers.length === 0)) return true;
+  if (!u.owners.size) return false;
+  const before = inBase.get(last) ?? 0;
+  if (before <= 1 || before - u.removed + u.added <= 1) return true;
+  const receiver = qualifiers[0];
+  return receiver === undefined || SELF_NAMES.has(receiver) || qualifiers.some((q) => u.owners.has(q)) || (qualifiers.length === 1 && /^[a-z]\w{0,3}$/.test(receiver));
+}
+
+/**
+ * The statements `KuzuSymbolIndex.relinkScope` runs over the base generation (`$repo`, `$chain`,
+ * `$gen`; `$paths`: the replaced files). Each starts from few nodes: Kuzu expands edges from
+ * nodes found first quickly, where a filter on every edge of the graph (half a million at 60 MB)
+ * took 250 ms.
+ */
+export const RELINK = (() => {
+  const visible = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.born <= $gen AND ${v}.died > $gen`;
+  const edge = (e: string) => `${e}.born <= $gen AND ${e}.died > $gen`;
+  const LINKS = 'Calls|RefersTo|Extends|Implements';
+  return {
+    oldSymbols: `MATCH (f:File)-[d:Defines]->(s:Symbol) WHERE ${visible('f')} AND ${edge('d')} AND list_contains($paths, f.path)
+         RETURN s.key AS key, s.id AS id, s.name AS name, s.kind AS kind, s.ownerId AS ownerId, s.visibility AS visibility, s.file AS filePath`,
+    oldHeritage: `MATCH (a:Symbol)-[e:Extends|Implements]->(b) WHERE a.key IN $keys AND ${edge('e')} RETURN a.id AS fromId, e.toName AS toName`,
+    oldImports: `MATCH (a:File)-[e:Imports]->(b) WHERE ${visible('a')} AND ${edge('e')} AND list_contains($paths, a.path)
+         RETURN a.path AS filePath, e.toName AS toName`,
+    baseMembers: `MATCH (t:Symbol), (m:Symbol) WHERE ${visible('t')} AND list_contains($names, t.name) AND ${visible('m')} AND m.ownerId = t.id
+         RETURN DISTINCT m.name AS name`,
+    importers: `MATCH (a:File)-[e:Imports]->(b:File) WHERE ${visible('b')} AND ${edge('e')} AND list_contains($targets, b.path) AND NOT list_contains($paths, a.path)
+         RETURN DISTINCT a.path AS file`,
+    symbolsNamed: `MATCH (b:Symbol) WHERE ${visible('b')} AND list_contains($names, b.name) RETURN b.key AS key, b.name AS name`,
+    // The rest are run `inlined`: they differ on every run, and Kuzu takes no parameter inside a list lambda.
+    /** `$anyName`: `contains(b.name, ...) OR ...` (a cheap filter; the segments are compared after). */
+    externalsNamed: `MATCH (b:External) WHERE (${'$anyName'}) AND ${visible('b')} RETURN b.key AS key, b.name AS name`,
+    usersOf: (label: 'Symbol' | 'External') =>
+      `MATCH (a)-[e:${LINKS}]->(b:${label}) WHERE b.key IN $keys AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
+    /** Where a name has too many nodes for `usersOf`, one pass over the edges into nodes of the names. */
+    usersOfSymbolsNamed: `MATCH (a)-[e:${LINKS}]->(b:Symbol) WHERE ${visible('b')} AND list_contains($names, b.name) AND ${edge('e')} AND NOT list_contains($paths, e.file)
+         RETURN DISTINCT e.file AS file, e.toName AS toName`,
+    usersOfExternalsNamed: `MATCH (a)-[e:${LINKS}]->(b:External) WHERE ${visible('b')} AND size(list_filter(string_split(b.name, '.'), x -> list_contains($names, x))) > 0
+         AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
+    /** `$anyStem`: `contains(e.toName, ...) OR ...`. */
+    importsContaining: `MATCH (a:File)-[e:Imports]->(b) WHERE (${'$anyStem'}) AND ${visible('a')} AND ${edge('e')} AND NOT list_contains($paths, a.path)
+         RETURN a.path AS file, e.toName AS toName`,
+  };
+})();
+
+/** More nodes than this for the names of a change: their users are found in one pass over the edges. */
+const KEYS_PER_EXPANSION = 64;
+
+/**
+ * Runs the plan's queries through `query` and gathers the scope. Statements with `$` parameters
+ * are prepared; the others are sent with their values written in (`inlined`).
+ */
+export async function relinkScopeOf(
+  change: Omit<RelinkChange, 'base'>,
+  scope: { repo: string; chain: number; gen: number },
+  query: (statement: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>,
+): Promise<RelinkScope> {
+  const paths = [...new Set([...change.changedPaths, ...change.deletedPaths])];
+  const p = { ...scope, paths };
+  const literal = (statement: string, more: Record<string, Inlined>) => query(inlined(statement, { ...p, ...more }));
+  const oldSymbols = await query(RELINK.oldSymbols, p);
+  // (bases only where there were types: most files' heritage is then known to be empty)
+  const typeKeys = oldSymbols.filter((r) => TYPE_KINDS.has(String(r.kind))).map((r) => String(r.key));
+  const old: OldGraph = {
+    symbols: oldSymbols.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      kind: String(r.kind) as SymbolDefinition['kind'],
+      ownerId: (r.ownerId as string | null) ?? null,
+      visibility: (r.visibility as SymbolDefinition['visibility']) ?? null,
+      filePath: String(r.filePath),
+    })),
+    heritage: typeKeys.length ? (await literal(RELINK.oldHeritage, { keys: typeKeys })).map((r) => ({ fromId: String(r.fromId), toName: String(r.toName) })) : [],
+    imports: (await query(RELINK.oldImports, p)).map((r) => ({ filePath: String(r.filePath), toName: String(r.toName) })),
+  };
+  const plan = relinkPlan(change, old);
+  const names = new Set(plan.names);
+  if (plan.baseNames.length) {
+    for (const r of await query(RELINK.baseMembers, { ...p, names: plan.baseNames })) {
+      const name = String(r.name);
+      names.add(name);
+      plan.usage.set(name, { removed: 0, added: 0, topLevel: false, owners: new Set(), wide: true });
+    }
+  }
+  const files = (rows: Record<string, unknown>[]) => rows.map((r) => String(r.file));
+  const relink = new Set<string>();
+  if (names.size) {
+    const list = [...names];
+    const symbols = await query(RELINK.symbolsNamed, { ...p, names: list });
+    const inBase = new Map<string, number>();
+    for (const r of symbols) inBase.set(String(r.name), (inBase.get(String(r.name)) ?? 0) + 1);
+    const externalKeys = (await literal(RELINK.externalsNamed, { anyName: { raw: anyContains('b.name', list) } }))
+      .filter((r) => usesChangedName(String(r.name), plan.usage, inBase))
+      .map((r) => String(r.key));
+    const users = async (label: 'Symbol' | 'External', keys: string[]) => {
+      if (!keys.length) return [];
+      if (keys.length <= KEYS_PER_EXPANSION) return literal(RELINK.usersOf(label), { keys });
+      return label === 'Symbol' ? query(RELINK.usersOfSymbolsNamed, { ...p, names: list }) : literal(RELINK.usersOfExternalsNamed, { names: list });
+    };
+    const edges = [...(await users('Symbol', symbols.map((r) => String(r.key)))), ...(await users('External', externalKeys))];
+    for (const e of edges) if (usesChangedName(String(e.toName), plan.usage, inBase)) relink.add(String(e.file));
+  }
+  if (plan.barrels.length) for (const f of files(await query(RELINK.importers, { ...p, targets: plan.barrels }))) relink.add(f);
+  if (plan.stems.length) {
+    const naming = new RegExp(`(?:^|[^A-Za-z0-9_$-])(?:${plan.stems.map(escapeRegex).join('|')})(?:\\.[A-Za-z0-9]+)*$`);
+    for (const r of await literal(RELINK.importsContaining, { anyStem: { raw: anyContains('e.toName', plan.stems) } })) if (naming.test(String(r.toName))) relink.add(String(r.file));
+  }
+  const mentioning = new Set<string>();
+  if (plan.definingFiles.length) for (const f of files(await query(RELINK.importers, { ...p, targets: plan.definingFiles }))) mentioning.add(f);
+  for (const f of relink) mentioning.delete(f);
+  return {
+    paths: [...relink].sort(),
+    mentioning: { names: [...names].sort(), paths: [...mentioning].sort(), directories: [...new Set(plan.definingFiles.map((f) => posix.dirname(f)))].sort() },
+  };
+}
+
+const TYPE_KINDS = new Set(['class', 'interface', 'struct', 'trait', 'type', 'enum']);
+
+/** `contains(<expr>, 'a') OR contains(<expr>, 'b') ...` */
+function anyContains(expr: string, values: readonly string[]): string {
+  return values.map((v) => `contains(${expr}, ${cypherString(v)})`).join(' OR ');
+}
+
+type Inlined = string | number | readonly string[] | { raw: string };
+
+/** `statement` with each `$name` of `params` written in as a literal. */
+export function inlined(statement: string, params: Record<string, Inlined>): string {
+  return statement.replace(/\$(\w+)/g, (whole, name: string) => {
+    const value = params[name];
+    if (value === undefined) return whole;
+    if (typeof value === 'number') return String(value);
+    if (typeof value === 'object' && 'raw' in value) return value.raw;
+    return typeof value === 'string' ? cypherString(value) : cypherList(value as readonly string[]);
+  });
+}
+
+function groupSorted<T>(items: readonly T[], keyOf: (item: T) => string, valueOf: (item: T) => string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(valueOf(item));
+    else out.set(key, [valueOf(item)]);
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (!a || !b) return !a?.length && !b?.length;
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function cypherList(values: readonly string[]): string {
+  return `[${values.map(cypherString).join(', ')}]`;
+}
