@@ -56,10 +56,12 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
 
   /** Indexes the tree incrementally, and from scratch under another name: both graphs must agree. */
   let step = 0;
+  let relinked: string[] = [];
   const expectSameAsFull = async () => {
     const indexer = await trawl.indexer();
     const result = await indexer.indexRepository({ repoId: 'inc', root: tree });
     expect(result.mode).toBe('incremental');
+    relinked = result.relinkedPaths;
     const full = `full-${++step}`;
     await indexer.indexRepository({ repoId: full, root: tree, incremental: false });
     const [incremental, expected] = [await graph('inc'), await graph(full)];
@@ -89,9 +91,15 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     const indexer = await trawl.indexer();
     expect((await indexer.indexRepository({ repoId: 'inc', root: tree })).mode).toBe('full');
 
+    // A body edited: nothing else to link again.
+    await write({ 'lib/util.ts': 'export function format() {\n  return 10;\n}\n' });
+    await expectSameAsFull();
+    expect(relinked).toEqual([]);
+
     // A function the caller already calls comes to exist.
     await write({ 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
     expect(await expectSameAsFull()).toContain('run calls lib/util.ts:parse@app/main.ts:4');
+    expect(relinked).toEqual(['app/main.ts']);
 
     // A function moves to another file of its Go package: its callers follow it.
     await write({ 'pkg/b.go': 'package pkg\n', 'pkg/d.go': 'package pkg\n\nfunc Beta() {}\n' });

@@ -76,6 +76,11 @@ export interface IndexRepositoryResult {
   chunks: number;
   changedPaths: string[];
   deletedPaths: string[];
+  /**
+   * Unchanged files linked again because the change alters their links (an incremental run with
+   * an index that keeps links between files; see `SearchIndex.relinkScope`).
+   */
+  relinkedPaths: string[];
   skipped: { path: string; reason: string }[];
   indexes: IndexRunResult[];
   durationMs: number;
@@ -185,7 +190,7 @@ export class Indexer {
       // (what an earlier run left to remove, a snapshot a killed run left among it, goes now)
       this.#pruneLater(repoId);
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
-      return this.#result(ref, 'unchanged', scan.files.length, Number(existing.stats.chunks ?? 0), [], [], scan.skipped, [], started);
+      return this.#result(ref, 'unchanged', scan.files.length, Number(existing.stats.chunks ?? 0), { changedPaths: [], deletedPaths: [], relinkedPaths: [] }, scan.skipped, [], started);
     }
 
     // Plan: which files differ from the base snapshot.
@@ -293,7 +298,7 @@ export class Indexer {
 
       await catalog.finishSnapshot(
         ref,
-        { status: 'ready', stats: { files: scan.files.length, chunks: chunkCount, mode, changed: changedPaths.length, deleted: deletedPaths.length } },
+        { status: 'ready', stats: { files: scan.files.length, chunks: chunkCount, mode, changed: changedPaths.length, deleted: deletedPaths.length, ...(relinked.length ? { relinked: relinked.length } : {}) } },
         { signal },
       );
       // The catalog now holds the base's files but the replaced ones, with the times refreshed,
@@ -306,7 +311,7 @@ export class Indexer {
       // (the next run of the repository, deleteRepository and idle() wait for it).
       this.#pruneLater(repoId);
       emit({ stage: 'done', snapshotId, durationMs: Math.round(performance.now() - started) });
-      return this.#result(ref, mode, scan.files.length, chunkCount, changedPaths, deletedPaths, scan.skipped, results, started);
+      return this.#result(ref, mode, scan.files.length, chunkCount, { changedPaths, deletedPaths, relinkedPaths: [...relinked] }, scan.skipped, results, started);
     } catch (error) {
       const reason = error instanceof AbortedError || signal?.aborted ? 'cancelled' : (error as Error).message;
       await catalog.finishSnapshot(ref, { status: 'failed', error: reason }).catch(() => undefined);
@@ -467,13 +472,12 @@ export class Indexer {
     mode: IndexRepositoryResult['mode'],
     files: number,
     chunkCount: number,
-    changedPaths: string[],
-    deletedPaths: string[],
+    paths: Pick<IndexRepositoryResult, 'changedPaths' | 'deletedPaths' | 'relinkedPaths'>,
     skipped: { path: string; reason: string }[],
     indexes: IndexRunResult[],
     started: number,
   ): IndexRepositoryResult {
-    return { ...ref, mode, files, chunks: chunkCount, changedPaths, deletedPaths, skipped, indexes, durationMs: Math.round(performance.now() - started) };
+    return { ...ref, mode, files, chunks: chunkCount, ...paths, skipped, indexes, durationMs: Math.round(performance.now() - started) };
   }
 }
 

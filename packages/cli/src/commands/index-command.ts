@@ -60,7 +60,7 @@ export async function indexCommand(args: string[], io: CliIo, container: () => T
       const disabled = await trawl.disabledIndexes();
       io.stdout.write(
         `${result.mode === 'unchanged' ? 'up to date' : 'indexed'} ${repoId} @ ${result.snapshotId}: ${result.files} files, ${result.chunks} chunks` +
-          `${result.mode === 'incremental' ? ` (${result.changedPaths.length} changed, ${result.deletedPaths.length} deleted)` : ''}, ${result.skipped.length} skipped, ${(result.durationMs / 1000).toFixed(1)}s\n`,
+          `${result.mode === 'incremental' ? ` (${result.changedPaths.length} changed, ${result.deletedPaths.length} deleted${result.relinkedPaths.length ? `, ${result.relinkedPaths.length} unchanged re-linked` : ''})` : ''}, ${result.skipped.length} skipped, ${(result.durationMs / 1000).toFixed(1)}s\n`,
       );
       for (const d of disabled) io.stdout.write(`  ${d.index} index off: ${d.reason}\n`);
     }
