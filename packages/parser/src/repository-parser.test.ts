@@ -241,11 +241,15 @@ describe('parseRepository', () => {
     try {
       const all = await parseRepository(tree.root, { repoId: 'r', snapshotId: 's1' });
       let asked: Parameters<NonNullable<Parameters<typeof parseRepository>[1]['relinkScope']>>[0] | undefined;
+      const needs: SymbolContextNeed[] = [];
       const again = await parseRepository(tree.root, {
         repoId: 'r',
         snapshotId: 's2',
         paths: ['a.ts', 'gone.ts'],
-        contextSymbols: symbolsFromChunks(all.chunks.filter((c) => c.filePath !== 'a.ts')),
+        contextSymbols: async (need) => {
+          needs.push(need);
+          return symbolsFromChunks(selectSymbolContext(all.chunks.filter((c) => c.filePath !== 'a.ts'), need));
+        },
         knownPaths: ['b.ts', 'c.ts', 'd.ts'],
         relinkScope: async (change) => {
           asked = structuredClone(change);
@@ -256,6 +260,8 @@ describe('parseRepository', () => {
       expect(asked).toMatchObject({ changedPaths: ['a.ts'], deletedPaths: ['gone.ts'] });
       expect(asked!.symbols.map((s) => s.name)).toEqual(['alpha']);
       expect(again.relinked).toEqual(['b.ts', 'c.ts']);
+      // The context is asked for the changed file, then for what only the re-linked ones reach.
+      expect(needs.map((n) => n.names.includes('alpha'))).toEqual([false, true]);
       expect(again.files.map((f) => f.path)).toEqual(['a.ts', 'b.ts', 'c.ts']);
       // Linked with the change: b's call resolves to the re-parsed alpha.
       const call = again.relations.find((r) => r.kind === 'calls' && r.filePath === 'b.ts')!;

@@ -246,8 +246,14 @@ async function readParseLink(
       progress({ phase: 'parse', filesDone: i + 1, filesTotal: walked.length, chunks: chunkCount, path: walked[i]!.path });
     }
   }
-  // Unchanged files whose links the change alters are linked again with it.
+  // Unchanged files whose links the change alters are linked again with it. The symbols the
+  // changed files' links can reach are asked for while those files are found (two stores, side
+  // by side); those the re-linked files reach as well, after.
   const knownPaths = options.knownPaths ? [...options.knownPaths] : undefined;
+  const load = typeof options.contextSymbols === 'function' ? options.contextSymbols : null;
+  const need = load ? symbolContextNeed(parsed, knownPaths) : null;
+  const loading: Promise<readonly SymbolDefinition[] | undefined> = load ? load(need!) : Promise.resolve(options.contextSymbols as readonly SymbolDefinition[] | undefined);
+  loading.catch(() => undefined); // (awaited below; a failure while re-linked files are read is not unhandled)
   const relinked = options.relinkScope ? await parseRelinked(root, options, parsed, missing, knownPaths ?? [], pool, snapshotId) : [];
   for (const p of relinked) chunkCount += p.chunks.length;
   parsed.push(...relinked);
@@ -256,7 +262,14 @@ async function readParseLink(
 
   const t3 = performance.now();
   progress({ phase: 'link', filesDone: parsed.length, filesTotal: walked.length, chunks: chunkCount });
-  const contextSymbols = typeof options.contextSymbols === 'function' ? await options.contextSymbols(symbolContextNeed(parsed, knownPaths)) : options.contextSymbols;
+  let contextSymbols = await loading;
+  if (load && relinked.length) {
+    const more = symbolContextNeed(relinked, knownPaths);
+    const names = new Set(need!.names);
+    const filePaths = new Set(need!.filePaths);
+    const extra = { names: more.names.filter((n) => !names.has(n)), filePaths: more.filePaths.filter((f) => !filePaths.has(f)) };
+    if (extra.names.length || extra.filePaths.length) contextSymbols = [...(contextSymbols ?? []), ...(await load(extra))];
+  }
   throwIfAborted(signal, 'parser');
   const linkStats = linkRelations(parsed, { contextSymbols, knownPaths });
   const linkMs = performance.now() - t3;
