@@ -34,8 +34,8 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     }
   };
 
-  const NAMES = ['format', 'parse', 'run', 'other', 'helper', 'Alpha', 'Beta', 'Gamma', 'Base', 'Mixin', 'User', 'save', 'work', 'Options', 'make', 'later', 'late', 'pick', 'useBarrel'];
-  const FILES = ['app/main.ts', 'app/types.ts', 'app/late.ts', 'app/side.ts', 'app/barrel-user.ts', 'py/user.py'];
+  const NAMES = ['format', 'parse', 'run', 'other', 'helper', 'Alpha', 'Beta', 'Gamma', 'Base', 'Mixin', 'User', 'save', 'work', 'Options', 'make', 'later', 'late', 'pick', 'useBarrel', 'twin', 'useTwin', 'X', 'Epsilon', 'Config', 'greet', 'hello', 'sayHello', 'flush', 'useStore'];
+  const FILES = ['app/main.ts', 'app/types.ts', 'app/late.ts', 'app/side.ts', 'app/barrel-user.ts', 'app/hello.ts', 'py/user.py', 'other/x.go'];
 
   /** Every definition, caller, callee, reference, subtype and import of the fixture's names, by path and name. */
   const graph = async (repoId: string): Promise<string[]> => {
@@ -82,6 +82,15 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
       'app/types.ts': "import { format } from '../lib/util';\nexport function make(opts: Options) {\n  return format();\n}\n",
       'app/late.ts': "import { later } from './later';\nexport function late() {\n  later();\n}\n",
       'app/barrel-user.ts': "import { pick } from '../lib/index';\nexport function useBarrel() {\n  pick();\n}\n",
+      'lib/dup-a.ts': 'export function twin() {\n  return 1;\n}\n',
+      'lib/dup-b.ts': 'export function twin() {\n  return 2;\n}\n',
+      'app/twin-user.ts': 'export function useTwin() {\n  return twin();\n}\n',
+      'lib/greet.ts': "export default function greet() {\n  return 'hi';\n}\n",
+      'app/hello.ts': "import hello from '../lib/greet';\nexport function sayHello() {\n  return hello();\n}\n",
+      'lib/store.ts': 'export interface Store {\n  flush(): void;\n}\n',
+      'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  s.flush();\n}\n",
+      'other/x.go': 'package other\n\nimport "example.com/m/pkg"\n\nfunc X() {\n\tpkg.Beta()\n}\n',
+      'pkg/e.go': 'package pkg\n\nfunc Epsilon(c Config) {}\n',
       'pkg/a.go': 'package pkg\n\nfunc Alpha() {\n\tBeta()\n}\n',
       'pkg/b.go': 'package pkg\n\nfunc Beta() {}\n',
       'pkg/c.go': 'package pkg\n\nfunc Gamma() {\n\tBeta()\n}\n',
@@ -99,11 +108,15 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     // A function the caller already calls comes to exist.
     await write({ 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
     expect(await expectSameAsFull()).toContain('run calls lib/util.ts:parse@app/main.ts:4');
-    expect(relinked).toEqual(['app/main.ts']);
+    // (and app/types.ts: it imports lib/util.ts, whose one public symbol, what a default import binds, is one no more)
+    expect(relinked).toEqual(['app/main.ts', 'app/types.ts']);
 
     // A function moves to another file of its Go package: its callers follow it.
     await write({ 'pkg/b.go': 'package pkg\n', 'pkg/d.go': 'package pkg\n\nfunc Beta() {}\n' });
-    expect(await expectSameAsFull()).toContain('Alpha calls pkg/d.go:Beta@pkg/a.go:4');
+    const moved = await expectSameAsFull();
+    expect(moved).toContain('Alpha calls pkg/d.go:Beta@pkg/a.go:4');
+    // (and from another package, through its import)
+    expect(moved).toContain('X calls pkg/d.go:Beta@other/x.go:6');
 
     // A name used nowhere else comes to exist in a new file (the repository's only `helper`), then a second one.
     await write({ 'app/helper.ts': 'export function helper() {\n  return 3;\n}\n' });
@@ -118,7 +131,21 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     await write({ 'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        # works\n        self.save()\n' });
     expect(await expectSameAsFull()).toContain('work calls py/models.py:Mixin.save@py/user.py:7');
 
-    // A type a file already names comes to exist in the module it imports.
+    // One of two functions of a name is deleted: the other is the repository's only one.
+    await write({ 'lib/dup-b.ts': null });
+    expect(await expectSameAsFull()).toContain('useTwin calls lib/dup-a.ts:twin@app/twin-user.ts:2');
+
+    // A module's one public symbol, what a default import binds, gets a second.
+    await write({ 'lib/greet.ts': "export default function greet() {\n  return 'hi';\n}\n\nexport function extra() {\n  return 1;\n}\n" });
+    expect(await expectSameAsFull()).toContain('sayHello calls unresolved hello@app/hello.ts:3');
+
+    // A file calls a method its interface declares (a signature: a symbol without a chunk of its own).
+    await write({ 'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  // flushes\n  s.flush();\n}\n" });
+    expect(await expectSameAsFull()).toContain('useStore calls lib/store.ts:Store.flush@app/use-store.ts:4');
+
+    // A type a file already names comes to exist in the module it imports, or in its Go package.
+    await write({ 'pkg/types.go': 'package pkg\n\ntype Config struct{}\n' });
+    expect(await expectSameAsFull()).toContain('Config referenced by pkg/e.go:Epsilon@pkg/e.go:3');
     await write({ 'lib/util.ts': 'export interface Options {\n  verbose: boolean;\n}\n\nexport function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
     expect(await expectSameAsFull()).toContain('Options referenced by app/types.ts:make@app/types.ts:2');
 

@@ -33,7 +33,7 @@ const SAME = {
 
 describe('relinkPlan', () => {
   it('finds nothing to re-link when a change defines, bases and imports what it did (a body edited, lines moved)', () => {
-    expect(relinkPlan(SAME, OLD)).toEqual({ names: [], baseNames: [], barrels: [], definingFiles: [], stems: [], usage: new Map() });
+    expect(relinkPlan(SAME, OLD)).toEqual({ names: [], mentionNames: [], baseNames: [], barrels: [], definingFiles: [], stems: { files: [], directories: [] }, usage: new Map() });
   });
 
   it('names the symbols added, removed or changed in kind, owner or visibility', () => {
@@ -45,6 +45,8 @@ describe('relinkPlan', () => {
       OLD,
     );
     expect(plan.names).toEqual(['format', 'parse', 'save']);
+    // (\`save\` is a function now; a member's name alone would be looked for in edges only)
+    expect(plan.mentionNames).toEqual(['format', 'parse', 'save']);
     expect(plan.definingFiles).toEqual(['lib/util.ts']);
   });
 
@@ -54,19 +56,24 @@ describe('relinkPlan', () => {
     expect(plan.baseNames).toEqual(['Mixin', 'Other']);
   });
 
-  it('takes a changed file whose imports changed as a barrel, and the names added and deleted files may be imported by', () => {
+  it('takes a changed module whose imports or default export changed as a barrel, and the names added and deleted files may be imported by', () => {
     const plan = relinkPlan(
       {
         ...SAME,
-        changedPaths: ['lib/util.ts', 'lib/new.d.ts'],
+        changedPaths: ['lib/util.ts', 'lib/new.d.ts', 'go/pkg/x.go'],
         addedPaths: ['lib/new.d.ts'],
         deletedPaths: ['py/pkg/__init__.py'],
-        relations: [SAME.relations[0]!, relation('imports', 'file:lib/util.ts', './mixin2', 'lib/util.ts'), relation('imports', 'file:lib/new.d.ts', './x', 'lib/new.d.ts')],
+        relations: [SAME.relations[0]!, relation('imports', 'file:lib/util.ts', './mixin2', 'lib/util.ts'), relation('imports', 'file:lib/new.d.ts', './x', 'lib/new.d.ts'), relation('imports', 'file:go/pkg/x.go', 'fmt', 'go/pkg/x.go')],
       },
       OLD,
     );
+    // (Go does not re-export: its imports changing concerns no importer)
     expect(plan.barrels).toEqual(['lib/util.ts']);
-    expect(plan.stems).toEqual(['__init__', 'lib', 'new', 'new.d', 'pkg']);
+    expect(plan.stems).toEqual({ files: ['__init__', 'new', 'new.d'], directories: ['lib', 'pkg'] });
+    const only = (symbols: SymbolDefinition[]) => relinkPlan({ ...SAME, symbols, relations: SAME.relations }, { ...OLD, symbols: [symbol('s1', 'format', 'lib/util.ts')] });
+    // The one public symbol a default import binds changes when a second one comes.
+    expect(only([symbol('s1', 'format', 'lib/util.ts'), symbol('s9', 'extra', 'lib/util.ts')]).barrels).toEqual(['lib/util.ts']);
+    expect(only([symbol('s1', 'format', 'lib/util.ts'), symbol('s9', 'extra', 'lib/util.ts', { visibility: 'private' })]).barrels).toEqual([]);
   });
 });
 
@@ -75,20 +82,22 @@ describe('usesChangedName', () => {
     { ...SAME, symbols: [...SAME.symbols, symbol('s5', 'parse', 'lib/util.ts'), symbol('s6', 'get', 'lib/util.ts', { kind: 'method', ownerId: 's2' })] },
     OLD,
   ).usage;
+  const counts = (all: number, methods = all) => new Map([['get', { all, methods }]]);
 
-  it('matches a top-level name where it is the whole target or a qualifier, not a member of something else', () => {
-    expect(usage.get('parse')).toMatchObject({ added: 1, removed: 0, topLevel: true });
-    const inBase = new Map([['get', 5]]);
-    expect(['parse', 'parse.x', 'a.parse.b', 'x.parse', 'parser'].map((n) => usesChangedName(n, usage, inBase))).toEqual([true, true, true, false, false]);
+  it('matches a top-level name where it is the whole target, a qualifier, or called on its module', () => {
+    expect(usage.get('parse')).toMatchObject({ added: 1, removed: 0, topLevel: true, modules: new Set(['util', 'lib']) });
+    const targets = ['parse', 'parse.x', 'a.parse.b', 'util.parse', 'lib.parse', 'x.parse', 'parser'];
+    expect(targets.map((n) => usesChangedName(n, usage, counts(5)))).toEqual([true, true, true, true, true, false, false]);
   });
 
-  it('matches a member name on any receiver while the name is, or was, unique; else on receivers of its type only', () => {
-    expect(usage.get('get')).toMatchObject({ added: 1, topLevel: false, owners: new Set(['Base']) });
-    // (`b.get`: a short receiver, as Go names its own)
+  it('matches a member name on any receiver while the name, or its methods, is or was unique; else on receivers of its type only', () => {
+    expect(usage.get('get')).toMatchObject({ added: 1, addedMethods: 1, topLevel: false, owners: new Set(['Base']) });
+    // (\`b.get\`: a short receiver, as Go names its own)
     const calls = ['items.get', 'items.list.get', 'this.get', 'get', 'Base.get', 'b.get'];
-    expect(calls.map((n) => usesChangedName(n, usage, new Map([['get', 0]])))).toEqual([true, true, true, true, true, true]);
-    expect(calls.map((n) => usesChangedName(n, usage, new Map([['get', 1]])))).toEqual([true, true, true, true, true, true]);
-    expect(calls.map((n) => usesChangedName(n, usage, new Map([['get', 5]])))).toEqual([false, false, true, true, true, true]);
+    expect(calls.map((n) => usesChangedName(n, usage, counts(0)))).toEqual([true, true, true, true, true, true]);
+    expect(calls.map((n) => usesChangedName(n, usage, counts(1)))).toEqual([true, true, true, true, true, true]);
+    expect(calls.map((n) => usesChangedName(n, usage, counts(5, 1)))).toEqual([true, true, true, true, true, true]);
+    expect(calls.map((n) => usesChangedName(n, usage, counts(5)))).toEqual([false, false, true, true, true, true]);
   });
 });
 

@@ -9,19 +9,22 @@ import { cypherString } from './kuzu-symbol-schema.js';
  * Its answer for a link of an unchanged file can differ from the base's only when:
  *
  * - a name the link uses is defined differently: a symbol of that name added, removed, or
- *   changed in kind, owner or visibility by the change (`names`). The links that use it are
- *   edges whose `toName` has the name as a segment (`USERS`), resolved or not. References that
- *   did not resolve are not kept as edges: files that import a file defining such a name, or
- *   share its directory, are re-linked when their text has the name (`mentioning`);
- * - a type's bases changed: every member name of the type and of its old and new bases is such a
- *   name (one level of bases);
- * - a changed file's imports changed (a barrel re-exporting something else): the files that
- *   import it (`IMPORTERS`);
- * - a file was added or deleted: the files whose imports may name it (`STEMS`: the import
- *   ends with its name or its directory's).
+ *   changed in kind, owner or visibility by the change. The links that may use it are edges
+ *   whose written target the name can resolve (`usesChangedName`), resolved or not. References
+ *   that did not resolve are not kept as edges, nor are uses through a namespace import: files
+ *   that import a file defining a changed type or top-level name (directly or through an
+ *   `index`/`__init__` barrel), or share its directory, are re-linked when their text has the
+ *   name (`mentioning`);
+ * - a type's bases changed: every member name of the type and of its old and new bases;
+ * - what a changed module re-exports changed (its imports, in languages that re-export; or the
+ *   one public symbol a default import binds): the files that import it;
+ * - a file was added or deleted: the files whose imports may name it (the import ends with its
+ *   name, or names its directory).
  *
  * Anything else (a body edited, lines moved) changes no link of an unchanged file, and costs
- * three small queries.
+ * three small queries. Not followed: a re-export's bindings changing while its sources stay
+ * (`from .a import x` -> `from .a import x, y`), and a type reference in a file that neither
+ * imports the type's file nor shares its directory (a name unique in the repository).
  */
 export interface OldGraph {
   symbols: readonly Pick<SymbolDefinition, 'id' | 'name' | 'kind' | 'ownerId' | 'visibility' | 'filePath'>[];
@@ -34,29 +37,63 @@ export interface OldGraph {
 export interface RelinkPlan {
   /** Names defined differently (see above). */
   names: string[];
+  /** Those of them that unkept links can use (types, top-level names): looked for in text. */
+  mentionNames: string[];
   /** Base names of types whose bases changed: their members' names join `names`. */
   baseNames: string[];
-  /** Changed files whose imports changed: their importers are re-linked. */
+  /** Changed modules whose exports changed otherwise than by their own symbols: their importers are re-linked. */
   barrels: string[];
-  /** Files (old or new) defining one of `names`: their importers and neighbours may mention it. */
+  /** Files (old or new) defining one of `mentionNames`: their importers and neighbours may mention it. */
   definingFiles: string[];
-  /** Import endings that may name an added or deleted file. */
-  stems: string[];
+  /** Names an import of an added or deleted file may end with: a file's (with an extension or without), a directory's. */
+  stems: { files: string[]; directories: string[] };
   /** How each of `names` changed, for {@link usesChangedName}. */
   usage: Map<string, NameChange>;
 }
 
 /**
- * How a name's definitions changed: `removed` and `added` count its symbols that went and came;
- * `topLevel` when one of them is not a member, `owners` the names of the types whose members
- * they are; `wide` when a type's bases changed (any use of the name may resolve otherwise).
+ * How a name's definitions changed: `removed` and `added` count its symbols that went and came
+ * (`…Methods`: those that are methods); `topLevel` when one of them is not a member, with
+ * `modules` the names its file can be imported by (its stem, its directory's); `owners` the names
+ * of the types whose members they are; `wide` when a type's bases changed (any use of the name
+ * may resolve otherwise).
  */
 export interface NameChange {
   removed: number;
   added: number;
+  removedMethods: number;
+  addedMethods: number;
   topLevel: boolean;
+  modules: Set<string>;
   owners: Set<string>;
   wide: boolean;
+}
+
+/** How many symbols of a name the base has, and how many of them are methods. */
+export interface BaseCount {
+  all: number;
+  methods: number;
+}
+
+/** Symbol kinds that are types (what `references`, `extends` and `implements` resolve to). */
+export const TYPE_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'struct', 'trait', 'type', 'enum']);
+/** Languages whose modules re-export what they import (barrels), by extension. */
+const REEXPORTING = /\.(?:[cm]?[jt]sx?|py|rs)$/;
+/** Files that are a directory's module (imported by the directory's name). */
+const DIRECTORY_MODULE = /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py|mod\.rs|lib\.rs)$/;
+
+function emptyChange(): NameChange {
+  return { removed: 0, added: 0, removedMethods: 0, addedMethods: 0, topLevel: false, modules: new Set(), owners: new Set(), wide: false };
+}
+
+/** A file's names as a module: its stem (`util` of `util.ts`, also `util` of `util.test.ts`'s `util.test`) and its directory's. */
+function moduleNames(path: string): { files: string[]; directory: string | null } {
+  const base = posix.basename(path);
+  const last = base.lastIndexOf('.');
+  const first = base.indexOf('.');
+  const files = new Set([last > 0 ? base.slice(0, last) : base, first > 0 ? base.slice(0, first) : base]);
+  const directory = posix.basename(posix.dirname(path));
+  return { files: [...files].filter(Boolean), directory: directory && directory !== '.' ? directory : null };
 }
 
 /** Compares the change with the base's graph of the replaced files. */
@@ -68,20 +105,34 @@ export function relinkPlan(change: Omit<RelinkChange, 'base'>, old: OldGraph): R
   for (const name of new Set([...oldByName.keys(), ...newByName.keys()])) if (!sameList(oldByName.get(name), newByName.get(name))) names.add(name);
   const symbols = [...old.symbols, ...change.symbols];
   const byId = new Map(symbols.map((s) => [s.id, s]));
+  const isTopLevel = (s: OldGraph['symbols'][number]) => {
+    const owner = s.ownerId ? byId.get(s.ownerId) : undefined;
+    return !owner || owner.kind === 'module' || owner.kind === 'namespace';
+  };
   const usage = new Map<string, NameChange>();
   const note = (name: string) => {
     let u = usage.get(name);
-    if (!u) usage.set(name, (u = { removed: 0, added: 0, topLevel: false, owners: new Set(), wide: false }));
+    if (!u) usage.set(name, (u = emptyChange()));
     return u;
   };
+  const mentionNames = new Set<string>();
+  const definingFiles = new Set<string>();
   for (const [list, side] of [[old.symbols, 'removed'], [change.symbols, 'added']] as const) {
     for (const s of list) {
       if (!names.has(s.name)) continue;
       const u = note(s.name);
       u[side]++;
-      const owner = s.ownerId ? byId.get(s.ownerId) : undefined;
-      if (owner && owner.kind !== 'module' && owner.kind !== 'namespace') u.owners.add(owner.name);
-      else u.topLevel = true;
+      if (s.kind === 'method') u[side === 'removed' ? 'removedMethods' : 'addedMethods']++;
+      if (isTopLevel(s)) {
+        u.topLevel = true;
+        const m = moduleNames(s.filePath);
+        for (const f of m.files) u.modules.add(f);
+        if (m.directory) u.modules.add(m.directory);
+      } else u.owners.add(byId.get(s.ownerId!)!.name);
+      if (isTopLevel(s) || TYPE_KINDS.has(s.kind)) {
+        mentionNames.add(s.name);
+        definingFiles.add(s.filePath);
+      }
     }
   }
 
@@ -105,30 +156,40 @@ export function relinkPlan(change: Omit<RelinkChange, 'base'>, old: OldGraph): R
     for (const toName of [...(before ?? []), ...(after ?? [])]) baseNames.add(toName.split('.').pop()!);
   }
 
-  // Imports of files changed in place (added and deleted files are covered by their stems).
+  // Modules changed in place whose exports changed otherwise: what they re-export (their imports,
+  // as written), or the one public top-level symbol a default import of them binds.
   const oldImports = groupSorted(old.imports, (i) => i.filePath, (i) => i.toName);
   const newImports = groupSorted(
     change.relations.filter((r) => r.kind === 'imports'),
     (r) => r.filePath,
     (r) => r.toName,
   );
+  const publicTop = (list: readonly OldGraph['symbols'][number][], path: string) =>
+    list.filter((s) => s.filePath === path && s.visibility === 'public' && isTopLevel(s)).map((s) => s.id).sort();
   const added = new Set(change.addedPaths);
-  const barrels = change.changedPaths.filter((p) => !added.has(p) && !sameList(oldImports.get(p), newImports.get(p)));
+  const barrels = change.changedPaths.filter((p) => {
+    if (added.has(p) || !REEXPORTING.test(p)) return false;
+    if (!sameList(oldImports.get(p), newImports.get(p))) return true;
+    const [before, after] = [publicTop(old.symbols, p), publicTop(change.symbols, p)];
+    return (before.length === 1 || after.length === 1) && !sameList(before, after);
+  });
 
-  const definingFiles = new Set<string>();
-  for (const s of symbols) if (names.has(s.name)) definingFiles.add(s.filePath);
-
-  const stems = new Set<string>();
+  const files = new Set<string>();
+  const directories = new Set<string>();
   for (const path of [...change.addedPaths, ...change.deletedPaths]) {
-    const base = posix.basename(path);
-    const dot = base.indexOf('.');
-    stems.add(base.slice(0, base.lastIndexOf('.') > 0 ? base.lastIndexOf('.') : base.length));
-    if (dot > 0) stems.add(base.slice(0, dot));
-    const dir = posix.basename(posix.dirname(path));
-    if (dir && dir !== '.') stems.add(dir);
+    const m = moduleNames(path);
+    for (const f of m.files) files.add(f);
+    if (m.directory) directories.add(m.directory);
   }
-  stems.delete('');
-  return { names: [...names].sort(), baseNames: [...baseNames].sort(), barrels, definingFiles: [...definingFiles].sort(), stems: [...stems].sort(), usage };
+  return {
+    names: [...names].sort(),
+    mentionNames: [...mentionNames].sort(),
+    baseNames: [...baseNames].sort(),
+    barrels,
+    definingFiles: [...definingFiles].sort(),
+    stems: { files: [...files].sort(), directories: [...directories].sort() },
+    usage,
+  };
 }
 
 /** Receivers a member call can be made on within its own type (the linker's first step). */
@@ -139,15 +200,15 @@ const SELF_NAMES = new Set(['this', 'self', 'Self', '$this', '@', 'super', 'base
  * reads it: by its last segment (the name), its qualifiers (a type `b`, an import `a`) and its
  * receiver. `inBase` counts the base's symbols of each name.
  *
- * - A name defined, or no longer, outside any type: where it is the whole target (`f()`) or a
- *   qualifier (`T.m()`). (`ns.f()` through a namespace import of its file: the file's importers
- *   are re-linked when they mention it.)
- * - A member's name: any `x.name` when the name has, or had, at most one symbol (a name unique
- *   in the repository resolves whatever its receiver); else only where the receiver can be its
- *   type: its owner's name, `this`/`self`, none, or a short Go receiver.
+ * - A name defined, or no longer, outside any type: where it is the whole target (`f()`), a
+ *   qualifier (`T.m()`), or called on its module's name (`pkg.F()` in Go, `util.f()` in Python).
+ * - A member's name: any `x.name` when the name has, or had, at most one symbol, or at most one
+ *   method and its methods changed (a name unique in the repository resolves whatever its
+ *   receiver); else only where the receiver can be its type: its owner's name, `this`/`self`,
+ *   none, or a short Go receiver.
  * - A name of a type whose bases changed, or of its members: everywhere.
  */
-export function usesChangedName(toName: string, usage: ReadonlyMap<string, NameChange>, inBase: ReadonlyMap<string, number>): boolean {
+export function usesChangedName(toName: string, usage: ReadonlyMap<string, NameChange>, inBase: ReadonlyMap<string, BaseCount>): boolean {
   const segments = toName.split('.');
   const last = segments[segments.length - 1]!;
   const qualifiers = segments.slice(0, -1);
@@ -157,19 +218,21 @@ export function usesChangedName(toName: string, usage: ReadonlyMap<string, NameC
   }
   const u = usage.get(last);
   if (!u) return false;
-  if (u.wide || (u.topLevel && qualifiers.length === 0)) return true;
-  if (!u.owners.size) return false;
-  const before = inBase.get(last) ?? 0;
-  if (before <= 1 || before - u.removed + u.added <= 1) return true;
+  if (u.wide) return true;
   const receiver = qualifiers[0];
+  if (u.topLevel && (receiver === undefined || u.modules.has(receiver) || u.modules.has(qualifiers[qualifiers.length - 1]!))) return true;
+  if (!u.owners.size) return false;
+  const base = inBase.get(last) ?? { all: 0, methods: 0 };
+  if (base.all <= 1 || base.all - u.removed + u.added <= 1) return true;
+  if (u.removedMethods + u.addedMethods > 0 && (base.methods <= 1 || base.methods - u.removedMethods + u.addedMethods <= 1)) return true;
   return receiver === undefined || SELF_NAMES.has(receiver) || qualifiers.some((q) => u.owners.has(q)) || (qualifiers.length === 1 && /^[a-z]\w{0,3}$/.test(receiver));
 }
 
 /**
  * The statements `KuzuSymbolIndex.relinkScope` runs over the base generation (`$repo`, `$chain`,
- * `$gen`; `$paths`: the replaced files). Each starts from few nodes: Kuzu expands edges from
- * nodes found first quickly, where a filter on every edge of the graph (half a million at 60 MB)
- * took 250 ms.
+ * `$gen`; `$paths`: the replaced files). Each starts from few nodes, or joins an UNWOUND list of
+ * names: Kuzu expands edges from nodes found first quickly, where a filter on every edge of the
+ * graph (half a million at 60 MB) took 250 ms.
  */
 export const RELINK = (() => {
   const visible = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.born <= $gen AND ${v}.died > $gen`;
@@ -183,27 +246,32 @@ export const RELINK = (() => {
          RETURN a.path AS filePath, e.toName AS toName`,
     baseMembers: `MATCH (t:Symbol), (m:Symbol) WHERE ${visible('t')} AND list_contains($names, t.name) AND ${visible('m')} AND m.ownerId = t.id
          RETURN DISTINCT m.name AS name`,
-    importers: `MATCH (a:File)-[e:Imports]->(b:File) WHERE ${visible('b')} AND ${edge('e')} AND list_contains($targets, b.path) AND NOT list_contains($paths, a.path)
+    importers: `MATCH (a:File)-[e:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${edge('e')} AND NOT list_contains($paths, a.path)
          RETURN DISTINCT a.path AS file`,
-    symbolsNamed: `MATCH (b:Symbol) WHERE ${visible('b')} AND list_contains($names, b.name) RETURN b.key AS key, b.name AS name`,
+    /** Importers through a directory module (`index.ts`, `__init__.py`) that imports the targets. */
+    importersThrough: `MATCH (a:File)-[e:Imports]->(m:File)-[i:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${edge('i')} AND ${edge('e')}
+         AND NOT list_contains($paths, a.path) RETURN DISTINCT a.path AS file, m.path AS through`,
+    symbolsNamed: `UNWIND $names AS n MATCH (b:Symbol) WHERE b.name = n AND ${visible('b')} RETURN b.key AS key, b.name AS name, b.kind AS kind`,
     // The rest are run `inlined`: they differ on every run, and Kuzu takes no parameter inside a list lambda.
     /** `$anyName`: `contains(b.name, ...) OR ...` (a cheap filter; the segments are compared after). */
-    externalsNamed: `MATCH (b:External) WHERE (${'$anyName'}) AND ${visible('b')} RETURN b.key AS key, b.name AS name`,
+    externalsNamed: `MATCH (b:External) WHERE ($anyName) AND ${visible('b')} RETURN b.key AS key, b.name AS name`,
     usersOf: (label: 'Symbol' | 'External') =>
       `MATCH (a)-[e:${LINKS}]->(b:${label}) WHERE b.key IN $keys AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
-    /** Where a name has too many nodes for `usersOf`, one pass over the edges into nodes of the names. */
+    /** Where the names have too many nodes for `usersOf`, one pass over the edges into nodes of the names. */
     usersOfSymbolsNamed: `MATCH (a)-[e:${LINKS}]->(b:Symbol) WHERE ${visible('b')} AND list_contains($names, b.name) AND ${edge('e')} AND NOT list_contains($paths, e.file)
          RETURN DISTINCT e.file AS file, e.toName AS toName`,
     usersOfExternalsNamed: `MATCH (a)-[e:${LINKS}]->(b:External) WHERE ${visible('b')} AND size(list_filter(string_split(b.name, '.'), x -> list_contains($names, x))) > 0
          AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
-    /** `$anyStem`: `contains(e.toName, ...) OR ...`. */
-    importsContaining: `MATCH (a:File)-[e:Imports]->(b) WHERE (${'$anyStem'}) AND ${visible('a')} AND ${edge('e')} AND NOT list_contains($paths, a.path)
+    /** `$anyStem`: `contains(e.toName, ...) OR ...`, or `true`. */
+    importsContaining: `MATCH (a:File)-[e:Imports]->(b) WHERE ($anyStem) AND ${visible('a')} AND ${edge('e')} AND NOT list_contains($paths, a.path)
          RETURN a.path AS file, e.toName AS toName`,
   };
 })();
 
 /** More nodes than this for the names of a change: their users are found in one pass over the edges. */
 const KEYS_PER_EXPANSION = 64;
+/** More names or stems than this: no `contains` prefilter (a statement of that many terms costs more than it saves). */
+const MAX_CONTAINS_TERMS = 40;
 
 /**
  * Runs the plan's queries through `query` and gathers the scope. Statements with `$` parameters
@@ -238,7 +306,7 @@ export async function relinkScopeOf(
     for (const r of await query(RELINK.baseMembers, { ...p, names: plan.baseNames })) {
       const name = String(r.name);
       names.add(name);
-      plan.usage.set(name, { removed: 0, added: 0, topLevel: false, owners: new Set(), wide: true });
+      plan.usage.set(name, { ...emptyChange(), wide: true });
     }
   }
   const files = (rows: Record<string, unknown>[]) => rows.map((r) => String(r.file));
@@ -246,34 +314,48 @@ export async function relinkScopeOf(
   if (names.size) {
     const list = [...names];
     const symbols = await query(RELINK.symbolsNamed, { ...p, names: list });
-    const inBase = new Map<string, number>();
-    for (const r of symbols) inBase.set(String(r.name), (inBase.get(String(r.name)) ?? 0) + 1);
-    const externalKeys = (await literal(RELINK.externalsNamed, { anyName: { raw: anyContains('b.name', list) } }))
-      .filter((r) => usesChangedName(String(r.name), plan.usage, inBase))
-      .map((r) => String(r.key));
-    const users = async (label: 'Symbol' | 'External', keys: string[]) => {
-      if (!keys.length) return [];
-      if (keys.length <= KEYS_PER_EXPANSION) return literal(RELINK.usersOf(label), { keys });
+    const inBase = new Map<string, BaseCount>();
+    for (const r of symbols) {
+      const count = inBase.get(String(r.name)) ?? { all: 0, methods: 0 };
+      count.all++;
+      if (r.kind === 'method') count.methods++;
+      inBase.set(String(r.name), count);
+    }
+    const externalKeys =
+      list.length <= MAX_CONTAINS_TERMS
+        ? (await literal(RELINK.externalsNamed, { anyName: { raw: anyContains('b.name', list) } })).filter((r) => usesChangedName(String(r.name), plan.usage, inBase)).map((r) => String(r.key))
+        : null;
+    const users = async (label: 'Symbol' | 'External', keys: string[] | null) => {
+      if (keys && !keys.length) return [];
+      if (keys && keys.length <= KEYS_PER_EXPANSION) return literal(RELINK.usersOf(label), { keys });
       return label === 'Symbol' ? query(RELINK.usersOfSymbolsNamed, { ...p, names: list }) : literal(RELINK.usersOfExternalsNamed, { names: list });
     };
     const edges = [...(await users('Symbol', symbols.map((r) => String(r.key)))), ...(await users('External', externalKeys))];
     for (const e of edges) if (usesChangedName(String(e.toName), plan.usage, inBase)) relink.add(String(e.file));
   }
   if (plan.barrels.length) for (const f of files(await query(RELINK.importers, { ...p, targets: plan.barrels }))) relink.add(f);
-  if (plan.stems.length) {
-    const naming = new RegExp(`(?:^|[^A-Za-z0-9_$-])(?:${plan.stems.map(escapeRegex).join('|')})(?:\\.[A-Za-z0-9]+)*$`);
-    for (const r of await literal(RELINK.importsContaining, { anyStem: { raw: anyContains('e.toName', plan.stems) } })) if (naming.test(String(r.toName))) relink.add(String(r.file));
+  const { files: fileStems, directories: directoryStems } = plan.stems;
+  if (fileStems.length || directoryStems.length) {
+    const alternatives = (list: readonly string[]) => list.map(escapeRegex).join('|');
+    const naming = new RegExp(
+      `(?:^|[^A-Za-z0-9_$-])(?:${[fileStems.length ? `(?:${alternatives(fileStems)})(?:\\.[A-Za-z0-9]+)?` : '', directoryStems.length ? `(?:${alternatives(directoryStems)})(?:[./]\\*)?` : ''].filter(Boolean).join('|')})$`,
+    );
+    const stems = [...fileStems, ...directoryStems];
+    const anyStem = stems.length <= MAX_CONTAINS_TERMS ? anyContains('e.toName', stems) : 'true';
+    for (const r of await literal(RELINK.importsContaining, { anyStem: { raw: anyStem } })) if (naming.test(String(r.toName))) relink.add(String(r.file));
   }
   const mentioning = new Set<string>();
-  if (plan.definingFiles.length) for (const f of files(await query(RELINK.importers, { ...p, targets: plan.definingFiles }))) mentioning.add(f);
+  if (plan.definingFiles.length) {
+    const targets = { ...p, targets: plan.definingFiles };
+    for (const f of files(await query(RELINK.importers, targets))) mentioning.add(f);
+    for (const r of await query(RELINK.importersThrough, targets)) if (DIRECTORY_MODULE.test(String(r.through))) mentioning.add(String(r.file));
+  }
   for (const f of relink) mentioning.delete(f);
   return {
     paths: [...relink].sort(),
-    mentioning: { names: [...names].sort(), paths: [...mentioning].sort(), directories: [...new Set(plan.definingFiles.map((f) => posix.dirname(f)))].sort() },
+    mentioning: { names: plan.mentionNames, paths: [...mentioning].sort(), directories: [...new Set(plan.definingFiles.map((f) => posix.dirname(f)))].sort() },
   };
 }
-
-const TYPE_KINDS = new Set(['class', 'interface', 'struct', 'trait', 'type', 'enum']);
 
 /** `contains(<expr>, 'a') OR contains(<expr>, 'b') ...` */
 function anyContains(expr: string, values: readonly string[]): string {

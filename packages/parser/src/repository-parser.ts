@@ -261,7 +261,7 @@ async function readParseLink(
   const parseMs = performance.now() - t2;
 
   const t3 = performance.now();
-  progress({ phase: 'link', filesDone: parsed.length, filesTotal: walked.length, chunks: chunkCount });
+  progress({ phase: 'link', filesDone: parsed.length, filesTotal: Math.max(walked.length, parsed.length), chunks: chunkCount });
   let contextSymbols = await loading;
   if (load && relinked.length) {
     const more = symbolContextNeed(relinked, knownPaths);
@@ -339,15 +339,19 @@ async function parseRelinked(
     relations: parsed.flatMap((p) => p.relations),
   });
   throwIfAborted(signal, 'parser');
+  // Only files of the snapshot that this run does not parse anyway (a path the scope names that
+  // the scan left out, or a deleted one, stays out).
   const taken = new Set([...parsed.map((p) => p.file.path), ...missing, ...(options.paths ?? [])]);
+  const unchanged = new Set(knownPaths);
+  const eligible = (path: string) => unchanged.has(path) && !taken.has(path);
   const wanted = new Map<string, RegExp | null>();
-  for (const path of scope.paths) if (!taken.has(path)) wanted.set(path, null);
+  for (const path of scope.paths) if (eligible(path)) wanted.set(path, null);
   const names = scope.mentioning?.names.filter(Boolean) ?? [];
   if (names.length) {
     const word = mentionsAny(names);
     const directories = new Set(scope.mentioning!.directories ?? []);
     const neighbours = directories.size ? knownPaths.filter((path) => directories.has(posix.dirname(path))) : [];
-    for (const path of [...scope.mentioning!.paths, ...neighbours]) if (!taken.has(path) && !wanted.has(path)) wanted.set(path, word);
+    for (const path of [...scope.mentioning!.paths, ...neighbours]) if (eligible(path) && !wanted.has(path)) wanted.set(path, word);
   }
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const inputs: (ParseFileInput | null)[] = [];

@@ -62,6 +62,7 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   };
   for (const f of files) for (const s of f.symbols) add(s);
   // Context types' bases as written: resolved when a member lookup first walks through them.
+  const basesOf = new Map<string, string[]>();
   const contextBases = new Map<string, SymbolDefinition>();
   for (const s of options.contextSymbols ?? []) {
     add(s);
@@ -159,7 +160,6 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
     return null;
   };
 
-  const basesOf = new Map<string, string[]>();
   /**
    * The bases of a type: from the heritage relations linked here, or for a type of a file not
    * being linked (`contextSymbols`), its written bases resolved from its file (its imports are

@@ -74,6 +74,7 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
   ): Promise<ParsedFiles> {
     const { unchanged, signal } = options;
     const load = unchanged?.loadChunks;
+    const loadMore = unchanged?.loadSymbols;
     const result = await parseRepository(root, {
       ...this.#options,
       repoId: options.repoId,
@@ -81,7 +82,15 @@ export class TreeSitterRepositoryParser implements RepositoryParser {
       paths: options.paths,
       signal: options.signal,
       onProgress: options.onProgress,
-      contextSymbols: load ? async (need) => symbolsFromChunks(await load(need, { signal })) : unchanged ? symbolsFromChunks(unchanged.chunks ?? []) : undefined,
+      contextSymbols:
+        load || loadMore
+          ? async (need) => {
+              const [chunks, more] = await Promise.all([load ? load(need, { signal }) : (unchanged?.chunks ?? []), loadMore?.(need, { signal })]);
+              return more?.length ? [...symbolsFromChunks(chunks), ...more] : symbolsFromChunks(chunks);
+            }
+          : unchanged
+            ? symbolsFromChunks(unchanged.chunks ?? [])
+            : undefined,
       knownPaths: unchanged ? unchanged.files.map((f) => f.path) : undefined,
       relinkScope: options.paths && unchanged?.relinkScope ? (change) => unchanged.relinkScope!(change, { signal }) : undefined,
     });

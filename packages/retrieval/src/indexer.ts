@@ -221,8 +221,9 @@ export class Indexer {
         unchanged = {
           files: [...known!.values()].filter((f) => !skip.has(f.path)),
           loadChunks: (need) => symbolChunks(chunks, base!, replaced, need, signal),
+          loadSymbols: this.#linkContext(base!, replaced, signal),
           replacedPaths: replaced,
-          relinkScope: this.#relinkScope(base!, known!),
+          relinkScope: this.#relinkScope(base!, known!, deletedPaths),
         };
       }
       // Files and chunks: an incremental run carries the unchanged ones over from the base while
@@ -319,25 +320,46 @@ export class Indexer {
     }
   }
 
+  /** The parser's `loadSymbols`: the first index that keeps the base's symbols (`linkContext`) adds what chunks lack. */
+  #linkContext(base: SnapshotRef, exceptPaths: readonly string[], signal?: AbortSignal): NonNullable<ParseOptions['unchanged']>['loadSymbols'] {
+    const holders = this.#o.indexes.filter((index) => typeof index.linkContext === 'function');
+    if (!holders.length) return undefined;
+    return async (need) => {
+      for (const index of holders) {
+        const symbols = await index.linkContext!(base, need, { exceptPaths, signal });
+        if (symbols) return symbols;
+      }
+      return null;
+    };
+  }
+
   /**
    * The parser's `relinkScope` for an incremental run from `base`: what the indexes that keep
    * links between files (`SearchIndex.relinkScope`) say the change re-links, together.
    */
-  #relinkScope(base: SnapshotRef, known: ReadonlyMap<string, SourceFileInfo>): NonNullable<ParseOptions['unchanged']>['relinkScope'] {
+  #relinkScope(base: SnapshotRef, known: ReadonlyMap<string, SourceFileInfo>, deletedPaths: readonly string[]): NonNullable<ParseOptions['unchanged']>['relinkScope'] {
     const relinkers = this.#o.indexes.filter((index) => typeof index.relinkScope === 'function');
     if (!relinkers.length) return undefined;
     return async (change, options) => {
-      const full: RelinkChange = { ...change, base: { repoId: base.repoId, snapshotId: base.snapshotId }, addedPaths: change.changedPaths.filter((p) => !known.has(p)) };
+      // (the parser knows only the paths it was given: files deleted since the base are the scan's)
+      const full: RelinkChange = {
+        ...change,
+        base: { repoId: base.repoId, snapshotId: base.snapshotId },
+        addedPaths: change.changedPaths.filter((p) => !known.has(p)),
+        deletedPaths: [...new Set([...deletedPaths, ...change.deletedPaths])],
+      };
       const scopes = await Promise.all(relinkers.map((index) => index.relinkScope!(full, options)));
       const paths = new Set<string>();
       const names = new Set<string>();
       const mentioning = new Set<string>();
+      const directories = new Set<string>();
       for (const scope of scopes) {
         for (const p of scope.paths) paths.add(p);
         for (const n of scope.mentioning?.names ?? []) names.add(n);
         for (const p of scope.mentioning?.paths ?? []) mentioning.add(p);
+        for (const d of scope.mentioning?.directories ?? []) directories.add(d);
       }
-      return { paths: [...paths], mentioning: { names: [...names], paths: [...mentioning] } };
+      return { paths: [...paths], mentioning: { names: [...names], paths: [...mentioning], directories: [...directories] } };
     };
   }
 

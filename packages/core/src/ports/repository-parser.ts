@@ -97,6 +97,11 @@ export interface RepositoryParser {
         files: readonly SourceFileInfo[];
         chunks?: readonly Chunk[];
         loadChunks?: (need: SymbolContextNeed, options?: CallOptions) => Promise<readonly Chunk[]>;
+        /**
+         * The symbols the need reaches that chunks lack (`SearchIndex.linkContext`): asked side by
+         * side with `loadChunks` (or added to `chunks`), and linked against with them.
+         */
+        loadSymbols?: (need: SymbolContextNeed, options?: CallOptions) => Promise<readonly SymbolDefinition[] | null>;
         replacedPaths?: readonly string[];
         /**
          * Called once the changed files are parsed, before they are linked, with what they now

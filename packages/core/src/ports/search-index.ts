@@ -3,6 +3,7 @@ import type { CallOptions, SnapshotRef, SourceFile } from '../refs.js';
 import type { IndexName, SearchHit, SearchOptions } from '../search-hit.js';
 import type { HealthStatus } from '../refs.js';
 import type { SymbolDefinition, SymbolRelation } from '../symbol.js';
+import type { SymbolContextNeed } from './repository-parser.js';
 
 /**
  * Everything the parser produced for a snapshot: the input of a full re-index.
@@ -115,6 +116,14 @@ export interface SearchIndex<TSearchOptions extends SearchOptions = SearchOption
    * links between files has nothing to re-link.
    */
   relinkScope?(change: RelinkChange, options?: CallOptions): Promise<RelinkScope>;
+  /**
+   * For an index that keeps the symbols of a snapshot: those of `snapshot` outside
+   * `exceptPaths` that linking an incremental run's files can reach (`need`) and that symbols
+   * rebuilt from stored chunks lack (members without a chunk of their own, such as interface
+   * method signatures), with their owners. The indexer links against both. Null when the index
+   * does not hold `snapshot`. Optional.
+   */
+  linkContext?(snapshot: SnapshotRef, need: SymbolContextNeed, options?: CallOptions & { exceptPaths?: readonly string[] }): Promise<SymbolDefinition[] | null>;
   search(snapshot: SnapshotRef, query: string, options?: TSearchOptions): Promise<SearchHit[]>;
   deleteRepo(repoId: string, snapshotId?: string, options?: CallOptions): Promise<void>;
   /**
