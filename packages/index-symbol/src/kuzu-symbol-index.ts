@@ -79,6 +79,8 @@ export interface KuzuSymbolIndexOptions {
 interface Opened {
   db: KuzuDatabaseLike;
   conn: KuzuConnectionLike;
+  /** Opens another connection to `db` (see `#beside`). */
+  connect: () => Promise<KuzuConnectionLike>;
 }
 
 const COMPONENT = 'index-symbol';
@@ -121,7 +123,11 @@ export class KuzuSymbolIndex implements SymbolIndex {
   #closed = false;
   #closing = false;
   #closePromise: Promise<void> | null = null;
-  readonly #prepared = new Map<string, KuzuPreparedStatementLike>();
+  /** Prepared statements by connection (a statement prepared on one cannot run on another). */
+  #prepared = new WeakMap<KuzuConnectionLike, Map<string, KuzuPreparedStatementLike>>();
+  /** The second connection, for reads that can run beside the first's (`#beside`). */
+  #side: Promise<KuzuConnectionLike> | null = null;
+  #sideQueue: Promise<unknown> = Promise.resolve();
   /** Name tables by `repo\0snapshot`, least recently used first. */
   readonly #nameTables: SnapshotCache<SymbolNameTable>;
 
@@ -169,10 +175,15 @@ export class KuzuSymbolIndex implements SymbolIndex {
       // A database that failed to open must not be closed (Kuzu would retry the open and throw).
       throw mapKuzuError(cause, path);
     }
+    const connect = async () => {
+      const c = new driver.Connection(db, this.#options.threads);
+      await c.init();
+      return c;
+    };
     const conn = new driver.Connection(db, this.#options.threads);
     try {
       await conn.init();
-      const opened = { db, conn };
+      const opened = { db, conn, connect };
       this.#opened = opened;
       if (!readOnly) await this.#ensureSchema(conn);
       return opened;
@@ -205,6 +216,26 @@ export class KuzuSymbolIndex implements SymbolIndex {
     return run;
   }
 
+  /**
+   * Runs `fn` alone on a second connection, beside the first's statements: for reads an
+   * incremental run makes while it parses (`relinkScope` beside `linkContext`), which Kuzu runs
+   * in parallel. Its statements see what the first connection committed.
+   */
+  #beside<T>(fn: (conn: KuzuConnectionLike) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#closing) return Promise.reject(new BackendUnavailableError(`the symbol index at ${this.path} is closed`, { component: COMPONENT }));
+    const run = this.#sideQueue.then(async () => {
+      throwIfAborted(signal, COMPONENT);
+      const opened = await this.#open();
+      this.#side ??= opened.connect().catch((error) => {
+        this.#side = null;
+        throw mapKuzuError(error, this.path);
+      });
+      return fn(await this.#side);
+    });
+    this.#sideQueue = run.catch(() => undefined);
+    return run;
+  }
+
   async #query(conn: KuzuConnectionLike, statement: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<Record<string, unknown>[]> {
     conn.setQueryTimeout(Math.max(1, Math.round(timeoutMs)));
     let result;
@@ -232,19 +263,21 @@ export class KuzuSymbolIndex implements SymbolIndex {
 
   /** The statement prepared on `conn`, from the cache (most recently used last) or prepared now. */
   async #preparedStatement(conn: KuzuConnectionLike, statement: string): Promise<KuzuPreparedStatementLike> {
-    let prepared = this.#prepared.get(statement);
+    let cache = this.#prepared.get(conn);
+    if (!cache) this.#prepared.set(conn, (cache = new Map()));
+    let prepared = cache.get(statement);
     if (prepared) {
-      this.#prepared.delete(statement);
-      this.#prepared.set(statement, prepared);
+      cache.delete(statement);
+      cache.set(statement, prepared);
       return prepared;
     }
     prepared = await conn.prepare(statement);
     const p = prepared as { isSuccess?: () => boolean; getErrorMessage?: () => string };
     if (p.isSuccess && !p.isSuccess()) throw new Error(p.getErrorMessage?.() ?? 'prepare failed');
-    this.#prepared.set(statement, prepared);
+    cache.set(statement, prepared);
     // Statements that name generations in their text (dropping one) are new on every run:
     // the cache keeps the most recently used, not every statement ever prepared.
-    if (this.#prepared.size > PREPARED_CACHE_SIZE) this.#prepared.delete(this.#prepared.keys().next().value!);
+    if (cache.size > PREPARED_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     return prepared;
   }
 
@@ -271,13 +304,16 @@ export class KuzuSymbolIndex implements SymbolIndex {
   async #doClose(): Promise<void> {
     this.#closing = true;
     // Statements already queued finish first; new ones are refused.
-    await this.#queue.catch(() => undefined);
+    await Promise.all([this.#queue.catch(() => undefined), this.#sideQueue.catch(() => undefined)]);
     this.#closed = true;
     const opening = this.#opening;
     this.#opening = null;
     const opened = this.#opened ?? (opening ? await opening.catch(() => null) : null);
     this.#opened = null;
-    this.#prepared.clear();
+    this.#prepared = new WeakMap();
+    const side = this.#side ? await this.#side.catch(() => null) : null;
+    this.#side = null;
+    await side?.close().catch(() => undefined);
     if (!opened) return;
     await opened.conn.close().catch(() => undefined);
     await opened.db.close().catch(() => undefined);
@@ -380,7 +416,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
    * they are replaced like changed files. A base this index does not have gives an empty scope.
    */
   async relinkScope(change: RelinkChange, options: CallOptions = {}): Promise<RelinkScope> {
-    return this.#exclusive(async (conn) => {
+    return this.#beside(async (conn) => {
       const scope = await this.#scope(conn, change.base);
       if (scope.gen < 0) return { paths: [] };
       return relinkScopeOf(change, scope, (statement, params) => {

@@ -17,8 +17,11 @@ for (let i = 0; i < 4; i++) {
   });
   await index.search(ref, `sym${i}`);
   const pending = index.callees(ref, `sym${i}`);
-  await index.close(); // waits for the pending query, then closes every handle
+  // (on the second connection: closed with the first, after its statements)
+  const beside = index.relinkScope({ base: ref, changedPaths: ['a.ts'], addedPaths: [], deletedPaths: [], symbols: [], relations: [] });
+  await index.close(); // waits for the pending queries, then closes every handle
   await pending;
+  if (!(await beside).paths) throw new Error('no relink scope');
 }
 const reader = new KuzuSymbolIndex({ path: `${path}.cycles`, readOnly: true });
 await reader.healthCheck();
