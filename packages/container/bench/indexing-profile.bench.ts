@@ -80,7 +80,7 @@ try {
     // (the prune of the oldest snapshot runs after the run returns: its calls are in the timeline)
     await indexer.idle();
     const prune = performance.now() - t - total;
-    console.log(`\nrun ${run} (${r.mode}, ${r.changedPaths.length} changed): ${(total / 1000).toFixed(2)} s, ${r.chunks} chunks; then the prune: ${prune.toFixed(0)} ms`);
+    console.log(`\nrun ${run} (${r.mode}, ${r.changedPaths.length} changed${r.relinkedPaths.length ? `, ${r.relinkedPaths.length} unchanged re-linked: ${r.relinkedPaths.slice(0, 3).join(', ')}` : ''}): ${(total / 1000).toFixed(2)} s, ${r.chunks} chunks; then the prune: ${prune.toFixed(0)} ms`);
     for (const [k, ms] of [...timings.entries()].sort((a, b) => b[1] - a[1])) if (ms > 20) console.log(`  ${(ms / 1000).toFixed(2).padStart(7)} s  ${k}`);
     // --timeline: when each call of a one-file run started and ended, to see which are on the critical path.
     if (timeline && run > 0) for (const c of calls) if (c.end - c.start > 2) console.log(`    ${c.start.toFixed(0).padStart(6)} - ${c.end.toFixed(0).padStart(6)} ms  ${c.label}`);
