@@ -34,7 +34,7 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     }
   };
 
-  const NAMES = ['format', 'parse', 'run', 'other', 'helper', 'Alpha', 'Beta', 'Gamma', 'Base', 'Mixin', 'User', 'save', 'work', 'Options', 'make', 'later', 'late', 'pick', 'useBarrel', 'twin', 'useTwin', 'X', 'Epsilon', 'Config', 'greet', 'hello', 'sayHello', 'flush', 'useStore'];
+  const NAMES = ['format', 'parse', 'run', 'other', 'helper', 'Alpha', 'Beta', 'Gamma', 'Base', 'Mixin', 'User', 'save', 'work', 'Options', 'make', 'later', 'late', 'pick', 'useBarrel', 'twin', 'useTwin', 'X', 'Epsilon', 'Config', 'greet', 'hello', 'sayHello', 'flush', 'useStore', 'Admin'];
   const FILES = ['app/main.ts', 'app/types.ts', 'app/late.ts', 'app/side.ts', 'app/barrel-user.ts', 'app/hello.ts', 'py/user.py', 'other/x.go'];
 
   /** Every definition, caller, callee, reference, subtype and import of the fixture's names, by path and name. */
@@ -89,6 +89,11 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
       'app/hello.ts': "import hello from '../lib/greet';\nexport function sayHello() {\n  return hello();\n}\n",
       'lib/store.ts': 'export interface Store {\n  flush(): void;\n}\n',
       'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  s.flush();\n}\n",
+      'lib/models/index.ts': "export * from './base-a';\n",
+      'lib/models/base-a.ts': 'export class Base {\n  save() {\n    return 1;\n  }\n}\n',
+      'lib/models/base-b.ts': 'export class Base {\n  load() {\n    return 2;\n  }\n}\n',
+      'app/user.ts': "import { Base } from '../lib/models/index';\nexport class User extends Base {}\n",
+      'app/admin.ts': "import { User } from './user';\nexport class Admin extends User {\n  run() {\n    return this.save();\n  }\n}\n",
       'other/x.go': 'package other\n\nimport "example.com/m/pkg"\n\nfunc X() {\n\tpkg.Beta()\n}\n',
       'pkg/e.go': 'package pkg\n\nfunc Epsilon(c Config) {}\n',
       'pkg/a.go': 'package pkg\n\nfunc Alpha() {\n\tBeta()\n}\n',
@@ -154,5 +159,11 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     const last = await expectSameAsFull();
     expect(last).toContain('useBarrel calls lib/pick-b.ts:pick@app/barrel-user.ts:3');
     expect(last).toContain('app/side.ts imports ./effects -> file:app/effects.ts');
+
+    // A barrel re-exports another base class: the subclass of the subclass follows it too.
+    expect(last).toContain('run calls lib/models/base-a.ts:Base.save@app/admin.ts:4');
+    await write({ 'lib/models/index.ts': "export * from './base-b';\n" });
+    expect(await expectSameAsFull()).toContain('run calls unresolved this.save@app/admin.ts:4');
+    expect(relinked).toEqual(['app/admin.ts', 'app/user.ts']);
   });
 });

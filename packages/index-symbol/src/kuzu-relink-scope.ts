@@ -15,7 +15,8 @@ import { cypherString } from './kuzu-symbol-schema.js';
  *   that import a file defining a changed type or top-level name (directly or through an
  *   `index`/`__init__` barrel), or share its directory, are re-linked when their text has the
  *   name (`mentioning`);
- * - a type's bases changed: every member name of the type and of its old and new bases;
+ * - a type's bases changed: every member name of the type and of its old and new bases; and
+ *   where bases may resolve otherwise, the files of the types below those re-linked;
  * - what a changed module re-exports changed (its imports, in languages that re-export; or the
  *   one public symbol a default import binds): the files that import it;
  * - a file was added or deleted: the files whose imports may name it (the import ends with its
@@ -67,6 +68,8 @@ export interface NameChange {
   modules: Set<string>;
   owners: Set<string>;
   wide: boolean;
+  /** Whether one of the symbols is a type. */
+  type: boolean;
 }
 
 /** How many symbols of a name the base has, and how many of them are methods. */
@@ -83,7 +86,7 @@ const REEXPORTING = /\.(?:[cm]?[jt]sx?|py|rs)$/;
 const DIRECTORY_MODULE = /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py|mod\.rs|lib\.rs)$/;
 
 function emptyChange(): NameChange {
-  return { removed: 0, added: 0, removedMethods: 0, addedMethods: 0, topLevel: false, modules: new Set(), owners: new Set(), wide: false };
+  return { removed: 0, added: 0, removedMethods: 0, addedMethods: 0, topLevel: false, modules: new Set(), owners: new Set(), wide: false, type: false };
 }
 
 /** A file's names as a module: its stem (`util` of `util.ts`, also `util` of `util.test.ts`'s `util.test`) and its directory's. */
@@ -129,6 +132,7 @@ export function relinkPlan(change: Omit<RelinkChange, 'base'>, old: OldGraph): R
         for (const f of m.files) u.modules.add(f);
         if (m.directory) u.modules.add(m.directory);
       } else u.owners.add(byId.get(s.ownerId!)!.name);
+      if (TYPE_KINDS.has(s.kind)) u.type = true;
       if (isTopLevel(s) || TYPE_KINDS.has(s.kind)) {
         mentionNames.add(s.name);
         definingFiles.add(s.filePath);
@@ -262,6 +266,9 @@ export const RELINK = (() => {
          RETURN DISTINCT e.file AS file, e.toName AS toName`,
     usersOfExternalsNamed: `MATCH (a)-[e:${LINKS}]->(b:External) WHERE ${visible('b')} AND size(list_filter(string_split(b.name, '.'), x -> list_contains($names, x))) > 0
          AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
+    /** Files of the types below those of `$files`, up to six levels (edge lifetimes are checked inside the path). */
+    subtypes: `MATCH (a:Symbol)-[e:Extends|Implements* 1..6 (r, _ | WHERE ${edge('r')})]->(b:Symbol) WHERE ${visible('b')} AND list_contains($files, b.file)
+         AND NOT list_contains($paths, a.file) RETURN DISTINCT a.file AS file`,
     /** `$anyStem`: `contains(e.toName, ...) OR ...`, or `true`. */
     importsContaining: `MATCH (a:File)-[e:Imports]->(b) WHERE ($anyStem) AND ${visible('a')} AND ${edge('e')} AND NOT list_contains($paths, a.path)
          RETURN a.path AS file, e.toName AS toName`,
@@ -344,6 +351,10 @@ export async function relinkScopeOf(
     const anyStem = stems.length <= MAX_CONTAINS_TERMS ? anyContains('e.toName', stems) : 'true';
     for (const r of await literal(RELINK.importsContaining, { anyStem: { raw: anyStem } })) if (naming.test(String(r.toName))) relink.add(String(r.file));
   }
+  // A file linked again may resolve its types' bases otherwise (a barrel, a file or a type come or
+  // gone): the types below them, in other files, look members up through them.
+  const basesMayMove = plan.barrels.length || fileStems.length || directoryStems.length || plan.baseNames.length || [...plan.usage.values()].some((u) => u.type);
+  if (relink.size && basesMayMove) for (const f of files(await literal(RELINK.subtypes, { files: [...relink, ...change.changedPaths] }))) relink.add(f);
   const mentioning = new Set<string>();
   if (plan.definingFiles.length) {
     const targets = { ...p, targets: plan.definingFiles };

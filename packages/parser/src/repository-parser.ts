@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
 import {
   ConfigError,
+  detectLanguage,
   InvalidInputError,
   eachConcurrently,
   throwIfAborted,
@@ -271,7 +272,8 @@ async function readParseLink(
     if (extra.names.length || extra.filePaths.length) contextSymbols = [...(contextSymbols ?? []), ...(await load(extra))];
   }
   throwIfAborted(signal, 'parser');
-  const linkStats = linkRelations(parsed, { contextSymbols, knownPaths });
+  const contextImports = knownPaths ? await barrelImports(root, options, parsed, knownPaths, snapshotId) : [];
+  const linkStats = linkRelations(parsed, { contextSymbols, knownPaths, contextImports });
   const linkMs = performance.now() - t3;
 
   const files = parsed.map((p) => p.file);
@@ -375,6 +377,35 @@ async function parseRelinked(
   for (const input of inputs) {
     throwIfAborted(signal, 'parser');
     out.push(await parseFile(input!));
+  }
+  return out;
+}
+
+/** Modules a directory is imported as (`index.ts`, `__init__.py`, `mod.rs`): the barrels whose re-exports linking follows. */
+const DIRECTORY_MODULE = /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py|mod\.rs|lib\.rs)$/;
+
+/**
+ * An incremental run: the imports of the directory modules the linked files import that it did
+ * not parse, read and parsed from disk, and of those they import in turn (three levels), so that
+ * a name imported through an unchanged barrel resolves as in a full run.
+ */
+async function barrelImports(root: string, options: ParseRepositoryOptions, parsed: readonly ParsedFile[], knownPaths: readonly string[], snapshotId: string): Promise<ParsedFile[]> {
+  const linked = new Set(parsed.map((p) => p.file.path));
+  const known = new Set(knownPaths);
+  const out: ParsedFile[] = [];
+  let frontier: readonly ParsedFile[] = parsed;
+  for (let level = 0; level < 3 && frontier.length; level++) {
+    const barrels = symbolContextNeed(frontier, knownPaths).filePaths.filter((p) => DIRECTORY_MODULE.test(p) && known.has(p) && !linked.has(p));
+    const next: ParsedFile[] = [];
+    for (const path of barrels) {
+      throwIfAborted(options.signal, 'parser');
+      linked.add(path);
+      const content = await readFile(join(root, path), 'utf8').catch(() => null);
+      if (content === null || binaryReason(content)) continue;
+      next.push(await parseFile({ repoId: options.repoId, snapshotId, path, content, language: detectLanguage(path), contentHash: sha256Hex(content) }));
+    }
+    out.push(...next);
+    frontier = next;
   }
   return out;
 }

@@ -26,6 +26,11 @@ export interface LinkOptions {
   knownPaths?: Iterable<string>;
   /** Keep `references` edges whose target did not resolve. Default false: they are mostly built-in types. */
   keepUnresolvedReferences?: boolean;
+  /**
+   * The imports of modules that were not re-parsed but re-export (barrels, an incremental run's
+   * `index.ts` or `__init__.py`): targets imported through them resolve as in a full run.
+   */
+  contextImports?: readonly Pick<LinkableFile, 'file' | 'imports'>[];
 }
 
 export interface LinkStats {
@@ -75,6 +80,11 @@ export function linkRelations(files: readonly LinkableFile[], options: LinkOptio
   for (const f of files) importsByFile.set(f.file.path, f.imports);
   const languageByFile = new Map<string, string | null>();
   for (const f of files) languageByFile.set(f.file.path, f.file.language);
+  for (const f of options.contextImports ?? []) {
+    if (importsByFile.has(f.file.path)) continue;
+    importsByFile.set(f.file.path, f.imports);
+    languageByFile.set(f.file.path, f.file.language);
+  }
 
   /**
    * The imports of a file that bind `head` (or a dotted name `toName` starts with, like Python's
