@@ -77,6 +77,12 @@ describe('relinkPlan', () => {
   });
 });
 
+describe('relinkPlan stems', () => {
+  it('names a test file by its whole stem, not the module it tests', () => {
+    expect(relinkPlan({ ...SAME, addedPaths: ['lib/util.test.ts'], changedPaths: [...SAME.changedPaths, 'lib/util.test.ts'] }, OLD).stems).toEqual({ files: ['util.test'], directories: ['lib'] });
+  });
+});
+
 describe('usesChangedName', () => {
   const usage = relinkPlan(
     { ...SAME, symbols: [...SAME.symbols, symbol('s5', 'parse', 'lib/util.ts'), symbol('s6', 'get', 'lib/util.ts', { kind: 'method', ownerId: 's2' })] },

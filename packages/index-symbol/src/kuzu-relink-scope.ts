@@ -12,9 +12,9 @@ import { cypherString } from './kuzu-symbol-schema.js';
  *   changed in kind, owner or visibility by the change. The links that may use it are edges
  *   whose written target the name can resolve (`usesChangedName`), resolved or not. References
  *   that did not resolve are not kept as edges, nor are uses through a namespace import: files
- *   that import a file defining a changed type or top-level name (directly or through an
- *   `index`/`__init__` barrel), or share its directory, are re-linked when their text has the
- *   name (`mentioning`);
+ *   that import a file defining a changed type or top-level name (directly or through a module
+ *   that may re-export it), or share its directory, are re-linked when their text has the name
+ *   (`mentioning`);
  * - a type's bases changed: every member name of the type and of its old and new bases; and
  *   where bases may resolve otherwise, the files of the types below those re-linked;
  * - what a changed module re-exports changed (its imports, in languages that re-export; or the
@@ -23,7 +23,7 @@ import { cypherString } from './kuzu-symbol-schema.js';
  *   name, or names its directory).
  *
  * Anything else (a body edited, lines moved) changes no link of an unchanged file, and costs
- * three small queries. Not followed: a re-export's bindings changing while its sources stay
+ * a few small queries. Not followed: a re-export's bindings changing while its sources stay
  * (`from .a import x` -> `from .a import x, y`), and a type reference in a file that neither
  * imports the type's file nor shares its directory (a name unique in the repository).
  */
@@ -82,19 +82,19 @@ export interface BaseCount {
 export const TYPE_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'struct', 'trait', 'type', 'enum']);
 /** Languages whose modules re-export what they import (barrels), by extension. */
 const REEXPORTING = /\.(?:[cm]?[jt]sx?|py|rs)$/;
-/** Files that are a directory's module (imported by the directory's name). */
-const DIRECTORY_MODULE = /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py|mod\.rs|lib\.rs)$/;
 
 function emptyChange(): NameChange {
   return { removed: 0, added: 0, removedMethods: 0, addedMethods: 0, topLevel: false, modules: new Set(), owners: new Set(), wide: false, type: false };
 }
 
-/** A file's names as a module: its stem (`util` of `util.ts`, also `util` of `util.test.ts`'s `util.test`) and its directory's. */
+/** A file's names as a module: its stem (`util` of `util.ts`; `util.test` of `util.test.ts`; `util` and `util.d` of `util.d.ts`) and its directory's. */
 function moduleNames(path: string): { files: string[]; directory: string | null } {
   const base = posix.basename(path);
   const last = base.lastIndexOf('.');
-  const first = base.indexOf('.');
-  const files = new Set([last > 0 ? base.slice(0, last) : base, first > 0 ? base.slice(0, first) : base]);
+  // (a declaration file is imported without its `.d`; \`util.test.ts\` is no \`util\`)
+  const declaration = /\.d\.[cm]?ts$/.exec(base);
+  const files = new Set([last > 0 ? base.slice(0, last) : base]);
+  if (declaration) files.add(base.slice(0, declaration.index));
   const directory = posix.basename(posix.dirname(path));
   return { files: [...files].filter(Boolean), directory: directory && directory !== '.' ? directory : null };
 }
@@ -252,7 +252,7 @@ export const RELINK = (() => {
          RETURN DISTINCT m.name AS name`,
     importers: `MATCH (a:File)-[e:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${edge('e')} AND NOT list_contains($paths, a.path)
          RETURN DISTINCT a.path AS file`,
-    /** Importers through a directory module (`index.ts`, `__init__.py`) that imports the targets. */
+    /** Importers through a module that imports the targets (a barrel, when it re-exports). */
     importersThrough: `MATCH (a:File)-[e:Imports]->(m:File)-[i:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${edge('i')} AND ${edge('e')}
          AND NOT list_contains($paths, a.path) RETURN DISTINCT a.path AS file, m.path AS through`,
     symbolsNamed: `UNWIND $names AS n MATCH (b:Symbol) WHERE b.name = n AND ${visible('b')} RETURN b.key AS key, b.name AS name, b.kind AS kind`,
@@ -290,6 +290,8 @@ export async function relinkScopeOf(
   query: (statement: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>,
 ): Promise<RelinkScope> {
   const paths = [...new Set([...change.changedPaths, ...change.deletedPaths])];
+  // (nothing changed that the base had: nothing to compare. Kuzu ends the process on an empty list parameter.)
+  if (!paths.length) return { paths: [] };
   const p = { ...scope, paths };
   const literal = (statement: string, more: Record<string, Inlined>) => query(inlined(statement, { ...p, ...more }));
   const oldSymbols = await query(RELINK.oldSymbols, p);
@@ -359,7 +361,7 @@ export async function relinkScopeOf(
   if (plan.definingFiles.length) {
     const targets = { ...p, targets: plan.definingFiles };
     for (const f of files(await query(RELINK.importers, targets))) mentioning.add(f);
-    for (const r of await query(RELINK.importersThrough, targets)) if (DIRECTORY_MODULE.test(String(r.through))) mentioning.add(String(r.file));
+    for (const r of await query(RELINK.importersThrough, targets)) if (REEXPORTING.test(String(r.through))) mentioning.add(String(r.file));
   }
   for (const f of relink) mentioning.delete(f);
   return {

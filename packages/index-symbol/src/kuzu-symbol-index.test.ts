@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describeSymbolIndex, fixtureSnapshot } from '@trawl/testing';
+import type { SymbolDefinition } from '@trawl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KuzuSymbolIndex } from './kuzu-symbol-index.js';
 import { extractTerms } from './kuzu-symbol-index.js';
@@ -97,6 +98,43 @@ const kuzu = require(${JSON.stringify(kuzuEntry)});
 })().then(() => process.exit(0), (e) => { console.error(String(e && e.message || e)); process.exit(3); });
 `.replace(/DB_PATH/g, JSON.stringify(dbPath));
 }
+
+describe('KuzuSymbolIndex link context', () => {
+  it('gives the members without a chunk of their own, with their owners and the owners\' bases; answers empty changes and lists', async () => {
+    const index = new KuzuSymbolIndex({ path: await tempDb() });
+    const ref = { repoId: 'r', snapshotId: 's1' };
+    const sym = (id: string, name: string, kind: SymbolDefinition['kind'], filePath: string, chunkId: string, ownerId: string | null = null): SymbolDefinition => ({
+      id, name, fqn: `${filePath}:${name}`, kind, filePath, startLine: 1, endLine: 3, chunkId, ownerId, language: 'typescript', visibility: 'public',
+    });
+    try {
+      await index.reindexRepo({
+        snapshot: ref,
+        rootPath: '/x',
+        files: [],
+        chunks: [],
+        symbols: [
+          sym('store', 'Store', 'interface', 'lib/store.ts', 'c-store'),
+          // a signature: its chunk is its owner's
+          sym('flush', 'flush', 'method', 'lib/store.ts', 'c-store', 'store'),
+          sym('impl', 'FileStore', 'class', 'lib/file-store.ts', 'c-impl'),
+          sym('write', 'flush', 'method', 'lib/file-store.ts', 'c-write', 'impl'),
+        ],
+        relations: [{ kind: 'extends', fromId: 'store', toId: null, toName: 'Closeable', resolved: false, filePath: 'lib/store.ts', line: 1 }],
+      });
+      const context = await index.linkContext(ref, { names: ['flush'], filePaths: [] });
+      expect(context!.map((s) => [s.name, s.filePath, s.ownerId, s.bases ?? null]).sort()).toEqual([
+        ['Store', 'lib/store.ts', null, ['Closeable']],
+        ['flush', 'lib/store.ts', 'store', null],
+      ]);
+      expect(await index.linkContext(ref, { names: [], filePaths: ['lib/store.ts'] }, { exceptPaths: ['lib/store.ts'] })).toEqual([]);
+      expect(await index.linkContext({ repoId: 'r', snapshotId: 'none' }, { names: ['flush'], filePaths: [] })).toBeNull();
+      // (Kuzu ends the process on an empty list parameter: none reaches it)
+      expect(await index.relinkScope({ base: ref, changedPaths: [], addedPaths: [], deletedPaths: [], symbols: [], relations: [] })).toEqual({ paths: [] });
+    } finally {
+      await index.close();
+    }
+  });
+});
 
 describe('KuzuSymbolIndex lifecycle', () => {
   let path: string;

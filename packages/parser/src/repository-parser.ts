@@ -51,7 +51,10 @@ export interface ParseRepositoryOptions extends Omit<WalkOptions, 'signal'>, Cal
    * ({@link symbolContextNeed}), returning at least those symbols: the links come out the same.
    */
   contextSymbols?: readonly SymbolDefinition[] | ((need: SymbolContextNeed) => Promise<readonly SymbolDefinition[]>);
-  /** Every path of the new snapshot (for resolving imports into files that were not re-parsed). */
+  /**
+   * The other paths of the new snapshot (an incremental run's unchanged files), for resolving
+   * imports into files that were not re-parsed; `relinkScope` re-links only among them.
+   */
   knownPaths?: Iterable<string>;
   /**
    * An incremental run (`paths` given): called once the files are parsed, before they are
@@ -400,6 +403,7 @@ async function barrelImports(root: string, options: ParseRepositoryOptions, pars
     for (const path of barrels) {
       throwIfAborted(options.signal, 'parser');
       linked.add(path);
+      if ('reason' in (await checkFile(root, path, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES))) continue;
       const content = await readFile(join(root, path), 'utf8').catch(() => null);
       if (content === null || binaryReason(content)) continue;
       next.push(await parseFile({ repoId: options.repoId, snapshotId, path, content, language: detectLanguage(path), contentHash: sha256Hex(content) }));
