@@ -275,6 +275,9 @@ export const RELINK = (() => {
   };
 })();
 
+/** The statements `relinkScopeOf` prepares (the others are sent inlined), for warming up. */
+export const RELINK_PREPARED: readonly string[] = [RELINK.oldSymbols, RELINK.oldImports, RELINK.symbolsNamed, RELINK.importers, RELINK.importersThrough, RELINK.baseMembers];
+
 /** More nodes than this for the names of a change: their users are found in one pass over the edges. */
 const KEYS_PER_EXPANSION = 64;
 /** More names or stems than this: no `contains` prefilter (a statement of that many terms costs more than it saves). */

@@ -32,7 +32,7 @@ import {
 } from '@trawl/core';
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
 import { buildGraphRows, copyTables, generationKey, keyPrefix, unwindStatements, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
-import { relinkScopeOf, TYPE_KINDS } from './kuzu-relink-scope.js';
+import { RELINK_PREPARED, relinkScopeOf, TYPE_KINDS } from './kuzu-relink-scope.js';
 import { ALIVE, cypherString, EDGE_PAIRS, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
 import { SymbolNameTable } from './symbol-name-table.js';
 
@@ -290,8 +290,12 @@ export class KuzuSymbolIndex implements SymbolIndex {
    */
   async prepare(): Promise<void> {
     if (this.#options.readOnly || this.#closing) return;
+    const { main, beside } = warmStatements();
     void this.#exclusive(async (conn) => {
-      for (const statement of incrementalStatements()) if (!this.#closing) await this.#preparedStatement(conn, statement);
+      for (const statement of main) if (!this.#closing) await this.#preparedStatement(conn, statement);
+    }).catch(() => undefined);
+    void this.#beside(async (conn) => {
+      for (const statement of beside) if (!this.#closing) await this.#preparedStatement(conn, statement);
     }).catch(() => undefined);
   }
 
@@ -1105,6 +1109,15 @@ const EXISTING_NODES = {
 /** The nodes of `table` alive in a chain whose `idProp` is one of `$ids`. */
 function existingNodesStatement(table: string, idProp: string): string {
   return `MATCH (n:${table}) WHERE n.repo = $repo AND n.chain = $chain AND n.died = $alive AND n.${idProp} IN $ids RETURN n.${idProp} AS id, n.key AS key`;
+}
+
+/**
+ * What `prepare()` prepares on each connection, in order: what the parse asks for first comes
+ * first (the link context on the first connection, the re-link scope's reads on the second),
+ * then every statement of an incremental run's load.
+ */
+export function warmStatements(): { main: string[]; beside: string[] } {
+  return { main: [LINK_CONTEXT.named, LINK_CONTEXT.inFiles, LINK_CONTEXT.bases, ...incrementalStatements()], beside: [GENERATION_BY_KEY, ...RELINK_PREPARED] };
 }
 
 /** Every parameterised statement an incremental run of the small path prepares. */
