@@ -220,7 +220,7 @@ export class Indexer {
         const skip = new Set(replaced);
         unchanged = {
           files: [...known!.values()].filter((f) => !skip.has(f.path)),
-          loadChunks: (need) => symbolChunks(chunks, base!, replaced, need, signal),
+          loadChunks: (need, o) => symbolChunks(chunks, base!, replaced, need, o?.signal ?? signal),
           loadSymbols: this.#linkContext(base!, replaced, signal),
           replacedPaths: replaced,
           relinkScope: this.#relinkScope(base!, known!, deletedPaths),
@@ -324,9 +324,9 @@ export class Indexer {
   #linkContext(base: SnapshotRef, exceptPaths: readonly string[], signal?: AbortSignal): NonNullable<ParseOptions['unchanged']>['loadSymbols'] {
     const holders = this.#o.indexes.filter((index) => typeof index.linkContext === 'function');
     if (!holders.length) return undefined;
-    return async (need) => {
+    return async (need, options) => {
       for (const index of holders) {
-        const symbols = await index.linkContext!(base, need, { exceptPaths, signal });
+        const symbols = await index.linkContext!(base, need, { exceptPaths, signal: options?.signal ?? signal });
         if (symbols) return symbols;
       }
       return null;
