@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { RelinkChange, RelinkScope, SymbolDefinition } from '@trawl/core';
-import { cypherString } from './kuzu-symbol-schema.js';
+import { cypherString, visible, visibleEdge } from './kuzu-symbol-schema.js';
 
 /**
  * Which unchanged files an incremental change re-links (`SearchIndex.relinkScope`), worked out
@@ -239,38 +239,36 @@ export function usesChangedName(toName: string, usage: ReadonlyMap<string, NameC
  * graph (half a million at 60 MB) took 250 ms.
  */
 export const RELINK = (() => {
-  const visible = (v: string) => `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.born <= $gen AND ${v}.died > $gen`;
-  const edge = (e: string) => `${e}.born <= $gen AND ${e}.died > $gen`;
   const LINKS = 'Calls|RefersTo|Extends|Implements';
   return {
-    oldSymbols: `MATCH (f:File)-[d:Defines]->(s:Symbol) WHERE ${visible('f')} AND ${edge('d')} AND list_contains($paths, f.path)
+    oldSymbols: `MATCH (f:File)-[d:Defines]->(s:Symbol) WHERE ${visible('f')} AND ${visibleEdge('d')} AND list_contains($paths, f.path)
          RETURN s.key AS key, s.id AS id, s.name AS name, s.kind AS kind, s.ownerId AS ownerId, s.visibility AS visibility, s.file AS filePath`,
-    oldHeritage: `MATCH (a:Symbol)-[e:Extends|Implements]->(b) WHERE a.key IN $keys AND ${edge('e')} RETURN a.id AS fromId, e.toName AS toName`,
-    oldImports: `MATCH (a:File)-[e:Imports]->(b) WHERE ${visible('a')} AND ${edge('e')} AND list_contains($paths, a.path)
+    oldHeritage: `MATCH (a:Symbol)-[e:Extends|Implements]->(b) WHERE a.key IN $keys AND ${visibleEdge('e')} RETURN a.id AS fromId, e.toName AS toName`,
+    oldImports: `MATCH (a:File)-[e:Imports]->(b) WHERE ${visible('a')} AND ${visibleEdge('e')} AND list_contains($paths, a.path)
          RETURN a.path AS filePath, e.toName AS toName`,
     baseMembers: `MATCH (t:Symbol), (m:Symbol) WHERE ${visible('t')} AND list_contains($names, t.name) AND ${visible('m')} AND m.ownerId = t.id
          RETURN DISTINCT m.name AS name`,
-    importers: `MATCH (a:File)-[e:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${edge('e')} AND NOT list_contains($paths, a.path)
+    importers: `MATCH (a:File)-[e:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${visibleEdge('e')} AND NOT list_contains($paths, a.path)
          RETURN DISTINCT a.path AS file`,
     /** Importers through a module that imports the targets (a barrel, when it re-exports). */
-    importersThrough: `MATCH (a:File)-[e:Imports]->(m:File)-[i:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${edge('i')} AND ${edge('e')}
+    importersThrough: `MATCH (a:File)-[e:Imports]->(m:File)-[i:Imports]->(b:File) WHERE ${visible('b')} AND list_contains($targets, b.path) AND ${visibleEdge('i')} AND ${visibleEdge('e')}
          AND NOT list_contains($paths, a.path) RETURN DISTINCT a.path AS file, m.path AS through`,
     symbolsNamed: `UNWIND $names AS n MATCH (b:Symbol) WHERE b.name = n AND ${visible('b')} RETURN b.key AS key, b.name AS name, b.kind AS kind`,
     // The rest are run `inlined`: they differ on every run, and Kuzu takes no parameter inside a list lambda.
     /** `$anyName`: `contains(b.name, ...) OR ...` (a cheap filter; the segments are compared after). */
     externalsNamed: `MATCH (b:External) WHERE ($anyName) AND ${visible('b')} RETURN b.key AS key, b.name AS name`,
     usersOf: (label: 'Symbol' | 'External') =>
-      `MATCH (a)-[e:${LINKS}]->(b:${label}) WHERE b.key IN $keys AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
+      `MATCH (a)-[e:${LINKS}]->(b:${label}) WHERE b.key IN $keys AND ${visibleEdge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
     /** Where the names have too many nodes for `usersOf`, one pass over the edges into nodes of the names. */
-    usersOfSymbolsNamed: `MATCH (a)-[e:${LINKS}]->(b:Symbol) WHERE ${visible('b')} AND list_contains($names, b.name) AND ${edge('e')} AND NOT list_contains($paths, e.file)
+    usersOfSymbolsNamed: `MATCH (a)-[e:${LINKS}]->(b:Symbol) WHERE ${visible('b')} AND list_contains($names, b.name) AND ${visibleEdge('e')} AND NOT list_contains($paths, e.file)
          RETURN DISTINCT e.file AS file, e.toName AS toName`,
     usersOfExternalsNamed: `MATCH (a)-[e:${LINKS}]->(b:External) WHERE ${visible('b')} AND size(list_filter(string_split(b.name, '.'), x -> list_contains($names, x))) > 0
-         AND ${edge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
+         AND ${visibleEdge('e')} AND NOT list_contains($paths, e.file) RETURN DISTINCT e.file AS file, e.toName AS toName`,
     /** Files of the types below those of `$files`, up to six levels (edge lifetimes are checked inside the path). */
-    subtypes: `MATCH (a:Symbol)-[e:Extends|Implements* 1..6 (r, _ | WHERE ${edge('r')})]->(b:Symbol) WHERE ${visible('b')} AND list_contains($files, b.file)
+    subtypes: `MATCH (a:Symbol)-[e:Extends|Implements* 1..6 (r, _ | WHERE ${visibleEdge('r')})]->(b:Symbol) WHERE ${visible('b')} AND list_contains($files, b.file)
          AND NOT list_contains($paths, a.file) RETURN DISTINCT a.file AS file`,
     /** `$anyStem`: `contains(e.toName, ...) OR ...`, or `true`. */
-    importsContaining: `MATCH (a:File)-[e:Imports]->(b) WHERE ($anyStem) AND ${visible('a')} AND ${edge('e')} AND NOT list_contains($paths, a.path)
+    importsContaining: `MATCH (a:File)-[e:Imports]->(b) WHERE ($anyStem) AND ${visible('a')} AND ${visibleEdge('e')} AND NOT list_contains($paths, a.path)
          RETURN a.path AS file, e.toName AS toName`,
   };
 })();

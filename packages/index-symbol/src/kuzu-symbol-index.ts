@@ -33,7 +33,7 @@ import {
 import { closeResults, loadDefaultKuzuDriver, type KuzuConnectionLike, type KuzuDatabaseLike, type KuzuDriver, type KuzuPreparedStatementLike } from './kuzu-driver.js';
 import { buildGraphRows, copyTables, generationKey, keyPrefix, unwindStatements, unwindTables, type ExistingNodes, type Generation, type GraphInput } from './kuzu-graph-loader.js';
 import { RELINK_PREPARED, relinkScopeOf, TYPE_KINDS } from './kuzu-relink-scope.js';
-import { ALIVE, cypherString, EDGE_PAIRS, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION } from './kuzu-symbol-schema.js';
+import { ALIVE, cypherString, EDGE_PAIRS, NODE_TABLES, RELATION_TABLES, SCHEMA_STATEMENTS, SYMBOL_SCHEMA_VERSION, visible, visibleEdge } from './kuzu-symbol-schema.js';
 import { SymbolNameTable } from './symbol-name-table.js';
 
 export interface KuzuSymbolIndexOptions {
@@ -119,7 +119,8 @@ export class KuzuSymbolIndex implements SymbolIndex {
   readonly #options: KuzuSymbolIndexOptions;
   #opening: Promise<Opened> | null = null;
   #opened: Opened | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** The statements queued on each connection (see `#inLane`). */
+  readonly #lanes: Record<'main' | 'side', Promise<unknown>> = { main: Promise.resolve(), side: Promise.resolve() };
   #closed = false;
   #closing = false;
   #closePromise: Promise<void> | null = null;
@@ -127,7 +128,6 @@ export class KuzuSymbolIndex implements SymbolIndex {
   #prepared = new WeakMap<KuzuConnectionLike, Map<string, KuzuPreparedStatementLike>>();
   /** The second connection, for reads that can run beside the first's (`#beside`). */
   #side: Promise<KuzuConnectionLike> | null = null;
-  #sideQueue: Promise<unknown> = Promise.resolve();
   /** Name tables by `repo\0snapshot`, least recently used first. */
   readonly #nameTables: SnapshotCache<SymbolNameTable>;
 
@@ -206,14 +206,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
 
   /** Runs `fn` alone on the connection: Kuzu statements of one connection never overlap. */
   #exclusive<T>(fn: (conn: KuzuConnectionLike) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.#closing) return Promise.reject(new BackendUnavailableError(`the symbol index at ${this.path} is closed`, { component: COMPONENT }));
-    const run = this.#queue.then(async () => {
-      throwIfAborted(signal, COMPONENT);
-      const { conn } = await this.#open();
-      return fn(conn);
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#inLane('main', async () => (await this.#open()).conn, fn, signal);
   }
 
   /**
@@ -222,17 +215,24 @@ export class KuzuSymbolIndex implements SymbolIndex {
    * in parallel. Its statements see what the first connection committed.
    */
   #beside<T>(fn: (conn: KuzuConnectionLike) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.#closing) return Promise.reject(new BackendUnavailableError(`the symbol index at ${this.path} is closed`, { component: COMPONENT }));
-    const run = this.#sideQueue.then(async () => {
-      throwIfAborted(signal, COMPONENT);
+    return this.#inLane('side', async () => {
       const opened = await this.#open();
       this.#side ??= opened.connect().catch((error) => {
         this.#side = null;
         throw mapKuzuError(error, this.path);
       });
-      return fn(await this.#side);
+      return this.#side;
+    }, fn, signal);
+  }
+
+  /** Queues `fn` on a connection's lane: after the lane's previous statements, refused once closing. */
+  #inLane<T>(lane: 'main' | 'side', connection: () => Promise<KuzuConnectionLike>, fn: (conn: KuzuConnectionLike) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#closing) return Promise.reject(new BackendUnavailableError(`the symbol index at ${this.path} is closed`, { component: COMPONENT }));
+    const run = this.#lanes[lane].then(async () => {
+      throwIfAborted(signal, COMPONENT);
+      return fn(await connection());
     });
-    this.#sideQueue = run.catch(() => undefined);
+    this.#lanes[lane] = run.catch(() => undefined);
     return run;
   }
 
@@ -308,7 +308,7 @@ export class KuzuSymbolIndex implements SymbolIndex {
   async #doClose(): Promise<void> {
     this.#closing = true;
     // Statements already queued finish first; new ones are refused.
-    await Promise.all([this.#queue.catch(() => undefined), this.#sideQueue.catch(() => undefined)]);
+    await Promise.all(Object.values(this.#lanes));
     this.#closed = true;
     const opening = this.#opening;
     this.#opening = null;
@@ -1151,15 +1151,6 @@ function deltaRows(delta: SnapshotDelta): number {
   return delta.files.length + delta.symbols.length * 3 + delta.chunks.length * 3 + delta.relations.length;
 }
 
-/** The nodes of one snapshot (parameters `$repo`, `$chain`, `$gen` from `#scope`). */
-function visible(v: string): string {
-  return `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.born <= $gen AND ${v}.died > $gen`;
-}
-
-/** The edges of one snapshot (parameter `$gen`; an edge is seen only with both its ends). */
-function visibleEdge(e: string): string {
-  return `${e}.born <= $gen AND ${e}.died > $gen`;
-}
 
 interface GenerationRecord {
   snap: string;

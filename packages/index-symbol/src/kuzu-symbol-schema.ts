@@ -81,3 +81,13 @@ export const EDGE_PAIRS: readonly (readonly [table: string, from: string, to: st
 export function cypherString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
+
+/** The nodes of one snapshot (parameters `$repo`, `$chain`, `$gen`: its scope). */
+export function visible(v: string): string {
+  return `${v}.repo = $repo AND ${v}.chain = $chain AND ${v}.born <= $gen AND ${v}.died > $gen`;
+}
+
+/** The edges of one snapshot (parameter `$gen`; an edge is seen only with both its ends). */
+export function visibleEdge(e: string): string {
+  return `${e}.born <= $gen AND ${e}.died > $gen`;
+}

@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
 import {
   ConfigError,
-  detectLanguage,
   InvalidInputError,
   eachConcurrently,
   throwIfAborted,
@@ -359,29 +358,33 @@ async function parseRelinked(
     for (const path of [...scope.mentioning!.paths, ...neighbours]) if (eligible(path) && !wanted.has(path)) wanted.set(path, word);
   }
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const inputs: (ParseFileInput | null)[] = [];
+  const inputs: ParseFileInput[] = [];
   await eachConcurrently([...wanted].sort(([a], [b]) => (a < b ? -1 : 1)), Math.max(1, options.readConcurrency ?? 16), async ([path, word]) => {
     throwIfAborted(signal, 'parser');
-    // (a file that is gone or became unreadable since the scan was not linked before either)
-    const checked = await checkFile(root, path, maxFileBytes);
-    if ('reason' in checked) return;
-    let content: string;
-    try {
-      content = await readFile(join(root, path), 'utf8');
-    } catch {
-      return;
-    }
-    if (binaryReason(content) || (word && !word.test(content))) return;
-    inputs.push({ repoId: options.repoId, snapshotId, path, content, language: checked.language, contentHash: sha256Hex(content) });
+    const input = await readUnchanged(root, path, maxFileBytes, options.repoId, snapshotId);
+    if (input && (!word || word.test(input.content))) inputs.push(input);
   });
-  inputs.sort((a, b) => (a!.path < b!.path ? -1 : 1));
+  inputs.sort((a, b) => (a.path < b.path ? -1 : 1));
   if (pool) return (await pool.parseAll(inputs, { signal })).filter((r): r is ParsedFile => r !== null);
   const out: ParsedFile[] = [];
   for (const input of inputs) {
     throwIfAborted(signal, 'parser');
-    out.push(await parseFile(input!));
+    out.push(await parseFile(input));
   }
   return out;
+}
+
+/**
+ * A file the scan found unchanged, read again to parse (an incremental run links it again, or
+ * follows its re-exports); null when it is no longer indexable (gone, too large or binary since
+ * the scan: it was not linked before either).
+ */
+async function readUnchanged(root: string, path: string, maxFileBytes: number, repoId: string, snapshotId: string): Promise<ParseFileInput | null> {
+  const checked = await checkFile(root, path, maxFileBytes);
+  if ('reason' in checked) return null;
+  const content = await readFile(join(root, path), 'utf8').catch(() => null);
+  if (content === null || binaryReason(content)) return null;
+  return { repoId, snapshotId, path, content, language: checked.language, contentHash: sha256Hex(content) };
 }
 
 /** Modules a directory is imported as (`index.ts`, `__init__.py`, `mod.rs`): the barrels whose re-exports linking follows. */
@@ -399,15 +402,15 @@ async function barrelImports(root: string, options: ParseRepositoryOptions, pars
   let frontier: readonly ParsedFile[] = parsed;
   for (let level = 0; level < 3 && frontier.length; level++) {
     const barrels = symbolContextNeed(frontier, knownPaths).filePaths.filter((p) => DIRECTORY_MODULE.test(p) && known.has(p) && !linked.has(p));
-    const next: ParsedFile[] = [];
-    for (const path of barrels) {
+    for (const path of barrels) linked.add(path);
+    const inputs: ParseFileInput[] = [];
+    await eachConcurrently(barrels, Math.max(1, options.readConcurrency ?? 16), async (path) => {
       throwIfAborted(options.signal, 'parser');
-      linked.add(path);
-      if ('reason' in (await checkFile(root, path, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES))) continue;
-      const content = await readFile(join(root, path), 'utf8').catch(() => null);
-      if (content === null || binaryReason(content)) continue;
-      next.push(await parseFile({ repoId: options.repoId, snapshotId, path, content, language: detectLanguage(path), contentHash: sha256Hex(content) }));
-    }
+      const input = await readUnchanged(root, path, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.repoId, snapshotId);
+      if (input) inputs.push(input);
+    });
+    const next: ParsedFile[] = [];
+    for (const input of inputs) next.push(await parseFile(input));
     out.push(...next);
     frontier = next;
   }
