@@ -54,21 +54,89 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     return out.sort();
   };
 
-  /** Indexes the tree incrementally, and from scratch under another name: both graphs must agree. */
-  let step = 0;
-  let relinked: string[] = [];
-  const expectSameAsFull = async () => {
-    const indexer = await trawl.indexer();
-    const result = await indexer.indexRepository({ repoId: 'inc', root: tree });
-    expect(result.mode).toBe('incremental');
-    relinked = result.relinkedPaths;
-    const full = `full-${++step}`;
-    await indexer.indexRepository({ repoId: full, root: tree, incremental: false });
-    const [incremental, expected] = [await graph('inc'), await graph(full)];
-    expect(incremental).toEqual(expected);
-    await indexer.deleteRepository(full);
-    return incremental;
-  };
+  /**
+   * The edits, one after another: each is indexed incrementally, and from scratch under another
+   * name, and both graphs must agree; `shows` (and `hides`) name lines the graph must (not) have,
+   * `relinked` the unchanged files the run must have linked again.
+   */
+  interface Step {
+    why: string;
+    edit: Record<string, string | null>;
+    shows?: string[];
+    hides?: string[];
+    relinked?: string[];
+  }
+  const STEPS: Step[] = [
+    { why: 'a body edited: nothing else to link again', edit: { 'lib/util.ts': 'export function format() {\n  return 10;\n}\n' }, relinked: [] },
+    {
+      why: 'a function the caller already calls comes to exist (and app/types.ts imports the module whose one public symbol, what a default import binds, is one no more)',
+      edit: { 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' },
+      shows: ['run calls lib/util.ts:parse@app/main.ts:4'],
+      relinked: ['app/main.ts', 'app/types.ts'],
+    },
+    {
+      why: 'a function moves to another file of its Go package: its callers follow it, in the package and through its import',
+      edit: { 'pkg/b.go': 'package pkg\n', 'pkg/d.go': 'package pkg\n\nfunc Beta() {}\n' },
+      shows: ['Alpha calls pkg/d.go:Beta@pkg/a.go:4', 'X calls pkg/d.go:Beta@other/x.go:6'],
+    },
+    {
+      why: 'a name used nowhere else comes to exist in a new file (the repository\'s only `helper`)',
+      edit: { 'app/helper.ts': 'export function helper() {\n  return 3;\n}\n' },
+      shows: ['other calls app/helper.ts:helper@app/other.ts:2'],
+    },
+    {
+      why: 'a second `helper` makes it ambiguous',
+      edit: { 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n\nexport function helper() {\n  return 4;\n}\n' },
+      shows: ['other calls unresolved helper@app/other.ts:2'],
+      hides: ['other calls app/helper.ts:helper@app/other.ts:2'],
+    },
+    {
+      why: "a base class changes its own base: the subclass's inherited call follows",
+      edit: { 'py/models.py': 'class Mixin:\n    def save(self):\n        pass\n\n\nclass Base(Mixin):\n    pass\n' },
+      shows: ['work calls py/models.py:Mixin.save@py/user.py:6'],
+    },
+    {
+      why: "the subclass changes and its base does not: the inherited call still goes through the base's own base",
+      edit: { 'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        # works\n        self.save()\n' },
+      shows: ['work calls py/models.py:Mixin.save@py/user.py:7'],
+    },
+    {
+      why: 'one of two functions of a name is deleted: the other is the repository\'s only one',
+      edit: { 'lib/dup-b.ts': null },
+      shows: ['useTwin calls lib/dup-a.ts:twin@app/twin-user.ts:2'],
+    },
+    {
+      why: "a module's one public symbol, what a default import binds, gets a second",
+      edit: { 'lib/greet.ts': "export default function greet() {\n  return 'hi';\n}\n\nexport function extra() {\n  return 1;\n}\n" },
+      shows: ['sayHello calls unresolved hello@app/hello.ts:3'],
+    },
+    {
+      why: 'a file calls a method its interface declares (a signature: a symbol without a chunk of its own)',
+      edit: { 'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  // flushes\n  s.flush();\n}\n" },
+      shows: ['useStore calls lib/store.ts:Store.flush@app/use-store.ts:4'],
+    },
+    {
+      why: 'a type a file already names comes to exist in its Go package',
+      edit: { 'pkg/types.go': 'package pkg\n\ntype Config struct{}\n' },
+      shows: ['Config referenced by pkg/e.go:Epsilon@pkg/e.go:3'],
+    },
+    {
+      why: 'a type a file already names comes to exist in the module it imports',
+      edit: { 'lib/util.ts': 'export interface Options {\n  verbose: boolean;\n}\n\nexport function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' },
+      shows: ['Options referenced by app/types.ts:make@app/types.ts:2'],
+    },
+    {
+      why: 'a barrel re-exports another module; a file an import names comes to exist',
+      edit: { 'lib/index.ts': "export * from './pick-b';\n", 'app/effects.ts': 'console.log(1);\n' },
+      shows: ['useBarrel calls lib/pick-b.ts:pick@app/barrel-user.ts:3', 'app/side.ts imports ./effects -> file:app/effects.ts', 'run calls lib/models/base-a.ts:Base.save@app/admin.ts:4'],
+    },
+    {
+      why: 'a barrel re-exports another base class: the subclass of the subclass follows it too',
+      edit: { 'lib/models/index.ts': "export * from './base-b';\n" },
+      shows: ['run calls unresolved this.save@app/admin.ts:4'],
+      relinked: ['app/admin.ts', 'app/user.ts'],
+    },
+  ];
 
   it('links calls, references, bases and imports into the change as a full run does', async () => {
     await write({
@@ -104,66 +172,18 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     });
     const indexer = await trawl.indexer();
     expect((await indexer.indexRepository({ repoId: 'inc', root: tree })).mode).toBe('full');
-
-    // A body edited: nothing else to link again.
-    await write({ 'lib/util.ts': 'export function format() {\n  return 10;\n}\n' });
-    await expectSameAsFull();
-    expect(relinked).toEqual([]);
-
-    // A function the caller already calls comes to exist.
-    await write({ 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
-    expect(await expectSameAsFull()).toContain('run calls lib/util.ts:parse@app/main.ts:4');
-    // (and app/types.ts: it imports lib/util.ts, whose one public symbol, what a default import binds, is one no more)
-    expect(relinked).toEqual(['app/main.ts', 'app/types.ts']);
-
-    // A function moves to another file of its Go package: its callers follow it.
-    await write({ 'pkg/b.go': 'package pkg\n', 'pkg/d.go': 'package pkg\n\nfunc Beta() {}\n' });
-    const moved = await expectSameAsFull();
-    expect(moved).toContain('Alpha calls pkg/d.go:Beta@pkg/a.go:4');
-    // (and from another package, through its import)
-    expect(moved).toContain('X calls pkg/d.go:Beta@other/x.go:6');
-
-    // A name used nowhere else comes to exist in a new file (the repository's only `helper`), then a second one.
-    await write({ 'app/helper.ts': 'export function helper() {\n  return 3;\n}\n' });
-    expect(await expectSameAsFull()).toContain('other calls app/helper.ts:helper@app/other.ts:2');
-    await write({ 'lib/util.ts': 'export function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n\nexport function helper() {\n  return 4;\n}\n' });
-    expect(await expectSameAsFull()).toContain('other calls unresolved helper@app/other.ts:2');
-
-    // A base class changes its own base: the subclass's inherited call follows.
-    await write({ 'py/models.py': 'class Mixin:\n    def save(self):\n        pass\n\n\nclass Base(Mixin):\n    pass\n' });
-    expect(await expectSameAsFull()).toContain('work calls py/models.py:Mixin.save@py/user.py:6');
-    // The subclass changes and its base does not: the inherited call still goes through the base's own base.
-    await write({ 'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        # works\n        self.save()\n' });
-    expect(await expectSameAsFull()).toContain('work calls py/models.py:Mixin.save@py/user.py:7');
-
-    // One of two functions of a name is deleted: the other is the repository's only one.
-    await write({ 'lib/dup-b.ts': null });
-    expect(await expectSameAsFull()).toContain('useTwin calls lib/dup-a.ts:twin@app/twin-user.ts:2');
-
-    // A module's one public symbol, what a default import binds, gets a second.
-    await write({ 'lib/greet.ts': "export default function greet() {\n  return 'hi';\n}\n\nexport function extra() {\n  return 1;\n}\n" });
-    expect(await expectSameAsFull()).toContain('sayHello calls unresolved hello@app/hello.ts:3');
-
-    // A file calls a method its interface declares (a signature: a symbol without a chunk of its own).
-    await write({ 'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  // flushes\n  s.flush();\n}\n" });
-    expect(await expectSameAsFull()).toContain('useStore calls lib/store.ts:Store.flush@app/use-store.ts:4');
-
-    // A type a file already names comes to exist in the module it imports, or in its Go package.
-    await write({ 'pkg/types.go': 'package pkg\n\ntype Config struct{}\n' });
-    expect(await expectSameAsFull()).toContain('Config referenced by pkg/e.go:Epsilon@pkg/e.go:3');
-    await write({ 'lib/util.ts': 'export interface Options {\n  verbose: boolean;\n}\n\nexport function format() {\n  return 1;\n}\n\nexport function parse() {\n  return 2;\n}\n' });
-    expect(await expectSameAsFull()).toContain('Options referenced by app/types.ts:make@app/types.ts:2');
-
-    // A barrel re-exports another module; a file an import names comes to exist.
-    await write({ 'lib/index.ts': "export * from './pick-b';\n", 'app/effects.ts': 'console.log(1);\n' });
-    const last = await expectSameAsFull();
-    expect(last).toContain('useBarrel calls lib/pick-b.ts:pick@app/barrel-user.ts:3');
-    expect(last).toContain('app/side.ts imports ./effects -> file:app/effects.ts');
-
-    // A barrel re-exports another base class: the subclass of the subclass follows it too.
-    expect(last).toContain('run calls lib/models/base-a.ts:Base.save@app/admin.ts:4');
-    await write({ 'lib/models/index.ts': "export * from './base-b';\n" });
-    expect(await expectSameAsFull()).toContain('run calls unresolved this.save@app/admin.ts:4');
-    expect(relinked).toEqual(['app/admin.ts', 'app/user.ts']);
+    for (const [i, step] of STEPS.entries()) {
+      await write(step.edit);
+      const result = await indexer.indexRepository({ repoId: 'inc', root: tree });
+      expect(result.mode, step.why).toBe('incremental');
+      const full = `full-${i}`;
+      await indexer.indexRepository({ repoId: full, root: tree, incremental: false });
+      const [incremental, expected] = [await graph('inc'), await graph(full)];
+      await indexer.deleteRepository(full);
+      expect(incremental, step.why).toEqual(expected);
+      for (const line of step.shows ?? []) expect(incremental, step.why).toContain(line);
+      for (const line of step.hides ?? []) expect(incremental, step.why).not.toContain(line);
+      if (step.relinked) expect(result.relinkedPaths, step.why).toEqual(step.relinked);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { directoriesAbove, selectSymbolContext, validateChunks, type SymbolConte
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRepositoryChunks, fileChunkId } from './repository-chunks.js';
 import { parseRepository, symbolsFromChunks, type ParsedRepository, type ParseProgress } from './repository-parser.js';
-import { writeTempRepo } from './test-support/temp-repo.js';
+import { withTempRepo, writeTempRepo } from './test-support/temp-repo.js';
 
 const FILES: Record<string, string> = {
   'README.md': '# Zoo\n\nA fixture repository.\n',
@@ -163,18 +163,17 @@ describe('parseRepository', () => {
       'go/other/other.go': `package other\n\ntype Other struct{}\n\nfunc (o *Other) stop() {}\n`,
       'web/src/noise.ts': Array.from({ length: 40 }, (_, i) => `export function noise${i}() { return ${i}; }\n`).join(''),
     };
-    const other = await writeTempRepo(more);
-    try {
-      const all = await parseRepository(other.root, { repoId: 'zoo', snapshotId: 'n1' });
+    await withTempRepo(more, async (root) => {
+      const all = await parseRepository(root, { repoId: 'zoo', snapshotId: 'n1' });
       const view = (rels: readonly SymbolRelation[]) => rels.map((r) => [r.kind, r.fromId, r.toName, r.toId, r.resolved]);
       let full = 0;
       let narrowed = 0;
       for (const f of all.files) {
         const rest = all.chunks.filter((c) => c.filePath !== f.path);
         const knownPaths = all.files.filter((x) => x.path !== f.path).map((x) => x.path);
-        const reference = await parseRepository(other.root, { repoId: 'zoo', snapshotId: 'n2', paths: [f.path], contextSymbols: symbolsFromChunks(rest), knownPaths });
+        const reference = await parseRepository(root, { repoId: 'zoo', snapshotId: 'n2', paths: [f.path], contextSymbols: symbolsFromChunks(rest), knownPaths });
         let asked: SymbolContextNeed | undefined;
-        const lean = await parseRepository(other.root, {
+        const lean = await parseRepository(root, {
           repoId: 'zoo',
           snapshotId: 'n2',
           paths: [f.path],
@@ -197,25 +196,22 @@ describe('parseRepository', () => {
       }
       // The point of asking: far fewer symbols than every other file's.
       expect(narrowed).toBeLessThan(full / 3);
-    } finally {
-      await other.cleanup();
-    }
+    });
   });
 
   it('links a re-parsed file as the full parse did, with members inherited through files it did not parse', async () => {
-    const tree = await writeTempRepo({
+    await withTempRepo({
       'h/top.py': 'class Top:\n    def save(self):\n        pass\n',
       'h/mid.py': 'from .top import Top\n\n\nclass Mid(Top):\n    pass\n',
       'h/low.py': 'from .mid import Mid\n\n\nclass Low(Mid):\n    def work(self):\n        self.save()\n',
       'ts/a.ts': 'export class A {\n  hello() { return 1; }\n}\n',
       'ts/b.ts': "import { A } from './a';\nexport class B extends A {}\n",
       'ts/c.ts': "import { B } from './b';\nexport class C extends B {\n  run() { return this.hello(); }\n}\n",
-    });
-    try {
-      const all = await parseRepository(tree.root, { repoId: 'h', snapshotId: 'h1' });
+    }, async (root) => {
+      const all = await parseRepository(root, { repoId: 'h', snapshotId: 'h1' });
       const view = (rels: readonly SymbolRelation[]) => rels.map((r) => [r.kind, r.fromId, r.toName, r.toId, r.resolved]);
       for (const f of all.files) {
-        const again = await parseRepository(tree.root, {
+        const again = await parseRepository(root, {
           repoId: 'h',
           snapshotId: 'h1',
           paths: [f.path],
@@ -226,23 +222,20 @@ describe('parseRepository', () => {
       }
       const inherited = all.relations.filter((r) => r.kind === 'calls' && r.resolved).map((r) => all.symbols.find((s) => s.id === r.toId)!.fqn);
       expect(inherited.sort()).toEqual(['h/top.py:Top.save', 'ts/a.ts:A.hello']);
-    } finally {
-      await tree.cleanup();
-    }
+    });
   });
 
   it('parses and links again the unchanged files relinkScope names, and those of its mentioning list whose text has a name', async () => {
-    const tree = await writeTempRepo({
+    await withTempRepo({
       'a.ts': 'export function alpha() {\n  return 1;\n}\n',
       'b.ts': 'export function beta() {\n  return alpha();\n}\n',
       'c.ts': "import { alpha } from './a';\nexport const c = 1; // alpha is mentioned\n",
       'd.ts': "import { gamma } from './a';\nexport const d = 1;\n",
-    });
-    try {
-      const all = await parseRepository(tree.root, { repoId: 'r', snapshotId: 's1' });
+    }, async (root) => {
+      const all = await parseRepository(root, { repoId: 'r', snapshotId: 's1' });
       let asked: Parameters<NonNullable<Parameters<typeof parseRepository>[1]['relinkScope']>>[0] | undefined;
       const needs: SymbolContextNeed[] = [];
-      const again = await parseRepository(tree.root, {
+      const again = await parseRepository(root, {
         repoId: 'r',
         snapshotId: 's2',
         paths: ['a.ts', 'gone.ts'],
@@ -266,9 +259,7 @@ describe('parseRepository', () => {
       // Linked with the change: b's call resolves to the re-parsed alpha.
       const call = again.relations.find((r) => r.kind === 'calls' && r.filePath === 'b.ts')!;
       expect(call).toMatchObject({ resolved: true, toId: again.symbols.find((s) => s.name === 'alpha')!.id });
-    } finally {
-      await tree.cleanup();
-    }
+    });
   });
 
   it('derives a content snapshot id for a plain directory', async () => {
@@ -279,11 +270,8 @@ describe('parseRepository', () => {
   });
 
   it('treats a run that finds no file as an error', async () => {
-    const empty = await writeTempRepo({ '.gitignore': '*\n', 'a.ts': 'x' });
-    try {
-      await expect(parseRepository(empty.root, { repoId: 'e', snapshotId: 's' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('no files to index') });
-    } finally {
-      await empty.cleanup();
-    }
+    await withTempRepo({ '.gitignore': '*\n', 'a.ts': 'x' }, async (root) => {
+      await expect(parseRepository(root, { repoId: 'e', snapshotId: 's' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('no files to index') });
+    });
   });
 });

@@ -16,3 +16,13 @@ export async function writeTempRepo(files: Record<string, string | Buffer>, opti
   }
   return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
+
+/** Runs `fn` over a throwaway tree of `files` (see {@link writeTempRepo}), removed after whatever happens. */
+export async function withTempRepo<T>(files: Record<string, string | Buffer>, fn: (root: string) => Promise<T>): Promise<T> {
+  const repo = await writeTempRepo(files);
+  try {
+    return await fn(repo.root);
+  } finally {
+    await repo.cleanup();
+  }
+}
