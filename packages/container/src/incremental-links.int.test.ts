@@ -138,52 +138,58 @@ describe('incremental runs re-link the unchanged files a change concerns', () =>
     },
   ];
 
-  it('links calls, references, bases and imports into the change as a full run does', async () => {
-    await write({
-      'lib/util.ts': 'export function format() {\n  return 1;\n}\n',
-      'lib/index.ts': "export * from './pick-a';\n",
-      'lib/pick-a.ts': 'export function pick() {\n  return 1;\n}\n',
-      'lib/pick-b.ts': 'export function pick() {\n  return 2;\n}\n',
-      'app/side.ts': "import './effects';\nexport const side = 1;\n",
-      'app/main.ts': "import { format, parse } from '../lib/util';\nexport function run() {\n  format();\n  parse();\n}\n",
-      'app/other.ts': 'export function other() {\n  helper();\n}\n',
-      'app/types.ts': "import { format } from '../lib/util';\nexport function make(opts: Options) {\n  return format();\n}\n",
-      'app/late.ts': "import { later } from './later';\nexport function late() {\n  later();\n}\n",
-      'app/barrel-user.ts': "import { pick } from '../lib/index';\nexport function useBarrel() {\n  pick();\n}\n",
-      'lib/dup-a.ts': 'export function twin() {\n  return 1;\n}\n',
-      'lib/dup-b.ts': 'export function twin() {\n  return 2;\n}\n',
-      'app/twin-user.ts': 'export function useTwin() {\n  return twin();\n}\n',
-      'lib/greet.ts': "export default function greet() {\n  return 'hi';\n}\n",
-      'app/hello.ts': "import hello from '../lib/greet';\nexport function sayHello() {\n  return hello();\n}\n",
-      'lib/store.ts': 'export interface Store {\n  flush(): void;\n}\n',
-      'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  s.flush();\n}\n",
-      'lib/models/index.ts': "export * from './base-a';\n",
-      'lib/models/base-a.ts': 'export class Base {\n  save() {\n    return 1;\n  }\n}\n',
-      'lib/models/base-b.ts': 'export class Base {\n  load() {\n    return 2;\n  }\n}\n',
-      'app/user.ts': "import { Base } from '../lib/models/index';\nexport class User extends Base {}\n",
-      'app/admin.ts': "import { User } from './user';\nexport class Admin extends User {\n  run() {\n    return this.save();\n  }\n}\n",
-      'other/x.go': 'package other\n\nimport "example.com/m/pkg"\n\nfunc X() {\n\tpkg.Beta()\n}\n',
-      'pkg/e.go': 'package pkg\n\nfunc Epsilon(c Config) {}\n',
-      'pkg/a.go': 'package pkg\n\nfunc Alpha() {\n\tBeta()\n}\n',
-      'pkg/b.go': 'package pkg\n\nfunc Beta() {}\n',
-      'pkg/c.go': 'package pkg\n\nfunc Gamma() {\n\tBeta()\n}\n',
-      'py/models.py': 'class Base:\n    def save(self):\n        pass\n\n\nclass Mixin:\n    def keep(self):\n        pass\n',
-      'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        self.save()\n',
-    });
-    const indexer = await trawl.indexer();
-    expect((await indexer.indexRepository({ repoId: 'inc', root: tree })).mode).toBe('full');
-    for (const [i, step] of STEPS.entries()) {
+  /** The tree before the first step, indexed whole. */
+  const INITIAL: Record<string, string> = {
+    'lib/util.ts': 'export function format() {\n  return 1;\n}\n',
+    'lib/index.ts': "export * from './pick-a';\n",
+    'lib/pick-a.ts': 'export function pick() {\n  return 1;\n}\n',
+    'lib/pick-b.ts': 'export function pick() {\n  return 2;\n}\n',
+    'app/side.ts': "import './effects';\nexport const side = 1;\n",
+    'app/main.ts': "import { format, parse } from '../lib/util';\nexport function run() {\n  format();\n  parse();\n}\n",
+    'app/other.ts': 'export function other() {\n  helper();\n}\n',
+    'app/types.ts': "import { format } from '../lib/util';\nexport function make(opts: Options) {\n  return format();\n}\n",
+    'app/late.ts': "import { later } from './later';\nexport function late() {\n  later();\n}\n",
+    'app/barrel-user.ts': "import { pick } from '../lib/index';\nexport function useBarrel() {\n  pick();\n}\n",
+    'lib/dup-a.ts': 'export function twin() {\n  return 1;\n}\n',
+    'lib/dup-b.ts': 'export function twin() {\n  return 2;\n}\n',
+    'app/twin-user.ts': 'export function useTwin() {\n  return twin();\n}\n',
+    'lib/greet.ts': "export default function greet() {\n  return 'hi';\n}\n",
+    'app/hello.ts': "import hello from '../lib/greet';\nexport function sayHello() {\n  return hello();\n}\n",
+    'lib/store.ts': 'export interface Store {\n  flush(): void;\n}\n',
+    'app/use-store.ts': "import { Store } from '../lib/store';\nexport function useStore(s: Store) {\n  s.flush();\n}\n",
+    'lib/models/index.ts': "export * from './base-a';\n",
+    'lib/models/base-a.ts': 'export class Base {\n  save() {\n    return 1;\n  }\n}\n',
+    'lib/models/base-b.ts': 'export class Base {\n  load() {\n    return 2;\n  }\n}\n',
+    'app/user.ts': "import { Base } from '../lib/models/index';\nexport class User extends Base {}\n",
+    'app/admin.ts': "import { User } from './user';\nexport class Admin extends User {\n  run() {\n    return this.save();\n  }\n}\n",
+    'other/x.go': 'package other\n\nimport "example.com/m/pkg"\n\nfunc X() {\n\tpkg.Beta()\n}\n',
+    'pkg/e.go': 'package pkg\n\nfunc Epsilon(c Config) {}\n',
+    'pkg/a.go': 'package pkg\n\nfunc Alpha() {\n\tBeta()\n}\n',
+    'pkg/b.go': 'package pkg\n\nfunc Beta() {}\n',
+    'pkg/c.go': 'package pkg\n\nfunc Gamma() {\n\tBeta()\n}\n',
+    'py/models.py': 'class Base:\n    def save(self):\n        pass\n\n\nclass Mixin:\n    def keep(self):\n        pass\n',
+    'py/user.py': 'from .models import Base\n\n\nclass User(Base):\n    def work(self):\n        self.save()\n',
+  };
+  beforeAll(async () => {
+    await write(INITIAL);
+    expect((await (await trawl.indexer()).indexRepository({ repoId: 'inc', root: tree })).mode).toBe('full');
+  });
+
+  // One test per step, in order: each builds on the tree and snapshot the step before left.
+  for (const [i, step] of STEPS.entries()) {
+    it(`step ${i + 1}: ${step.why}`, async () => {
+      const indexer = await trawl.indexer();
       await write(step.edit);
       const result = await indexer.indexRepository({ repoId: 'inc', root: tree });
-      expect(result.mode, step.why).toBe('incremental');
+      expect(result.mode).toBe('incremental');
       const full = `full-${i}`;
       await indexer.indexRepository({ repoId: full, root: tree, incremental: false });
       const [incremental, expected] = [await graph('inc'), await graph(full)];
       await indexer.deleteRepository(full);
-      expect(incremental, step.why).toEqual(expected);
-      for (const line of step.shows ?? []) expect(incremental, step.why).toContain(line);
-      for (const line of step.hides ?? []) expect(incremental, step.why).not.toContain(line);
-      if (step.relinked) expect(result.relinkedPaths, step.why).toEqual(step.relinked);
-    }
-  });
+      expect(incremental).toEqual(expected);
+      for (const line of step.shows ?? []) expect(incremental).toContain(line);
+      for (const line of step.hides ?? []) expect(incremental).not.toContain(line);
+      if (step.relinked) expect(result.relinkedPaths).toEqual(step.relinked);
+    });
+  }
 });
