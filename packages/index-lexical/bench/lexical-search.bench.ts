@@ -13,6 +13,11 @@
  * decode it; `--explain` prints the PostgreSQL plan of one selective query; `--profile FILE`
  * writes a CPU profile of ZoektLexicalIndex.search alone; `--no-pg` leaves PostgreSQL out.
  *
+ * A last table gives the CPU time of one search with the network left out: JSON.parse of Zoekt's
+ * recorded answer, the client's checks on it, and ZoektLexicalIndex on a client stub that hands
+ * it that answer (chunk mapping and hits on top). Run hot in a loop, it is a floor: within the
+ * rotating runs above, the same mapping takes up to twice as long (its code and data colder).
+ *
  * Fairness: "zoekt raw" sends, byte for byte, the `/api/search` body ZoektLexicalIndex sent for
  * the same query (recorded on the way out: same query, same MaxDocDisplayCount /
  * MaxMatchDisplayCount / ShardMaxMatchCount / TotalMaxMatchCount, no context), over the same
@@ -292,6 +297,31 @@ async function main(): Promise<void> {
       session.disconnect();
       console.log(`wrote ${process.argv[profile + 1]}`);
     }
+    /** The CPU of one search of `q`, network left out, as a table row (given raw Zoekt's p50). */
+    const cpuCost = async (q: Query, Q: string, answer: string) => {
+      let asked = 0;
+      const replay = { search: async (query: string) => (asked++, decodeSearchResponse(JSON.parse(answer), query)), listRepositories: async () => [] } as unknown as ZoektClient;
+      const offline = new ZoektLexicalIndex({ client: replay, indexer: new ZoektIndexer({ indexDir, binDir }), chunkStore });
+      const median = async (run: () => unknown) => {
+        const rounds: number[] = [];
+        for (let r = 0; r < 15; r++) {
+          const t = performance.now();
+          for (let i = 0; i < 100; i++) await run();
+          rounds.push((performance.now() - t) / 100);
+        }
+        return pct(rounds, 50);
+      };
+      const search = () => offline.search(snapshot, q.text, { ...q.options, limit: LIMIT });
+      await search();
+      asked = 0;
+      const parse = await median(() => JSON.parse(answer));
+      const decode = await median(() => decodeSearchResponse(JSON.parse(answer), Q));
+      const zli = await median(search);
+      const perSearch = asked / 1500; // (15 rounds of 100)
+      return (rawP50: number) =>
+        `| ${q.label} | ${ms(parse)} | ${ms(decode)} | ${ms(zli)}${perSearch > 1 ? ` (${perSearch} answers a search)` : ''} | ${((zli - decode) * 1000).toFixed(0)} µs | ${((100 * (zli - decode)) / rawP50).toFixed(0)}% |`;
+    };
+    const cpuLines = new Map<string, (rawP50: number) => string>();
     const returned = new Map<string, string>();
     for (const q of queries) {
       lastSearchBody = undefined;
@@ -303,6 +333,7 @@ async function main(): Promise<void> {
       if (lastSearchBody !== sentBody(q)) throw new Error(`ZoektClient.search sent ${lastSearchBody}, ZoektLexicalIndex sent ${sentBody(q)}: the comparison would not be fair`);
       const text = await rawSearch(sentBody(q));
       const result = decodeSearchResponse(JSON.parse(text), Q);
+      cpuLines.set(q.label, await cpuCost(q, Q, text));
       returned.set(q.label, `${result.files.length} / ${result.files.reduce((n, f) => n + f.matches.length, 0)} / ${(text.length / 1024).toFixed(0)} KB`);
       if (q === queries[0]) console.log(`\nZoekt request of ZoektLexicalIndex and raw Zoekt (first query): ${JSON.stringify({ Q, Opts })}`);
       if (process.argv.includes('--debug')) {
@@ -389,6 +420,10 @@ async function main(): Promise<void> {
         );
       }
     }
+    console.log(`\nCPU of one search, network left out (medians of 15 rounds): JSON.parse of Zoekt's answer; the same and ZoektClient's checks; ZoektLexicalIndex given that answer by a client stub (its chunk mapping and hits on top); what it adds, and that as a share of raw Zoekt's p50:\n`);
+    console.log('| query | JSON.parse ms | + decode ms | ZoektLexicalIndex ms | ZLI adds | of raw p50 |');
+    console.log('|---|---|---|---|---|---|');
+    for (const q of queries) console.log(cpuLines.get(q.label)!(pct(times.get(q.label)!.get('zoekt raw')!, 50)));
     console.log(`\n| indexing | time | size |`);
     console.log(`|---|---|---|`);
     console.log(`| zoekt-index (inside ZoektLexicalIndex.reindexRepo) | ${(Number(zRun.details?.indexerMs) / 1000).toFixed(1)} s | ${(zoektIndexBytes / 1024 / 1024).toFixed(1)} MB shards |`);
