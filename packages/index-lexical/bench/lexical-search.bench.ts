@@ -100,15 +100,15 @@ async function collectCorpus(limitBytes: number): Promise<SourceFile[]> {
   return files;
 }
 
-/** A file chunk per file and a "function" chunk per 40-line window, so every hit maps through the store. */
+/** A file chunk per file and a "function" chunk per 40-line window, so every hit maps through the store; with the attributes the parser gives such chunks (the store copies them on every read). */
 function chunksOf(repoId: string, snapshotId: string, files: SourceFile[]): Chunk[] {
   const chunks: Chunk[] = [];
   for (const f of files) {
     const fileId = sha(`${f.path}|file`).slice(0, 32);
-    chunks.push(normalizeChunk({ id: fileId, repoId, snapshotId, filePath: f.path, kind: 'file', name: f.path.split('/').pop()!, fqn: f.path, startLine: 1, endLine: f.lineCount, contentHash: f.contentHash }));
+    chunks.push(normalizeChunk({ id: fileId, repoId, snapshotId, filePath: f.path, kind: 'file', name: f.path.split('/').pop()!, fqn: f.path, startLine: 1, endLine: f.lineCount, contentHash: f.contentHash, attributes: { lineCount: f.lineCount, sizeBytes: f.sizeBytes } }));
     for (let start = 1; start <= f.lineCount; start += 40) {
       const end = Math.min(f.lineCount, start + 39);
-      chunks.push(normalizeChunk({ id: sha(`${f.path}|${start}`).slice(0, 32), repoId, snapshotId, filePath: f.path, kind: 'function', name: `block${start}`, fqn: `${f.path}:block${start}`, startLine: start, endLine: end, contentHash: sha(`${f.contentHash}${start}`), parentId: fileId }));
+      chunks.push(normalizeChunk({ id: sha(`${f.path}|${start}`).slice(0, 32), repoId, snapshotId, filePath: f.path, kind: 'function', name: `block${start}`, fqn: `${f.path}:block${start}`, startLine: start, endLine: end, contentHash: sha(`${f.contentHash}${start}`), parentId: fileId, attributes: { symbolKind: 'function' } }));
     }
   }
   return chunks;
