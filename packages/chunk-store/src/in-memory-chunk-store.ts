@@ -11,6 +11,7 @@ import {
   type ChunkInput,
   type ChunkStore,
   type LineLocation,
+  type LineLookupOptions,
   type SnapshotRef,
   type SymbolContextNeed,
 } from '@trawl/core';
@@ -235,10 +236,11 @@ export class InMemoryChunkStore implements ChunkStore {
     return found ? cloneChunk(found) : null;
   }
 
-  async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
+  async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: LineLookupOptions): Promise<(Chunk | null)[]> {
     throwIfAborted(options?.signal, 'chunk-store');
-    // One copy per chunk found, however many of the lines fall in it; one file lookup per run of
-    // lines in the same file (a backend returns a file's lines together).
+    // One copy per chunk found, however many of the lines fall in it (none when borrowed); one
+    // file lookup per run of lines in the same file (a backend returns a file's lines together).
+    const borrow = options?.borrow === true;
     const copies = new Map<Chunk, Chunk>();
     let lastPath: string | undefined;
     let intervals: FileIntervals | undefined;
@@ -248,7 +250,7 @@ export class InMemoryChunkStore implements ChunkStore {
         intervals = this.#files.get(fileKey(snapshot, filePath));
       }
       const found = intervals?.at(line) ?? null;
-      if (!found) return null;
+      if (!found || borrow) return found;
       let copy = copies.get(found);
       if (!copy) copies.set(found, (copy = cloneChunk(found)));
       return copy;

@@ -203,6 +203,12 @@ for (const flavour of POSTGRES_FLAVOURS) {
       } finally {
         restore();
       }
+      // Borrowed: the rows kept are lent, not copied (the same objects twice), and answer alike.
+      const [lent] = await cached.findChunksAtLines(ref, lines, { borrow: true });
+      expect((await cached.findChunksAtLines(ref, lines, { borrow: true }))[0]).toBe(lent);
+      const [copy] = await cached.findChunksAtLines(ref, lines);
+      expect(copy).toEqual(lent);
+      expect(copy).not.toBe(lent);
 
       // Another store adds a method inside fn: found at once (checking the rows found would miss it).
       await writer.saveChunks([makeChunk({ id: 'm', ...ref, filePath: 'a.ts', kind: 'method', name: 'm', startLine: 4, endLine: 6 })]);

@@ -10,6 +10,7 @@ import {
   type ChunkInput,
   type ChunkStore,
   type LineLocation,
+  type LineLookupOptions,
   type LineLookup,
   type SnapshotRef,
   type SymbolContextNeed,
@@ -598,7 +599,7 @@ export class PostgresChunkStore implements ChunkStore {
     return row ? rowToChunk(row) : null;
   }
 
-  async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
+  async findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: LineLookupOptions): Promise<(Chunk | null)[]> {
     return this.#findChunksAtLines(snapshot, locations, options);
   }
 
@@ -610,7 +611,7 @@ export class PostgresChunkStore implements ChunkStore {
     return { find: (locations, o) => this.#findChunksAtLines(snapshot, locations, o ?? options, begun) };
   }
 
-  async #findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions, begun?: StampCheck): Promise<(Chunk | null)[]> {
+  async #findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: LineLookupOptions, begun?: StampCheck): Promise<(Chunk | null)[]> {
     if (locations.length === 0) return [];
     await this.#ready(options);
     const spans = this.#spans.capacity > 0 ? this.#spans.peek(snapshot, () => this.#loadSpans(snapshot)) : undefined;
@@ -636,7 +637,7 @@ export class PostgresChunkStore implements ChunkStore {
    * Lines resolved in memory, then only the chunks found read by id. Null when a chunk found is
    * gone or no longer covers its line: the spans are stale, and SQL answers instead.
    */
-  async #findInSpans(spans: ChunkSpanTable, snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions, current?: Promise<boolean>): Promise<(Chunk | null)[] | null> {
+  async #findInSpans(spans: ChunkSpanTable, snapshot: SnapshotRef, locations: readonly LineLocation[], options?: LineLookupOptions, current?: Promise<boolean>): Promise<(Chunk | null)[] | null> {
     // Stamped spans answer while the snapshot's stamp is theirs (checked now, or when the lookup
     // began), with the rows kept; unstamped ones (a snapshot written before stamps) are checked
     // against the rows read below.
@@ -647,12 +648,13 @@ export class PostgresChunkStore implements ChunkStore {
     for (const id of new Set(ids)) {
       if (id === null) continue;
       const kept = spans.row(id);
-      if (kept) byId.set(id, cloneChunk(kept));
+      if (kept) byId.set(id, options?.borrow ? kept : cloneChunk(kept));
       else missing.push(id);
     }
     if (missing.length > 0) {
       const read = await this.#readChunks(missing, snapshot, options);
-      spans.keep(read.map(cloneChunk));
+      // (a borrower changes nothing: the rows it is given can be the ones kept)
+      spans.keep(options?.borrow ? read : read.map(cloneChunk));
       for (const c of read) byId.set(c.id, c);
     }
     const out: (Chunk | null)[] = [];

@@ -57,7 +57,10 @@ export async function mapLineMatchesToHits(
   if (matches.length === 0) return [];
   const lines = distinctLines(matches);
   // A line match is a LineLocation (filePath, line): no copy for the lookup.
-  const found = await (options.lookup ? options.lookup.find(lines, { signal: options.signal }) : chunkStore.findChunksAtLines(snapshot, lines, { signal: options.signal }));
+  // (borrowed: the chunks are read here and only their fields reach the hits, so the store need
+  // not copy each one)
+  const ask = { signal: options.signal, borrow: true };
+  const found = await (options.lookup ? options.lookup.find(lines, ask) : chunkStore.findChunksAtLines(snapshot, lines, ask));
 
   const missingFiles = [...new Set(lines.filter((_, i) => !found[i]).map((m) => m.filePath))];
   const fileChunks = new Map<string, Chunk | null>(

@@ -85,6 +85,11 @@ export function describeChunkStore(name: string, options: ChunkStoreSuiteOptions
       ]);
       expect(found.map((c) => c?.id ?? null)).toEqual(['src/a.ts#inner', null, 'src/a.ts#m1', 'src/a.ts#inner']);
       expect(await store.findChunksAtLines(snap, [])).toEqual([]);
+      // Borrowed (the store may lend what it holds): the same answers.
+      const lines = [{ filePath: 'src/a.ts', line: 35 }, { filePath: 'src/missing.ts', line: 1 }, { filePath: 'src/a.ts', line: 15 }];
+      expect(await store.findChunksAtLines(snap, lines, { borrow: true })).toEqual(await store.findChunksAtLines(snap, lines));
+      const lookup = store.beginLineLookup?.(snap);
+      if (lookup) expect(await lookup.find(lines, { borrow: true })).toEqual(await store.findChunksAtLines(snap, lines));
     });
 
     it('returns the file chunk of a file and lists file and repo chunks in order', async () => {

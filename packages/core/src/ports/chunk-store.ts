@@ -8,9 +8,19 @@ export interface LineLocation {
   line: number;
 }
 
+/** Options of a line lookup. */
+export interface LineLookupOptions extends CallOptions {
+  /**
+   * The caller reads the chunks returned at once, changes none and keeps none (a lexical backend
+   * mapping lines to hits): a store may then return the chunks it holds in memory rather than a
+   * copy of each. Default false: every chunk returned is the caller's own copy.
+   */
+  borrow?: boolean;
+}
+
 /** A line lookup begun before its lines are known: see {@link ChunkStore.beginLineLookup}. */
 export interface LineLookup {
-  find(locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]>;
+  find(locations: readonly LineLocation[], options?: LineLookupOptions): Promise<(Chunk | null)[]>;
 }
 
 /**
@@ -44,7 +54,7 @@ export interface ChunkStore {
   /** The most specific chunk containing the line, or null. */
   findChunkAtLine(snapshot: SnapshotRef, filePath: string, line: number, options?: CallOptions): Promise<Chunk | null>;
   /** `findChunkAtLine` for many locations in one round trip; results align with `locations`. */
-  findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]>;
+  findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: LineLookupOptions): Promise<(Chunk | null)[]>;
   /**
    * Optional: begins a `findChunksAtLines` on `snapshot` before the lines are known, so the work
    * that does not depend on them (a store checking that what it keeps in memory is current) runs
