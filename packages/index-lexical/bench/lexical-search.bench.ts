@@ -297,7 +297,7 @@ async function main(): Promise<void> {
       session.disconnect();
       console.log(`wrote ${process.argv[profile + 1]}`);
     }
-    /** The CPU of one search of `q`, network left out, as a table row (given raw Zoekt's p50). */
+    /** The CPU of one search of `q`, network left out: medians of JSON.parse, + the client's checks, and ZoektLexicalIndex on a replayed answer. */
     const cpuCost = async (q: Query, Q: string, answer: string) => {
       let asked = 0;
       const replay = { search: async (query: string) => (asked++, decodeSearchResponse(JSON.parse(answer), query)), listRepositories: async () => [] } as unknown as ZoektClient;
@@ -317,11 +317,9 @@ async function main(): Promise<void> {
       const parse = await median(() => JSON.parse(answer));
       const decode = await median(() => decodeSearchResponse(JSON.parse(answer), Q));
       const zli = await median(search);
-      const perSearch = asked / 1500; // (15 rounds of 100)
-      return (rawP50: number) =>
-        `| ${q.label} | ${ms(parse)} | ${ms(decode)} | ${ms(zli)}${perSearch > 1 ? ` (${perSearch} answers a search)` : ''} | ${((zli - decode) * 1000).toFixed(0)} µs | ${((100 * (zli - decode)) / rawP50).toFixed(0)}% |`;
+      return { parse, decode, zli, answersPerSearch: asked / 1500 };
     };
-    const cpuLines = new Map<string, (rawP50: number) => string>();
+    const cpu = new Map<string, Awaited<ReturnType<typeof cpuCost>>>();
     const returned = new Map<string, string>();
     for (const q of queries) {
       lastSearchBody = undefined;
@@ -333,7 +331,7 @@ async function main(): Promise<void> {
       if (lastSearchBody !== sentBody(q)) throw new Error(`ZoektClient.search sent ${lastSearchBody}, ZoektLexicalIndex sent ${sentBody(q)}: the comparison would not be fair`);
       const text = await rawSearch(sentBody(q));
       const result = decodeSearchResponse(JSON.parse(text), Q);
-      cpuLines.set(q.label, await cpuCost(q, Q, text));
+      cpu.set(q.label, await cpuCost(q, Q, text));
       returned.set(q.label, `${result.files.length} / ${result.files.reduce((n, f) => n + f.matches.length, 0)} / ${(text.length / 1024).toFixed(0)} KB`);
       if (q === queries[0]) console.log(`\nZoekt request of ZoektLexicalIndex and raw Zoekt (first query): ${JSON.stringify({ Q, Opts })}`);
       if (process.argv.includes('--debug')) {
@@ -423,7 +421,12 @@ async function main(): Promise<void> {
     console.log(`\nCPU of one search, network left out (medians of 15 rounds): JSON.parse of Zoekt's answer; the same and ZoektClient's checks; ZoektLexicalIndex given that answer by a client stub (its chunk mapping and hits on top); what it adds, and that as a share of raw Zoekt's p50:\n`);
     console.log('| query | JSON.parse ms | + decode ms | ZoektLexicalIndex ms | ZLI adds | of raw p50 |');
     console.log('|---|---|---|---|---|---|');
-    for (const q of queries) console.log(cpuLines.get(q.label)!(pct(times.get(q.label)!.get('zoekt raw')!, 50)));
+    for (const q of queries) {
+      const c = cpu.get(q.label)!;
+      const adds = c.zli - c.decode;
+      const rawP50 = pct(times.get(q.label)!.get('zoekt raw')!, 50);
+      console.log(`| ${q.label} | ${ms(c.parse)} | ${ms(c.decode)} | ${ms(c.zli)}${c.answersPerSearch > 1 ? ` (${c.answersPerSearch} answers a search)` : ''} | ${(adds * 1000).toFixed(0)} µs | ${((100 * adds) / rawP50).toFixed(0)}% |`);
+    }
     console.log(`\n| indexing | time | size |`);
     console.log(`|---|---|---|`);
     console.log(`| zoekt-index (inside ZoektLexicalIndex.reindexRepo) | ${(Number(zRun.details?.indexerMs) / 1000).toFixed(1)} s | ${(zoektIndexBytes / 1024 / 1024).toFixed(1)} MB shards |`);
