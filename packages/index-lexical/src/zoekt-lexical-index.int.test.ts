@@ -198,6 +198,35 @@ describe('ZoektLexicalIndex', () => {
     }
   });
 
+  it('sends the request before beginning the line lookup, and fails with the store when that throws', async () => {
+    class FailingLookupStore extends InMemoryChunkStore {
+      begun = 0;
+      override beginLineLookup(): never {
+        this.begun++;
+        throw new Error('line lookup unavailable');
+      }
+    }
+    const chunkStore = new FailingLookupStore();
+    const { index, client } = createIndex(chunkStore);
+    const sent: string[] = [];
+    const search = client.search.bind(client);
+    client.search = (query, options) => {
+      sent.push(`${query} (lookups begun: ${chunkStore.begun})`);
+      return search(query, options);
+    };
+    try {
+      const ref = { repoId: 'lookup-fails', snapshotId: 's1' };
+      await expect(index.search(ref, 'needle')).rejects.toThrow('line lookup unavailable');
+      expect(sent.at(-1)).toMatch(/needle.*\(lookups begun: 0\)$/);
+      // Zoekt's answer, here a rejection (an invalid regex), is still awaited by no one and handled:
+      // an unhandled rejection would fail this run.
+      await expect(index.search(ref, '(', { regex: true })).rejects.toThrow('line lookup unavailable');
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('fails clearly when Zoekt is unreachable', async () => {
     const index = new ZoektLexicalIndex({
       client: () => new ZoektClient({ url: 'http://127.0.0.1:1' }),

@@ -12,6 +12,7 @@ import {
   type IndexRunResult,
   type LexicalIndex,
   type LexicalSearchOptions,
+  type LineLookup,
   type SearchHit,
   type SnapshotContent,
   type SnapshotDelta,
@@ -224,8 +225,11 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
   readonly #filesPerHit: number;
   readonly #indexOptions: { disableCtags: boolean; maxTrigramCount?: number; fileLimitBytes?: number };
   readonly #overlayMaxPaths: number;
-  /** Layouts by Zoekt repository name (a snapshot's layout never changes once it is indexed). */
-  readonly #layouts = new Map<string, Promise<Layout>>();
+  /**
+   * Layouts by Zoekt repository name (a snapshot's layout never changes once it is indexed): the
+   * layout itself once known, so a search reads it without an await, or the pending read.
+   */
+  readonly #layouts = new Map<string, Layout | Promise<Layout>>();
 
   constructor(options: ZoektLexicalIndexOptions) {
     this.#client = lazy(options.client);
@@ -246,7 +250,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const name = zoektRepositoryName(content.snapshot);
     // (a file of the repository at the manifest's path is left out: it would read as one)
     const run = await this.#indexAndLoad(name, content.files.filter((f) => f.path !== OVERLAY_MANIFEST), options);
-    this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
+    this.#layouts.set(name, { kind: 'full' });
     return {
       index: 'lexical',
       durationMs: performance.now() - started,
@@ -282,7 +286,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       const manifest = { path: OVERLAY_MANIFEST, content: `${JSON.stringify({ version: 1, base: wholeBase, masked: [...masked].sort() }, null, 1)}\n` };
       const files = [...[...carried].map(([path, content]) => ({ path, content })), ...changedFiles, manifest];
       const run = await this.#indexAndLoad(name, files, options);
-      this.#layouts.set(name, Promise.resolve(overlay(wholeBase, [...masked].sort())));
+      this.#layouts.set(name, overlay(wholeBase, [...masked].sort()));
       return {
         index: 'lexical',
         durationMs: performance.now() - started,
@@ -304,7 +308,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
         );
       }
       const run = await this.#indexAndLoad(name, null, options, delta.rootPath);
-      this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
+      this.#layouts.set(name, { kind: 'full' });
       return {
         index: 'lexical',
         durationMs: performance.now() - started,
@@ -317,7 +321,7 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     const files = await this.#files(base, delta.rootPath, replaced);
     for (const f of changedFiles) files.set(f.path, f.content);
     const run = await this.#indexAndLoad(name, [...files].map(([path, content]) => ({ path, content })), options);
-    this.#layouts.set(name, Promise.resolve({ kind: 'full' }));
+    this.#layouts.set(name, { kind: 'full' });
     return {
       index: 'lexical',
       durationMs: performance.now() - started,
@@ -358,17 +362,21 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     return files;
   }
 
-  /** A snapshot's layout, read from its manifest once (one Zoekt round trip) and cached. */
-  #layout(name: string, options: CallOptions): Promise<Layout> {
-    let layout = this.#layouts.get(name);
-    if (!layout) {
-      layout = this.#readLayout(name, options);
-      this.#layouts.set(name, layout);
-      const pending = layout;
-      pending.catch(() => this.#layouts.get(name) === pending && this.#layouts.delete(name));
-      if (this.#layouts.size > LAYOUT_CACHE_SIZE) this.#layouts.delete(this.#layouts.keys().next().value!);
-    }
-    return layout;
+  /**
+   * A snapshot's layout, read from its manifest once (one Zoekt round trip) and cached: the layout
+   * itself when known (no await for a search to pay), else the pending read.
+   */
+  #layout(name: string, options: CallOptions): Layout | Promise<Layout> {
+    const known = this.#layouts.get(name);
+    if (known) return known;
+    const pending = this.#readLayout(name, options);
+    this.#layouts.set(name, pending);
+    pending.then(
+      (layout) => this.#layouts.get(name) === pending && this.#layouts.set(name, layout),
+      () => this.#layouts.get(name) === pending && this.#layouts.delete(name),
+    );
+    if (this.#layouts.size > LAYOUT_CACHE_SIZE) this.#layouts.delete(this.#layouts.keys().next().value!);
+    return pending;
   }
 
   async #readLayout(name: string, options: CallOptions): Promise<Layout> {
@@ -387,7 +395,8 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
     // Languages as Trawl names them (Zoekt's own detection differs: a C++-looking `.h` file), by path.
     const languageAtom = options.languages?.length ? ` file:${quoteAtom(languagePathPattern(options.languages))}` : '';
     const name = zoektRepositoryName(snapshot);
-    const layout = await this.#layout(name, options);
+    const known = this.#layout(name, options);
+    const layout = known instanceof Promise ? await known : known;
     if (layout.kind === 'deleted') return [];
     // (one options object, written out: this runs on every search, and spreads cost more)
     const ask: ZoektSearchOptions = {
@@ -414,10 +423,19 @@ export class ZoektLexicalIndex implements LexicalIndex, AsyncDisposable {
       text = `${buildZoektQuery({ ...ask, pattern: query })}${languageAtom}`;
       ask.raw = true;
     }
-    // (the chunk store checks what it keeps of the snapshot while Zoekt searches)
-    const lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
+    // The request goes out first (the client sends it before its first await): what is not needed
+    // to write it, such as beginning the chunk store's line lookup (which checks what the store
+    // keeps of the snapshot), runs while Zoekt searches instead of before.
+    const searching = this.#client().search(text, ask);
+    let lookup: LineLookup | undefined;
+    try {
+      lookup = this.#chunks().beginLineLookup?.(snapshot, { signal: options.signal });
+    } catch (error) {
+      searching.catch(() => {});
+      throw error;
+    }
     const map = (lines: readonly LexicalLineMatch[]) => mapLineMatchesToHits(snapshot, lines, this.#chunks(), { limit, query, backend: 'zoekt', signal: options.signal, lookup });
-    let result = dropMasked(await this.#client().search(text, ask), masked);
+    let result = dropMasked(await searching, masked);
     let lines = zoektLines(result, []);
     let hits = await map(lines);
     // A few files with very many matched lines in few chunks can use up the lines: ask again

@@ -107,7 +107,9 @@ export class ZoektClient implements AsyncDisposable {
 
   /**
    * Searches file contents. `query` is literal text unless `regex` (RE2) or `raw` (Zoekt's query
-   * language) is set. Case is ignored unless `caseSensitive` is set.
+   * language) is set. Case is ignored unless `caseSensitive` is set. The request is written to
+   * the connection before this returns its promise, so a caller can prepare other work while
+   * Zoekt searches.
    */
   async search(query: string, options: ZoektSearchOptions = {}): Promise<ZoektSearchResult> {
     const q = options.raw ? query : writeZoektQuery(query, options);
