@@ -201,7 +201,7 @@ describe('ZoektLexicalIndex', () => {
   it('sends the request before beginning the line lookup, and fails with the store when that throws', async () => {
     class FailingLookupStore extends InMemoryChunkStore {
       begun = 0;
-      override beginLineLookup(): never {
+      beginLineLookup(): never {
         this.begun++;
         throw new Error('line lookup unavailable');
       }
