@@ -13,9 +13,11 @@
  * decode it; `--explain` prints the PostgreSQL plan of one selective query; `--profile FILE`
  * writes a CPU profile of ZoektLexicalIndex.search alone; `--no-pg` leaves PostgreSQL out.
  *
- * A last table gives the CPU time of one search with the network left out: JSON.parse of Zoekt's
- * recorded answer, the client's checks on it, and ZoektLexicalIndex on a client stub that hands
- * it that answer (chunk mapping and hits on top). Run hot in a loop, it is a floor: within the
+ * A table pairs ZoektLexicalIndex with raw Zoekt round by round (the engines run once each per
+ * round): the medians of their difference and ratio within a round, from which the load both met
+ * cancels out. A last table gives the CPU time of one search with the network left out:
+ * JSON.parse of Zoekt's recorded answer, the client's checks on it, and ZoektLexicalIndex on a
+ * client stub that hands it that answer (chunk mapping and hits on top). Run hot in a loop, it is a floor: within the
  * rotating runs above, the same mapping takes up to twice as long (its code and data colder).
  *
  * Fairness: "zoekt raw" sends, byte for byte, the `/api/search` body ZoektLexicalIndex sent for
@@ -417,6 +419,22 @@ async function main(): Promise<void> {
           `| ${kind} | ${names.map((n) => `${ms(pct(g[n]!, 50))} / ${ms(pct(g[n]!, 95))}`).join(' | ')} | ${(pct(g.ZoektLexicalIndex!, 50) / pct(g[raw]!, 50)).toFixed(2)}x | ${(pct(g.ZoektLexicalIndex!, 95) / pct(g[raw]!, 95)).toFixed(2)}x | ${geomean(ratios).toFixed(2)}x / ${Math.max(...ratios).toFixed(2)}x | ${(pct(g.ripgrep!, 50) / pct(g.ZoektLexicalIndex!, 50)).toFixed(1)}x |${withPgStore ? ` ${(pct(g['ZLI, PG chunk store']!, 50) / pct(g[raw]!, 50)).toFixed(2)}x / ${(pct(g['ZLI, PG chunk store']!, 95) / pct(g[raw]!, 95)).toFixed(2)}x | ${geomean(pgRatios).toFixed(2)}x / ${Math.max(...pgRatios).toFixed(2)}x |` : ''}`,
         );
       }
+    }
+    // Paired: the Zoekt engines run once each per round, so round i of ZoektLexicalIndex and of raw
+    // Zoekt met the same load on this shared machine; their difference cancels what the round
+    // shared (the p50s above are of separate samples, and drift between rounds moves each).
+    console.log(`\nPaired by round, against "zoekt raw + JSON.parse" (the engines run once each per round): median of ZoektLexicalIndex's time minus raw's in the same round, and of their ratio (p25-p75):\n`);
+    console.log(`| query | rounds | ZLI adds (median) | ZLI / raw (median, p25-p75) |${withPgStore ? ' ZLI on PG chunk store adds | ZLI on PG chunk store / raw |' : ''}`);
+    console.log(`|---|---|---|---|${withPgStore ? '---|---|' : ''}`);
+    const paired = (q: Query, engine: string) => {
+      const a = times.get(q.label)!.get(engine)!;
+      const b = times.get(q.label)!.get('zoekt raw + JSON.parse')!;
+      const diffs = a.map((x, i) => x - b[i]!);
+      const ratios = a.map((x, i) => x / b[i]!);
+      return `${(pct(diffs, 50) * 1000).toFixed(0)} µs | ${pct(ratios, 50).toFixed(2)}x (${pct(ratios, 25).toFixed(2)}-${pct(ratios, 75).toFixed(2)})`;
+    };
+    for (const q of queries) {
+      console.log(`| ${q.label} | ${times.get(q.label)!.get('ZoektLexicalIndex')!.length} | ${paired(q, 'ZoektLexicalIndex')} |${withPgStore ? ` ${paired(q, 'ZLI, PG chunk store')} |` : ''}`);
     }
     console.log(`\nCPU of one search, network left out (medians of 15 rounds): JSON.parse of Zoekt's answer; the same and ZoektClient's checks; ZoektLexicalIndex given that answer by a client stub (its chunk mapping and hits on top); what it adds, and that as a share of raw Zoekt's p50:\n`);
     console.log('| query | JSON.parse ms | + decode ms | ZoektLexicalIndex ms | ZLI adds | of raw p50 |');
