@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, describeChunkStore, makeChunk, POSTGRES_FLAVOURS, sampleFileChunks } from '@trawl/testing';
+import type { LineLookup, LineLookupOptions } from '@trawl/core';
 import { ensureSchema, loadMigrations, PostgresStore, runMigrations } from '@trawl/postgres';
 import { PostgresCatalogStore } from './postgres-catalog-store.js';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
@@ -342,6 +343,38 @@ for (const flavour of POSTGRES_FLAVOURS) {
       expect(await statements()).toBe(0);
       await new PostgresCatalogStore(db).deleteRepo('announced');
       expect(await ids()).toEqual([null, null, null]);
+    });
+
+    it('answers a begun lookup from the kept rows without another await once its check passed, and never from spans dropped since', async () => {
+      const { ref, cached, shrinkFn } = await knownSnapshot('kept-now');
+      const at = [{ filePath: 'a.ts', line: 5 }, { filePath: 'b.ts', line: 3 }, { filePath: 'c.ts', line: 1 }];
+      /** Whether `find` returns a settled promise: its callback runs before one queued after it (the full path awaits first). */
+      const settlesAtOnce = async (lookup: LineLookup, options?: LineLookupOptions) => {
+        let first: string | undefined;
+        const found = lookup.find(at, options).then((chunks) => ((first ??= 'find'), chunks));
+        void Promise.resolve().then(() => (first ??= 'a later callback'));
+        return { chunks: await found, atOnce: first === 'find' };
+      };
+      const lookup = cached.beginLineLookup(ref);
+      await new Promise((r) => setImmediate(r)); // (the stamp check comes back, as while a backend searches)
+      const copied = await settlesAtOnce(lookup);
+      expect(copied.atOnce).toBe(true);
+      expect(copied.chunks.map((c) => c?.id ?? null)).toEqual(['fn', 'fb', null]);
+      // Borrowed: the rows kept, the same objects each time; copies otherwise.
+      const lent = await settlesAtOnce(lookup, { borrow: true });
+      expect(lent.atOnce).toBe(true);
+      expect((await lookup.find(at, { borrow: true }))[0]).toBe(lent.chunks[0]);
+      expect(copied.chunks[0]).not.toBe(lent.chunks[0]);
+      expect(copied.chunks[0]).toEqual(lent.chunks[0]);
+      // A lookup whose check has not come back yet takes the full path, with the same answer.
+      const early = await settlesAtOnce(cached.beginLineLookup(ref));
+      expect(early.atOnce).toBe(false);
+      expect(early.chunks.map((c) => c?.id ?? null)).toEqual(['fn', 'fb', null]);
+      // A change announced after the check: the spans it passed for are dropped, and the same
+      // lookup answers with the change.
+      await shrinkFn(db);
+      if (flavour === 'pglite') expect((await lookup.find(at)).map((c) => c?.id ?? null)).toEqual(['fa', 'fb', null]);
+      else await vi.waitFor(async () => expect((await lookup.find(at)).map((c) => c?.id ?? null)).toEqual(['fa', 'fb', null]), { timeout: 5_000, interval: 5 });
     });
 
     // (a server only: PGlite's subscription cannot be lost)

@@ -61,6 +61,28 @@ export interface PostgresChunkStoreOptions {
 interface StampCheck {
   spans: ChunkSpanTable;
   current: Promise<boolean>;
+  /** `current`'s answer once it came. */
+  held?: boolean;
+}
+
+/**
+ * The chunk of each location from its span's id, or null where no span holds the line. Null for
+ * the whole answer when a chunk found is gone or no longer covers its line: the spans are stale.
+ */
+function placeChunks(locations: readonly LineLocation[], ids: readonly (string | null)[], byId: ReadonlyMap<string, Chunk>): (Chunk | null)[] | null {
+  const out: (Chunk | null)[] = [];
+  for (let i = 0; i < locations.length; i++) {
+    const id = ids[i];
+    if (id === null || id === undefined) {
+      out.push(null);
+      continue;
+    }
+    const chunk = byId.get(id);
+    const line = locations[i]!.line;
+    if (!chunk || chunk.filePath !== locations[i]!.filePath || chunk.startLine > line || chunk.endLine < line) return null;
+    out.push(chunk);
+  }
+  return out;
 }
 
 /** One batch of chunks as rows `t`, from the JSON document of {@link batchJson} in parameter `$n`. */
@@ -603,12 +625,31 @@ export class PostgresChunkStore implements ChunkStore {
     return this.#findChunksAtLines(snapshot, locations, options);
   }
 
-  /** The snapshot's stamp is checked when the lookup begins, while the caller waits for its lines. */
+  /**
+   * The snapshot's stamp is checked when the lookup begins, while the caller waits for its lines.
+   * Once that check has passed, lines whose chunks the spans and their kept rows hold are answered
+   * without another await (a backend's answer takes longer than the check: the usual case).
+   */
   beginLineLookup(snapshot: SnapshotRef, options?: CallOptions): LineLookup {
     const spans = this.#spans.loaded(snapshot);
-    const begun = spans && { spans, current: this.#holds(spans, snapshot, options) };
-    begun?.current.catch(() => undefined); // (awaited, or dropped with the lookup)
-    return { find: (locations, o) => this.#findChunksAtLines(snapshot, locations, o ?? options, begun) };
+    const begun: StampCheck | undefined = spans && { spans, current: this.#holds(spans, snapshot, options) };
+    // (awaited, or dropped with the lookup)
+    begun?.current.then(
+      (held) => void (begun.held = held),
+      () => undefined,
+    );
+    return {
+      find: (locations, o) => {
+        const asked = o ?? options;
+        // (loaded spans mean the schema was ensured; the same spans still cached: no change
+        // announced since; `peek` keeps them most recently used, as the full path does)
+        const kept =
+          begun?.held === true && !asked?.signal?.aborted && this.#spans.peek(snapshot, () => this.#loadSpans(snapshot)) === begun.spans
+            ? this.#findInKeptRows(begun.spans, locations, asked)
+            : null;
+        return kept ? Promise.resolve(kept) : this.#findChunksAtLines(snapshot, locations, asked, begun);
+      },
+    };
   }
 
   async #findChunksAtLines(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: LineLookupOptions, begun?: StampCheck): Promise<(Chunk | null)[]> {
@@ -657,19 +698,24 @@ export class PostgresChunkStore implements ChunkStore {
       spans.keep(options?.borrow ? read : read.map(cloneChunk));
       for (const c of read) byId.set(c.id, c);
     }
-    const out: (Chunk | null)[] = [];
-    for (let i = 0; i < locations.length; i++) {
-      const id = ids[i];
-      if (id === null || id === undefined) {
-        out.push(null);
-        continue;
-      }
-      const chunk = byId.get(id);
-      const line = locations[i]!.line;
-      if (!chunk || chunk.filePath !== locations[i]!.filePath || chunk.startLine > line || chunk.endLine < line) return null;
-      out.push(chunk);
+    return placeChunks(locations, ids, byId);
+  }
+
+  /**
+   * `#findInSpans` for spans whose stamp check has passed, when the rows kept hold every chunk
+   * found: no await. Null otherwise (a row to read, or stale spans), for the full path to answer.
+   */
+  #findInKeptRows(spans: ChunkSpanTable, locations: readonly LineLocation[], options?: LineLookupOptions): (Chunk | null)[] | null {
+    if (locations.length === 0) return [];
+    const ids = locations.map((l) => spans.find(l.filePath, l.line));
+    const byId = new Map<string, Chunk>();
+    for (const id of ids) {
+      if (id === null || byId.has(id)) continue;
+      const kept = spans.row(id);
+      if (!kept) return null;
+      byId.set(id, options?.borrow ? kept : cloneChunk(kept));
     }
-    return out;
+    return placeChunks(locations, ids, byId);
   }
 
   async #findChunksAtLinesInSql(snapshot: SnapshotRef, locations: readonly LineLocation[], options?: CallOptions): Promise<(Chunk | null)[]> {
