@@ -120,6 +120,16 @@ describe('mapLineMatchesToHits', () => {
     }
   });
 
+  it('orders hits of equal score by path in code-unit order, whatever the locale, then by line', async () => {
+    const files = ['b.ts', 'a.ts', 'B.ts', 'é.ts', 'e.ts'].map((path) => ({ path, content: 'function f() {\n  needle;\n}\nfunction g() {\n  needle;\n}\n', symbols: [{ name: 'f', kind: 'function' as const, startLine: 1, endLine: 3 }, { name: 'g', kind: 'function' as const, startLine: 4, endLine: 6 }] }));
+    const chunkStore = new InMemoryChunkStore();
+    await chunkStore.saveChunks(fixtureSnapshot(ref, files).chunks);
+    const line = (filePath: string, n: number): LexicalLineMatch => ({ filePath, line: n, text: '  needle;', ranges: [{ start: 2, end: 8 }], score: 1, language: null });
+    const hits = await mapLineMatchesToHits(ref, files.flatMap((f) => [line(f.path, 5), line(f.path, 2)]), chunkStore, { limit: 20, query: 'needle', backend: 'test' });
+    // (a collation would put a.ts before B.ts, and é.ts next to e.ts)
+    expect(hits.map((h) => `${h.filePath}:${h.startLine}`)).toEqual(['B.ts:1', 'B.ts:4', 'a.ts:1', 'a.ts:4', 'b.ts:1', 'b.ts:4', 'e.ts:1', 'e.ts:4', 'é.ts:1', 'é.ts:4']);
+  });
+
   it('finds a line repeated after another file came between, and orders the lines of a chunk however they came', async () => {
     const content = fixtureSnapshot(ref, [{ path: 'a.ts', content: 'function a() {\n  x;\n  needle;\n  y;\n  needle needle;\n}\n', symbols: [{ name: 'a', kind: 'function', startLine: 1, endLine: 6 }] }]);
     const chunkStore = new InMemoryChunkStore();

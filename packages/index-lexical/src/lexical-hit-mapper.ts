@@ -103,7 +103,9 @@ export async function mapLineMatchesToHits(
     if (g.chunk && g.chunk.kind !== 'file' && g.chunk.name.toLowerCase() === needle) raw *= 2;
     ranked.push({ id, group: g, score: TIER[g.mapping] + raw / (raw + 1), startLine: g.chunk?.startLine ?? g.matches[0]!.line });
   }
-  ranked.sort((a, b) => b.score - a.score || a.group.filePath.localeCompare(b.group.filePath) || a.startLine - b.startLine);
+  // (ties by path in code-unit order: the same on every machine, whatever its locale, and cheaper
+  // than a collation; a broad query's chunks tie often, many in one file)
+  ranked.sort((a, b) => b.score - a.score || byCodeUnits(a.group.filePath, b.group.filePath) || a.startLine - b.startLine);
 
   return ranked.slice(0, options.limit).map(({ id, group: g, score }) => {
     const first = g.matches[0]!;
@@ -134,6 +136,11 @@ export async function mapLineMatchesToHits(
       g.matches,
     );
   });
+}
+
+/** Strings in UTF-16 code-unit order. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
