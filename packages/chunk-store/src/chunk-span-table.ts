@@ -23,8 +23,16 @@ export class ChunkSpanTable {
    * known to be the snapshot's; 0 when never. The owner drops the table when a change is announced.
    */
   verifiedEpoch = 0;
-  /** Chunk rows of the snapshot read so far, by id, least recently used first. */
-  readonly #rows = new Map<string, Chunk>();
+  /**
+   * Chunk rows of the snapshot read so far, by id, in two generations (at most `maxRows` in all):
+   * those read or used since the last turn, and those of the generation before. A row used from
+   * the older one moves to the recent one; when the recent one holds half of `maxRows`, it becomes
+   * the older and the rows left in the older are dropped. A row used again while recent costs one
+   * lookup, not the move to the end of one ordered map that exact least-recently-used order needs
+   * on every use (a broad lexical search uses dozens).
+   */
+  #recent = new Map<string, Chunk>();
+  #older = new Map<string, Chunk>();
   readonly #maxRows: number;
 
   /**
@@ -52,29 +60,40 @@ export class ChunkSpanTable {
 
   /** A chunk row kept for the snapshot (the store's own object: copy it before handing it out). */
   row(id: string): Chunk | undefined {
-    const chunk = this.#rows.get(id);
-    if (chunk) {
-      this.#rows.delete(id); // most recently used last
-      this.#rows.set(id, chunk);
+    const recent = this.#recent.get(id);
+    if (recent) return recent;
+    const older = this.#older.get(id);
+    if (older) {
+      this.#older.delete(id);
+      this.#remember(id, older);
     }
-    return chunk;
+    return older;
   }
 
   /** Whether every one of `ids` has its row kept. */
   holdsRows(ids: readonly string[]): boolean {
-    return this.#maxRows > 0 && ids.every((id) => this.#rows.has(id));
+    return this.#maxRows > 0 && ids.every((id) => this.#recent.has(id) || this.#older.has(id));
   }
 
-  /** Keeps chunk rows read for the snapshot, evicting the least recently used past the limit. */
+  /** Keeps chunk rows read for the snapshot (replacing those kept under their ids), within `maxRows`. */
   keep(chunks: readonly Chunk[]): void {
     if (this.#maxRows <= 0) return;
     for (const chunk of chunks) {
-      this.#rows.delete(chunk.id);
-      this.#rows.set(chunk.id, chunk);
+      this.#older.delete(chunk.id);
+      this.#remember(chunk.id, chunk);
     }
-    for (const id of this.#rows.keys()) {
-      if (this.#rows.size <= this.#maxRows) break;
-      this.#rows.delete(id);
+  }
+
+  /** How many chunk rows are kept. */
+  get rowsKept(): number {
+    return this.#recent.size + this.#older.size;
+  }
+
+  #remember(id: string, chunk: Chunk): void {
+    this.#recent.set(id, chunk);
+    if (this.#recent.size >= Math.ceil(this.#maxRows / 2)) {
+      this.#older = this.#recent;
+      this.#recent = new Map();
     }
   }
 

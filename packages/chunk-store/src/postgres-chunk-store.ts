@@ -35,8 +35,8 @@ export interface PostgresChunkStoreOptions {
    */
   spanCacheSize?: number;
   /**
-   * Chunk rows kept in memory per snapshot whose spans are (default 10 000, least recently used
-   * dropped; `0` turns it off). While the snapshot's write stamp is the one its spans were read
+   * Chunk rows kept in memory per snapshot whose spans are (default 10 000; rows unused while half
+   * that many others were read or used are dropped; `0` turns it off). While the snapshot's write stamp is the one its spans were read
    * with, line lookups, and `getChunks` of rows kept, answer from memory; any write to the
    * snapshot, by any process, changes its stamp (see `changeNotifications` for how it is checked).
    */
